@@ -1,0 +1,39 @@
+"""A new installation in a real browser: first administrator, login, a module."""
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "clave segura de prueba"
+
+
+def test_first_admin_login_and_module(live_server, page):
+    page.goto(live_server + "/")
+    assert page.url.endswith("/setup")
+    page.get_by_label("Usuario").fill("coordinadora")
+    page.get_by_label("Nombre completo").fill("Coordinadora de prueba")
+    page.get_by_label("Nueva contraseña").fill(PASSWORD)
+    page.get_by_label("Repita la contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Crear el administrador").click()
+    assert page.get_by_role("heading", name="Los 12 módulos").is_visible()
+
+    page.get_by_role("button", name="Cerrar sesión").click()
+    assert "/login" in page.url
+    page.goto(live_server + "/setup")
+    assert "/login" in page.url  # the setup form is gone for good
+
+    page.get_by_label("Usuario").fill("coordinadora")
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    links = page.locator("ol.modules a")
+    assert links.count() == 12
+    links.nth(6).click()
+    assert re.search(r"/modules/[a-z-]+$", page.url)
+    assert page.locator("section.section").count() >= 8
+    assert page.get_by_text("Módulo 7").is_visible()
+    # Nothing is loaded from another origin.
+    assert page.evaluate(
+        "performance.getEntriesByType('resource').every(e => e.name.startsWith(location.origin))"
+    )

@@ -1,0 +1,73 @@
+"""Every route declares who may use it; error pages never leak internals."""
+
+import pytest
+
+from workshops.access import PUBLIC, SIGNED_IN
+
+ROLES = ("admin", "coordinator", "facilitator", "translator", "reviewer")
+
+
+def test_every_endpoint_has_an_access_rule(app):
+    missing = [
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        and getattr(app.view_functions[rule.endpoint], "access_rule", None) is None
+    ]
+    assert missing == []
+
+
+def test_a_view_without_rule_is_refused(app, login_as):
+    @app.route("/forgotten-rule")
+    def forgotten():
+        return "secret"
+
+    client = login_as("admin")
+    assert client.get("/forgotten-rule").status_code == 403
+
+
+def _get_routes(app):
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods and rule.endpoint != "static" and not rule.arguments:
+            yield rule.rule, app.view_functions[rule.endpoint].access_rule
+
+
+@pytest.mark.parametrize("role", [None, *ROLES])
+def test_every_get_route_answers_each_role_as_declared(app, login_as, client, role):
+    if role:
+        login_as(role)
+    else:
+        from workshops.auth import services
+
+        with app.app_context():
+            services.create_first_admin("root", "Root", "long enough password")
+            from workshops.extensions import db
+
+            db.session.commit()
+    for path, rule in _get_routes(app):
+        response = client.get(path)
+        if rule == PUBLIC:
+            expected = {200, 302}
+        elif role is None:
+            expected = {302}
+        elif rule == SIGNED_IN or role in rule:
+            expected = {200, 302}
+        else:
+            expected = {403}
+        assert response.status_code in expected, (path, role, response.status_code)
+        assert b"Traceback" not in response.data
+
+
+def test_unexpected_error_shows_a_plain_500(app, login_as):
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("internal detail that must not leak")
+
+    boom.access_rule = SIGNED_IN
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = login_as("facilitator")
+    response = client.get("/boom")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Algo salió mal" in page
+    assert "internal detail" not in page and "Traceback" not in page

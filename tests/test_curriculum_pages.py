@@ -1,0 +1,110 @@
+"""Browsing the curriculum: module list, module page, key terms."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from workshops.curriculum.models import Module, Segment
+from workshops.curriculum.source import load_curriculum
+from workshops.extensions import db
+
+ALL_ROLES = ("admin", "coordinator", "facilitator", "translator", "reviewer")
+
+
+@pytest.fixture(scope="module")
+def parsed():
+    return {module.slug: module for module in load_curriculum()}
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_every_role_can_browse(login_as, role):
+    client = login_as(role)
+    assert client.get("/modules").status_code == 200
+    assert client.get("/modules/vivero-de-cafe").status_code == 200
+    assert client.get("/terms").status_code == 200
+
+
+def test_module_list_is_grouped_by_area(login_as, parsed):
+    page = login_as("facilitator").get("/modules").get_data(as_text=True)
+    headings = re.findall(r"<h2>(.*?)</h2>", page)
+    assert headings == [
+        "Agronomía del café",
+        "Organización y gobierno cooperativo",
+        "Educación financiera y empoderamiento económico de las mujeres",
+    ]
+    for module in parsed.values():
+        assert f'href="/modules/{module.slug}"' in page
+
+
+def test_module_page_shows_every_section_and_text(login_as, parsed):
+    client = login_as("facilitator")
+    for slug, module in parsed.items():
+        page = client.get(f"/modules/{slug}").get_data(as_text=True)
+        for section in module.sections:
+            assert f'id="s-{section.key}"' in page
+        for segment in module.segments():
+            escaped = segment.text.replace("&", "&amp;").replace('"', "&#34;").replace("'", "&#39;")
+            assert escaped in page, segment.uid
+
+
+def test_community_note_is_visible(login_as, parsed):
+    slug = next(
+        m.slug
+        for m in parsed.values()
+        if any(s.needs_community_input and "buits" in s.title.text.lower() for s in m.sections)
+    )
+    page = login_as("facilitator").get(f"/modules/{slug}").get_data(as_text=True)
+    assert "Por completar con la comunidad." in page
+
+
+def test_unknown_module_is_404_in_app_style(login_as):
+    response = login_as("facilitator").get("/modules/no-existe")
+    assert response.status_code == 404
+    assert "Página no encontrada" in response.get_data(as_text=True)
+
+
+def test_key_terms_page_lists_all_terms(login_as, parsed):
+    page = login_as("translator").get("/terms").get_data(as_text=True)
+    for module in parsed.values():
+        for term in module.key_terms:
+            assert term.term.text.replace("'", "&#39;") in page
+
+
+def test_module_page_query_count_does_not_depend_on_size(login_as, count_queries, app):
+    client = login_as("facilitator")
+    with app.app_context():
+        sizes = dict(
+            db.session.execute(
+                sa.select(Module.slug, sa.func.count(Segment.id)).join(Segment).group_by(Module.slug)
+            ).all()
+        )
+    smallest, largest = min(sizes, key=sizes.get), max(sizes, key=sizes.get)
+    assert sizes[smallest] < sizes[largest]
+    counts = []
+    for slug in (smallest, largest):
+        with count_queries() as statements:
+            assert client.get(f"/modules/{slug}").status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
+    with count_queries() as statements:
+        client.get("/terms")
+    assert len(statements) <= counts[0]
+
+
+def test_user_text_is_escaped(app, login_as):
+    with app.app_context():
+        module = db.session.scalar(sa.select(Module).where(Module.number == 2))
+        module.summary = '<script>alert(1)</script>"><img src=x onerror=alert(1)>'
+        db.session.commit()
+    try:
+        page = login_as("facilitator").get("/modules").get_data(as_text=True)
+        assert "<script>alert(1)</script>" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    finally:
+        with app.app_context():
+            from workshops.curriculum.source import load_curriculum as reload
+
+            module = db.session.scalar(sa.select(Module).where(Module.number == 2))
+            module.summary = next(m for m in reload() if m.number == 2).summary.text
+            db.session.commit()

@@ -1,0 +1,92 @@
+"""Training workshops for Awajún coffee-growing families: curriculum, materials, attendance."""
+
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from .config import Defaults, apply_environment, ensure_secret_key
+from .extensions import csrf, db, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config=None):
+    """Create and configure the application."""
+    config = dict(config or {})
+    instance_path = (
+        config.pop("INSTANCE_PATH", None)
+        or os.environ.get("WORKSHOPS_INSTANCE_PATH")
+        or str(PROJECT_ROOT / "instance")
+    )
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    apply_environment(app.config)
+    if config:
+        app.config.from_mapping(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.setdefault(
+        "SQLALCHEMY_DATABASE_URI", "sqlite:///" + str(Path(app.instance_path) / "workshops.sqlite")
+    )
+    ensure_secret_key(app.config, app.instance_path)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from . import i18n
+
+    i18n.init_app(app)
+
+    from . import access, errors
+    from .auth import admin_routes
+    from .auth import routes as auth_routes
+
+    # Import every model so Alembic and the metadata see all tables.
+    from .core import models as _core_models  # noqa: F401
+    from .curriculum import routes as curriculum_routes
+
+    app.register_blueprint(auth_routes.bp)
+    app.register_blueprint(admin_routes.bp)
+    app.register_blueprint(curriculum_routes.bp)
+    errors.init_app(app)
+    app.before_request(access.enforce_access)
+
+    from .cli import register_commands
+
+    register_commands(app)
+
+    if app.config["AUTO_SETUP"] and _cli_command() not in COMMANDS_WITHOUT_SETUP:
+        from .core.services import initialize_database
+
+        with app.app_context():
+            initialize_database()
+    return app
+
+
+# `flask curriculum check` must work on a broken curriculum and `flask db`
+# must be able to repair a broken schema, so neither sets the database up.
+COMMANDS_WITHOUT_SETUP = {"curriculum", "db", "routes", "shell"}
+_FLASK_OPTIONS_WITH_VALUE = {"--app", "-A", "--env-file", "-e"}
+
+
+def _cli_command():
+    """Return the `flask` sub-command being run, or None outside the flask CLI."""
+    if click.get_current_context(silent=True) is None:
+        return None
+    args = iter(sys.argv[1:])
+    for arg in args:
+        if arg in _FLASK_OPTIONS_WITH_VALUE:
+            next(args, None)
+        elif not arg.startswith("-"):
+            return arg
+    return None

@@ -1,0 +1,96 @@
+"""User management for administrators."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import access
+from ..extensions import db
+from . import services
+from .forms import NewUserForm, ResetPasswordForm, UserForm
+from .models import User
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _get_user(user_id):
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users")
+@access.roles("admin")
+def users():
+    rows = db.session.scalars(select(User).order_by(User.username)).all()
+    return render_template("admin/users.html", users=rows)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@access.roles("admin")
+def new_user():
+    form = NewUserForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                form.username.data, form.display_name.data, form.password.data, form.roles.data
+            )
+        except services.DuplicateUsername:
+            form.username.errors.append(_("Este nombre de usuario ya existe. Elija otro."))
+        else:
+            user.is_enabled = form.is_enabled.data
+            db.session.commit()
+            flash(_("Se creó el usuario %(name)s.", name=user.username), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@access.roles("admin")
+def edit_user(user_id):
+    user = _get_user(user_id)
+    form = UserForm(obj=user)
+    if not form.is_submitted():
+        form.roles.data = sorted(user.roles)
+    if form.validate_on_submit():
+        keeps_admin = "admin" in form.roles.data and form.is_enabled.data
+        if user.id == current_user.id and not keeps_admin:
+            form.roles.errors.append(
+                _("No puede quitarse a sí mismo el rol de administrador ni desactivar su propia cuenta.")
+            )
+        elif services.username_taken(form.username.data, except_id=user.id):
+            form.username.errors.append(_("Este nombre de usuario ya existe. Elija otro."))
+        else:
+            if user.is_enabled and not form.is_enabled.data:
+                user.session_version += 1
+            user.username = services.normalise_username(form.username.data)
+            user.display_name = form.display_name.data.strip()
+            user.is_enabled = form.is_enabled.data
+            user.set_roles(form.roles.data)
+            db.session.commit()
+            flash(_("Se guardó el usuario %(name)s.", name=user.username), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user, reset_form=ResetPasswordForm())
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@access.roles("admin")
+def reset_password(user_id):
+    user = _get_user(user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        user.set_password(form.password.data)
+        user.session_version += 1
+        db.session.commit()
+        flash(_("Se restableció la contraseña de %(name)s.", name=user.username), "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=UserForm(obj=user), user=user, reset_form=form)
+
+
+@bp.app_context_processor
+def role_labels():
+    from .forms import ROLE_LABELS
+
+    return {"ROLE_LABELS": ROLE_LABELS}

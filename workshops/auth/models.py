@@ -1,0 +1,78 @@
+"""User accounts and their roles."""
+
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+
+ROLES = ("admin", "coordinator", "facilitator", "translator", "reviewer")
+
+
+def utcnow():
+    return datetime.now(UTC)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    display_name: Mapped[str] = mapped_column(String(120), nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(256), nullable=False)
+    is_enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    # Changing the password or pressing "log out everywhere" bumps this,
+    # which invalidates every existing session of the user.
+    session_version: Mapped[int] = mapped_column(nullable=False, default=1)
+
+    role_rows: Mapped[list["UserRole"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    __table_args__ = (CheckConstraint("length(username) > 0", name="username_not_empty"),)
+
+    @property
+    def roles(self):
+        return {row.role for row in self.role_rows}
+
+    def set_roles(self, roles):
+        wanted = set(roles)
+        self.role_rows = [row for row in self.role_rows if row.role in wanted]
+        for role in sorted(wanted - self.roles):
+            self.role_rows.append(UserRole(role=role))
+
+    def has_role(self, *roles):
+        return bool(self.roles.intersection(roles))
+
+    def set_password(self, password):
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password):
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self):
+        return self.is_enabled
+
+    def get_id(self):
+        return f"{self.id}:{self.session_version}"
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_role"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+    __table_args__ = (
+        CheckConstraint("role IN ({})".format(", ".join(f"'{role}'" for role in ROLES)), name="role_known"),
+    )

@@ -1,0 +1,102 @@
+"""Login, logout, first-run setup and the user's own password."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from .. import access
+from ..extensions import db, login_manager
+from . import services
+from .forms import ChangePasswordForm, ConfirmForm, LoginForm, SetupForm
+
+bp = Blueprint("auth", __name__)
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = None
+
+
+def _safe_next(target):
+    """Return target if it is a path on this site, else the home page."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("curriculum.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@access.public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("curriculum.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.username.data, form.password.data)
+        if user is None:
+            # One message for unknown user, wrong password and disabled account.
+            form.password.errors.append(_("Usuario o contraseña incorrectos."))
+        else:
+            session.clear()  # a fresh session at login
+            login_user(user, remember=form.remember.data)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@access.public
+def logout():
+    if ConfirmForm().validate_on_submit():
+        logout_user()
+        session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+@access.public
+def setup():
+    if access.setup_done():
+        return redirect(url_for("auth.login"))
+    form = SetupForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_first_admin(form.username.data, form.display_name.data, form.password.data)
+            db.session.commit()
+        except services.SetupAlreadyDone:
+            db.session.rollback()
+            flash(_("Ya se creó un administrador. Inicie sesión."), "warning")
+            return redirect(url_for("auth.login"))
+        current_app.extensions["workshops.setup_done"] = True
+        session.clear()
+        login_user(user)
+        flash(_("Bienvenido. Usted es el administrador de esta instalación."), "success")
+        return redirect(url_for("curriculum.index"))
+    return render_template("auth/setup.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@access.signed_in
+def account():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append(_("La contraseña actual no es correcta."))
+        else:
+            current_user.set_password(form.password.data)
+            current_user.session_version += 1  # other devices are logged out
+            db.session.commit()
+            login_user(current_user._get_current_object())
+            flash(_("Su contraseña fue cambiada."), "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form, logout_form=ConfirmForm())
+
+
+@bp.route("/account/logout-everywhere", methods=["POST"])
+@access.signed_in
+def logout_everywhere():
+    if ConfirmForm().validate_on_submit():
+        current_user.session_version += 1
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash(_("Se cerró su sesión en todos los dispositivos."), "success")
+    return redirect(url_for("auth.login"))

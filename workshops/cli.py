@@ -1,0 +1,76 @@
+"""`flask ...` commands: init, create-user, curriculum check."""
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from flask_babel import force_locale
+
+from .auth.models import ROLES
+
+
+@click.command("init")
+def init_command():
+    """Create or upgrade the database and load the curriculum (like the first start)."""
+    from .core.services import initialize_database
+
+    changed = initialize_database()
+    click.echo(f"Database ready; {changed} curriculum module(s) loaded or updated.")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--name", "display_name", help="Full name (defaults to the username).")
+@click.option("--role", "roles", multiple=True, type=click.Choice(ROLES), help="Role; repeat for several.")
+@click.option("--password", envvar="WORKSHOPS_NEW_PASSWORD", help="Password; prompted for when not given.")
+def create_user_command(username, display_name, roles, password):
+    """Create a user account."""
+    from .access import SETUP_DONE_KEY
+    from .auth import services
+    from .core.models import AppState
+    from .extensions import db
+
+    if not password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        raise click.ClickException(f"The password needs at least {minimum} characters.")
+    try:
+        with force_locale("es"):
+            services.create_user(username, display_name or username, password, roles)
+    except services.DuplicateUsername:
+        raise click.ClickException(f"The username '{username}' is taken.") from None
+    if "admin" in roles and db.session.get(AppState, SETUP_DONE_KEY) is None:
+        db.session.add(AppState(key=SETUP_DONE_KEY, value="1"))
+    db.session.commit()
+    click.echo(f"User '{username}' created with roles: {', '.join(roles) or 'none'}.")
+
+
+curriculum_cli = AppGroup("curriculum", help="Work with the curriculum source files.")
+
+
+@curriculum_cli.command("check")
+@click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False))
+def curriculum_check(directory):
+    """Validate the module files; report errors with file and line."""
+    from .curriculum.source import CurriculumError, load_curriculum
+
+    try:
+        modules = load_curriculum(directory)
+    except CurriculumError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
+    for module in modules:
+        segments = sum(1 for _ in module.segments())
+        click.echo(
+            f"{module.number:2d} {module.slug}: {len(module.sections)} sections, "
+            f"{segments} segments, {len(module.key_terms)} key terms"
+        )
+    click.echo(f"OK: {len(modules)} modules.")
+
+
+def register_commands(app):
+    app.cli.add_command(init_command)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(curriculum_cli)

@@ -1,0 +1,80 @@
+"""Configuration layers: defaults, then instance/config.py, then the environment."""
+
+import os
+import secrets
+from pathlib import Path
+
+ENV_PREFIX = "WORKSHOPS_"
+
+
+class Defaults:
+    """Settings used when nothing else is configured."""
+
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # Run migrations and load the curriculum when the app is created.
+    AUTO_SETUP = True
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+    BABEL_DEFAULT_LOCALE = "es"
+    BABEL_DEFAULT_TIMEZONE = "America/Lima"
+    PASSWORD_MIN_LENGTH = 8
+
+
+def _parse_env_value(raw):
+    """Turn an environment string into bool/int when it clearly is one."""
+    lowered = raw.strip().lower()
+    if lowered in ("true", "yes", "on", "1"):
+        return True
+    if lowered in ("false", "no", "off", "0"):
+        return False
+    if lowered.isdigit():
+        return int(lowered)
+    return raw
+
+
+def apply_environment(config, environ=None):
+    """Copy WORKSHOPS_* variables and DATABASE_URL into the config."""
+    environ = os.environ if environ is None else environ
+    for name, raw in environ.items():
+        if name.startswith(ENV_PREFIX) and len(name) > len(ENV_PREFIX):
+            config[name[len(ENV_PREFIX) :]] = _parse_env_value(raw)
+    if environ.get("DATABASE_URL"):
+        config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(environ["DATABASE_URL"])
+
+
+def normalise_database_url(url):
+    """Use the psycopg 3 driver for plain postgres:// and postgresql:// URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def ensure_secret_key(config, instance_path):
+    """Generate a secret key once into instance/secret_key when none is configured."""
+    if config.get("SECRET_KEY"):
+        return
+    key_file = Path(instance_path) / "secret_key"
+    if not key_file.exists():
+        # Write a complete file under a temporary name, then link it into
+        # place: link() fails if another process got there first, so every
+        # process ends up reading the same whole key.
+        temporary = key_file.with_name(f".secret_key.{os.getpid()}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+    config["SECRET_KEY"] = key_file.read_text().strip()

@@ -1,0 +1,69 @@
+"""Bring the database up to date at start: migrations, then the curriculum."""
+
+import fcntl
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import current_app
+from flask_migrate import upgrade
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+
+from ..extensions import db
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent.parent / "migrations"
+# Any fixed number: the key of the PostgreSQL advisory lock held during setup.
+SETUP_LOCK_KEY = 4_151_270_031
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection, _record):
+    """Turn on foreign keys and WAL for every SQLite connection."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+@contextmanager
+def setup_lock():
+    """Let only one process at a time migrate and load the curriculum."""
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SETUP_LOCK_KEY})
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SETUP_LOCK_KEY})
+                connection.commit()
+    else:
+        lock_path = Path(current_app.instance_path) / "setup.lock"
+        with open(lock_path, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def initialize_database():
+    """Upgrade the schema and load the curriculum; safe to run many times at once."""
+    from ..curriculum.services import ensure_curriculum_loaded
+
+    with setup_lock():
+        upgrade(directory=str(MIGRATIONS_DIR))
+        try:
+            changed = ensure_curriculum_loaded()
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        finally:
+            db.session.remove()
+    return changed

@@ -1,0 +1,141 @@
+"""Load the parsed curriculum into the database and read it back for pages."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..core.models import AppState
+from ..extensions import db
+from .models import KeyTerm, Module, Section, Segment
+from .source import curriculum_hash, load_curriculum
+
+STATE_KEY = "curriculum_hash"
+
+
+def _fill_module(row, parsed):
+    """Replace the sections, segments and key terms of a module row."""
+    row.number = parsed.number
+    row.area = parsed.area
+    row.title = parsed.title.text
+    row.summary = parsed.summary.text
+    row.duration_minutes = parsed.duration_minutes
+    row.source_file = parsed.path.name
+    row.content_hash = parsed.content_hash
+    row.sections.clear()
+    row.segments.clear()
+    row.key_terms.clear()
+    db.session.flush()
+    position = 0
+    for role_segments in (parsed.objectives, parsed.materials):
+        for seg in role_segments:
+            position += 1
+            row.segments.append(
+                Segment(uid=seg.uid, role=seg.role, position=position, text=seg.text, source_line=seg.line)
+            )
+    for section_position, parsed_section in enumerate(parsed.sections, start=1):
+        section = Section(
+            position=section_position,
+            key=parsed_section.key,
+            kind=parsed_section.kind,
+            title=parsed_section.title.text,
+            minutes=parsed_section.minutes,
+            needs_community_input=parsed_section.needs_community_input,
+        )
+        row.sections.append(section)
+        for seg in parsed_section.texts:
+            position += 1
+            row.segments.append(
+                Segment(
+                    uid=seg.uid,
+                    role=seg.role,
+                    position=position,
+                    text=seg.text,
+                    source_line=seg.line,
+                    section=section,
+                )
+            )
+    for term_position, term in enumerate(parsed.key_terms, start=1):
+        row.key_terms.append(
+            KeyTerm(
+                key=term.key, position=term_position, term=term.term.text, definition=term.definition.text
+            )
+        )
+
+
+def sync_curriculum(modules):
+    """Make the database match the parsed modules; return how many rows changed.
+
+    Modules are matched by slug, so a module keeps its database id (and
+    everything that refers to it) when its text changes.
+    """
+    existing = {
+        row.slug: row
+        for row in db.session.scalars(
+            select(Module).options(
+                selectinload(Module.sections), selectinload(Module.segments), selectinload(Module.key_terms)
+            )
+        )
+    }
+    changed = 0
+    wanted = {parsed.slug for parsed in modules}
+    for slug, row in existing.items():
+        if slug not in wanted:
+            db.session.delete(row)
+            changed += 1
+    db.session.flush()
+    for parsed in modules:
+        row = existing.get(parsed.slug)
+        if row is not None and row.content_hash == parsed.content_hash and row.number == parsed.number:
+            continue
+        if row is None:
+            row = Module(slug=parsed.slug)
+            db.session.add(row)
+        _fill_module(row, parsed)
+        changed += 1
+    db.session.flush()
+    return changed
+
+
+def ensure_curriculum_loaded(directory=None):
+    """Load the curriculum when the source files differ from what is stored."""
+    modules = load_curriculum(directory)
+    digest = curriculum_hash(modules)
+    state = db.session.get(AppState, STATE_KEY)
+    if state is not None and state.value == digest:
+        return 0
+    changed = sync_curriculum(modules)
+    if state is None:
+        db.session.add(AppState(key=STATE_KEY, value=digest))
+    else:
+        state.value = digest
+    return changed
+
+
+def modules_by_area():
+    """Return [(area, [modules])] in curriculum order."""
+    grouped = {}
+    for module in db.session.scalars(select(Module).order_by(Module.number)):
+        grouped.setdefault(module.area, []).append(module)
+    return list(grouped.items())
+
+
+def get_module(slug):
+    """Return a module with its sections, segments and key terms loaded, or None."""
+    return db.session.scalar(
+        select(Module)
+        .where(Module.slug == slug)
+        .options(
+            selectinload(Module.sections).selectinload(Section.segments),
+            selectinload(Module.segments),
+            selectinload(Module.key_terms),
+        )
+    )
+
+
+def all_key_terms():
+    """Return every key term with its module, ordered by module then position."""
+    return db.session.scalars(
+        select(KeyTerm)
+        .join(KeyTerm.module)
+        .options(selectinload(KeyTerm.module))
+        .order_by(Module.number, KeyTerm.position)
+    ).all()

@@ -1,0 +1,66 @@
+"""Error pages in the app's style; never a stack trace."""
+
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .extensions import db
+
+MESSAGES = {
+    400: (
+        _l("Solicitud incorrecta"),
+        _l("No se pudo entender la solicitud. Vuelva atrás e inténtelo de nuevo."),
+    ),
+    403: (_l("No permitido"), _l("Su cuenta no tiene permiso para abrir esta página.")),
+    404: (_l("Página no encontrada"), _l("La página que busca no existe o fue movida.")),
+    405: (_l("No permitido"), _l("Esta página no se puede usar de esta manera.")),
+    413: (_l("Archivo demasiado grande"), _l("El archivo que envió es más grande de lo permitido.")),
+    500: (
+        _l("Algo salió mal"),
+        _l(
+            "El servidor tuvo un problema y no se guardó nada. Inténtelo de nuevo; si vuelve a ocurrir, avise a un administrador."
+        ),
+    ),
+}
+
+
+def render_error(code, title=None, message=None):
+    default_title, default_message = MESSAGES.get(code, MESSAGES[500])
+    return (
+        render_template(
+            "errors/error.html", code=code, title=title or default_title, message=message or default_message
+        ),
+        code,
+    )
+
+
+def handle_csrf_error(error):
+    return render_error(
+        400,
+        _l("Formulario vencido"),
+        _l(
+            "Al formulario le faltaba su código de seguridad o este venció. Vuelva a cargar la página y envíelo otra vez."
+        ),
+    )
+
+
+def handle_http_error(error):
+    if error.code in (301, 302, 303, 307, 308) or error.code is None or error.code < 400:
+        return error
+    return render_error(error.code)
+
+
+def handle_unexpected_error(error):
+    db.session.rollback()
+    original = getattr(error, "original_exception", None) or error
+    from flask import current_app
+
+    current_app.logger.exception("Unhandled error", exc_info=original)
+    return render_error(500)
+
+
+def init_app(app):
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(InternalServerError, handle_unexpected_error)
