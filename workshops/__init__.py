@@ -69,7 +69,11 @@ def create_app(config=None):
         from .core.services import initialize_database
 
         with app.app_context():
-            initialize_database()
+            try:
+                initialize_database()
+            except Exception:
+                db.engine.dispose()  # close connections before giving up
+                raise
     return app
 
 

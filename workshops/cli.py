@@ -4,13 +4,14 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from flask_babel import force_locale
 
 from .auth.models import ROLES
 
 
 @click.command("init")
+@with_appcontext
 def init_command():
     """Create or upgrade the database and load the curriculum (like the first start)."""
     from .core.services import initialize_database
@@ -20,6 +21,7 @@ def init_command():
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--name", "display_name", help="Full name (defaults to the username).")
 @click.option("--role", "roles", multiple=True, type=click.Choice(ROLES), help="Role; repeat for several.")

@@ -4,6 +4,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectMultipleField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -64,7 +65,7 @@ class SetupForm(NewPasswordMixin, FlaskForm):
 class UserForm(FlaskForm):
     username = StringField(_l("Usuario"), validators=USERNAME_RULES)
     display_name = StringField(_l("Nombre completo"), validators=[DataRequired(), Length(max=120)])
-    roles = MultiCheckboxField(_l("Roles"), choices=[(role, ROLE_LABELS[role]) for role in ROLES])
+    roles = MultiCheckboxField(_l("Roles"), choices=[SelectChoice(role, ROLE_LABELS[role]) for role in ROLES])
     is_enabled = BooleanField(_l("Cuenta activa"), default=True)
     submit = SubmitField(_l("Guardar"))
 

@@ -1,0 +1,140 @@
+"""The translation store: the working copy of every catalog.
+
+The database, not the .po files, is where translations live while people
+work: several volunteers edit at once, every edit has history and a revision
+for conflict detection, and every worker process sees the same truth. The
+.po files under translations/ are the interchange format (see services.py).
+"""
+
+import hashlib
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+DOMAINS = ("messages", "curriculum")
+STATES = ("untranslated", "fuzzy", "translated", "approved")
+
+
+def utcnow():
+    return datetime.now(UTC)
+
+
+def entry_key(context, msgid):
+    """Return a short fixed-size key for (context, msgid): long texts cannot be indexed whole."""
+    return hashlib.sha256(f"{context}\x04{msgid}".encode()).hexdigest()[:40]
+
+
+def _in(column, values):
+    return "{} IN ({})".format(column, ", ".join(f"'{value}'" for value in values))
+
+
+class CatalogEntry(db.Model):
+    """One source string (msgid) of a domain, shared by all languages."""
+
+    __tablename__ = "catalog_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    domain: Mapped[str] = mapped_column(String(16), nullable=False)
+    key: Mapped[str] = mapped_column(String(40), nullable=False)
+    context: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    msgid: Mapped[str] = mapped_column(Text, nullable=False)
+    msgid_plural: Mapped[str | None] = mapped_column(Text, nullable=True)
+    extracted_comment: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    references: Mapped[str] = mapped_column(Text, nullable=False, default="")  # "path:line" per line
+    flags: Mapped[str] = mapped_column(String(200), nullable=False, default="")  # comma-separated
+    previous_msgid: Mapped[str | None] = mapped_column(Text, nullable=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    obsolete: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    translations: Mapped[list["Translation"]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("domain", "key"),
+        CheckConstraint(_in("domain", DOMAINS), name="domain_known"),
+    )
+
+    @property
+    def flag_list(self):
+        return [flag for flag in self.flags.split(",") if flag]
+
+
+class Translation(db.Model):
+    """The translation of one entry into one language."""
+
+    __tablename__ = "translation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("catalog_entry.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    language: Mapped[str] = mapped_column(String(16), nullable=False)
+    # One string per plural form; a singular entry has exactly one.
+    forms: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default="untranslated")
+    translator_comment: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    revision: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True, nullable=True
+    )
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    entry: Mapped[CatalogEntry] = relationship(back_populates="translations")
+
+    __table_args__ = (
+        UniqueConstraint("entry_id", "language"),
+        CheckConstraint(_in("state", STATES), name="state_known"),
+    )
+
+
+class TranslationHistory(db.Model):
+    """Every version a translation has had, with who and when."""
+
+    __tablename__ = "translation_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    translation_id: Mapped[int] = mapped_column(
+        ForeignKey("translation.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    forms: Mapped[list] = mapped_column(JSON, nullable=False)
+    state: Mapped[str] = mapped_column(String(16), nullable=False)
+    revision: Mapped[int] = mapped_column(Integer, nullable=False)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True, nullable=True
+    )
+    origin: Mapped[str] = mapped_column(String(16), nullable=False)  # web, import, extract
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class CatalogHeader(db.Model):
+    """The header of a catalog as imported, so export preserves custom fields."""
+
+    __tablename__ = "catalog_header"
+
+    domain: Mapped[str] = mapped_column(String(16), primary_key=True)
+    language: Mapped[str] = mapped_column(String(16), primary_key=True)
+    header_comment: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    fields: Mapped[list] = mapped_column(JSON, nullable=False, default=list)  # [[name, value], ...]
+
+
+class CatalogRevision(db.Model):
+    """A counter per language, bumped by every change: the runtime cache key."""
+
+    __tablename__ = "catalog_revision"
+
+    language: Mapped[str] = mapped_column(String(16), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
