@@ -4,6 +4,7 @@ import os
 import shutil
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -20,8 +21,18 @@ KEEP_TABLES = {
     "curriculum_section",
     "curriculum_segment",
     "curriculum_key_term",
+    "catalog_header",
+    "catalog_revision",
 }
-KEEP_STATE_KEYS = ("curriculum_hash",)
+# The shipped catalogs are loaded once; rows a test adds to these are removed.
+SNAPSHOT_TABLES = ("catalog_entry", "translation", "translation_history")
+KEEP_STATE_KEYS = (
+    "curriculum_hash",
+    "catalogs_imported",
+    "template_hash:curriculum",
+    "template_hash:messages",
+)
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEST_PASSWORD = "correct horse battery"
 
 
@@ -65,12 +76,19 @@ def instance_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("instance")
 
 
+_snapshot = {}
+
+
 @pytest.fixture(scope="session")
 def database_url(database_factory, instance_dir):
     """One database for the whole run, migrated and loaded once."""
     url = database_factory()
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": instance_dir, "TESTING": True})
     with app.app_context():
+        for name in SNAPSHOT_TABLES:
+            table = db.metadata.tables[name]
+            _snapshot[name] = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0)))
+        db.session.remove()
         db.engine.dispose()
     return url
 
@@ -93,7 +111,9 @@ def _empty_tables():
     tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
     with db.engine.begin() as connection:
         for table in tables:
-            if table.name == "app_state":
+            if table.name in SNAPSHOT_TABLES:
+                connection.execute(table.delete().where(table.c.id > _snapshot[table.name]))
+            elif table.name == "app_state":
                 connection.execute(table.delete().where(table.c.key.not_in(KEEP_STATE_KEYS)))
             else:
                 connection.execute(table.delete())

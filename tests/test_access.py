@@ -26,18 +26,29 @@ def test_a_view_without_rule_is_refused(app, login_as):
     assert client.get("/forgotten-rule").status_code == 403
 
 
-def _get_routes(app):
+SAMPLE_ARGUMENTS = {"slug": "vivero-de-cafe", "code": "agr", "user_id": None}
+
+
+def _get_routes(app, admin_id):
     for rule in app.url_map.iter_rules():
-        if "GET" in rule.methods and rule.endpoint != "static" and not rule.arguments:
-            yield rule.rule, app.view_functions[rule.endpoint].access_rule
+        if "GET" in rule.methods and rule.endpoint != "static":
+            values = {**SAMPLE_ARGUMENTS, "user_id": admin_id}
+            missing = set(rule.arguments) - set(values)
+            assert not missing, f"add sample values for {missing} of {rule.rule} to SAMPLE_ARGUMENTS"
+            path = rule.build({name: values[name] for name in rule.arguments})[1]
+            yield path, app.view_functions[rule.endpoint].access_rule
 
 
+@pytest.mark.parametrize("language", ["es", "agr"])
 @pytest.mark.parametrize("role", [None, *ROLES])
-def test_every_get_route_answers_each_role_as_declared(app, login_as, client, role):
+def test_every_get_route_answers_each_role_as_declared(app, login_as, client, admin_exists, role, language):
     if role:
         login_as(role)  # (the login_as fixture has made the first admin either way)
-    for path, rule in _get_routes(app):
+    client.post("/language", data={"language": language, "next": "/"})
+    for path, rule in _get_routes(app, admin_exists):
         response = client.get(path)
+        if response.status_code == 200:
+            assert f'<html lang="{language}"'.encode() in response.data, path
         if rule == PUBLIC:
             expected = {200, 302}
         elif role is None:

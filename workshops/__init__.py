@@ -48,16 +48,20 @@ def create_app(config=None):
     i18n.init_app(app)
 
     from . import access, errors
-    from .auth import admin_routes
-    from .auth import routes as auth_routes
 
     # Import every model so Alembic and the metadata see all tables.
+    from . import languages as _languages  # noqa: F401
+    from .auth import admin_routes
+    from .auth import routes as auth_routes
     from .core import models as _core_models  # noqa: F401
     from .curriculum import routes as curriculum_routes
+    from .translate import models as _translate_models  # noqa: F401
+    from .translate import routes as language_routes
 
     app.register_blueprint(auth_routes.bp)
     app.register_blueprint(admin_routes.bp)
     app.register_blueprint(curriculum_routes.bp)
+    app.register_blueprint(language_routes.bp)
     errors.init_app(app)
     app.before_request(access.enforce_access)
 
@@ -80,6 +84,7 @@ def create_app(config=None):
 # `flask curriculum check` must work on a broken curriculum and `flask db`
 # must be able to repair a broken schema, so neither sets the database up.
 COMMANDS_WITHOUT_SETUP = {"curriculum", "db", "routes", "shell"}
+# (`translate extract` reads only files, but the other translate commands need the store.)
 _FLASK_OPTIONS_WITH_VALUE = {"--app", "-A", "--env-file", "-e"}
 
 

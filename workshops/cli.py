@@ -76,3 +76,6 @@ def register_commands(app):
     app.cli.add_command(init_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(curriculum_cli)
+    from .translate.cli import translate_cli
+
+    app.cli.add_command(translate_cli)

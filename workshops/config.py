@@ -21,7 +21,7 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
-    BABEL_DEFAULT_LOCALE = "es"
+    BABEL_DEFAULT_LOCALE = "es_PE"
     BABEL_DEFAULT_TIMEZONE = "America/Lima"
     PASSWORD_MIN_LENGTH = 8
 

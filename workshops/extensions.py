@@ -1,12 +1,13 @@
 """Flask extensions, created once and bound to the app in create_app()."""
 
-from flask_babel import Babel
+from flask_babel import Babel, Domain
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+from werkzeug.utils import cached_property
 
 # A naming convention gives every constraint a stable name, so Alembic
 # migrations can refer to them on SQLite and PostgreSQL alike.
@@ -23,8 +24,23 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class StoreDomain(Domain):
+    """A gettext domain whose catalogs come from the translation store (see i18n.py)."""
+
+    def get_translations(self):
+        from .i18n import store_translations
+
+        return store_translations(self.domain[0])
+
+
+class WorkshopsBabel(Babel):
+    @cached_property
+    def domain_instance(self):
+        return StoreDomain(domain="messages")
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-babel = Babel()
+babel = WorkshopsBabel()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -1,21 +1,132 @@
-"""Locale selection and gettext helpers for the interface."""
+"""Which language a request speaks, and gettext wired to the translation store.
 
-from flask_babel import lazy_gettext as _l  # noqa: F401  (re-exported for modules)
+The *catalog language* (es, agr, ...) picks the translations; the
+*formatting locale* (es_PE for both) is what Flask-Babel hands to Babel, so
+`agr` never reaches `babel.Locale.parse` and never raises UnknownLocaleError.
+"""
 
-from .extensions import babel
+from babel.dates import format_date as babel_format_date
+from flask import g, has_request_context, request, session
+from flask_babel import lazy_pgettext
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+from .languages import SOURCE_LANGUAGE, all_languages
+
+SESSION_KEY = "language"
+SHOW_UNTRANSLATED_KEY = "show_untranslated"
+SPANISH_MONTHS = (
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+)
+# i18n: Month name in dates such as "27 noviembre 2026".
+MONTH_NAMES = (
+    lazy_pgettext("month name", "enero"),
+    lazy_pgettext("month name", "febrero"),
+    lazy_pgettext("month name", "marzo"),
+    lazy_pgettext("month name", "abril"),
+    lazy_pgettext("month name", "mayo"),
+    lazy_pgettext("month name", "junio"),
+    lazy_pgettext("month name", "julio"),
+    lazy_pgettext("month name", "agosto"),
+    lazy_pgettext("month name", "septiembre"),
+    lazy_pgettext("month name", "octubre"),
+    lazy_pgettext("month name", "noviembre"),
+    lazy_pgettext("month name", "diciembre"),
+)
+
+
+def languages():
+    """Return the registry (with admin overrides), once per request."""
+    if "languages" not in g:
+        g.languages = {language.code: language for language in all_languages()}
+    return g.languages
+
+
+def current_language():
+    """Pick the catalog language: user preference, session, browser, then Spanish."""
+    if "language" in g:
+        return g.language
+    known = languages()
+    if not has_request_context():
+        return known[SOURCE_LANGUAGE]
+    code = None
+    if request.args.get("lang") in known:  # an explicit link, e.g. ?lang=agr
+        code = request.args["lang"]
+    elif current_user and current_user.is_authenticated and current_user.language in known:
+        code = current_user.language
+    elif session.get(SESSION_KEY) in known:
+        code = session[SESSION_KEY]
+    else:
+        code = request.accept_languages.best_match(list(known))
+    g.language = known.get(code) or known[SOURCE_LANGUAGE]
+    return g.language
+
+
+def show_untranslated():
+    return bool(session.get(SHOW_UNTRANSLATED_KEY))
 
 
 def select_locale():
-    """Return the formatting locale for this request."""
-    return "es"
+    """Return the *formatting* locale for Babel (es_PE for Awajún)."""
+    return current_language().locale
+
+
+def store_translations(domain):
+    """Return the gettext object of a domain for the current request."""
+    from .translate.runtime import get_translations
+
+    return get_translations(domain, current_language(), show_untranslated())
+
+
+def curriculum_text(uid, text):
+    """Return (text to show, is Spanish fallback) for a curriculum segment."""
+    language = current_language()
+    if language.is_source:
+        return text, False
+    translated = store_translations("curriculum").upgettext(uid, text)
+    return translated, translated == text
+
+
+def ct(uid, text):
+    """Render a curriculum segment, marking Spanish shown in place of a missing translation."""
+    shown, fallback = curriculum_text(uid, text)
+    if not fallback:
+        return shown
+    return Markup('<span lang="es" class="fallback">{}</span>').format(escape(shown))
+
+
+def format_date(value, language=None):
+    """Format a date; Awajún (no CLDR data) uses its own month names from the registry."""
+    language = language or current_language()
+    if language.month_names is None:
+        return babel_format_date(value, format="long", locale=language.locale)
+    month = str(MONTH_NAMES[value.month - 1])
+    if month == SPANISH_MONTHS[value.month - 1]:  # not in the catalog: use the registry
+        month = language.month_names[value.month - 1]
+    return f"{value.day} {month} {value.year}"
 
 
 def init_app(app):
     from . import PROJECT_ROOT
+    from .extensions import babel
 
     babel.init_app(
         app,
         locale_selector=select_locale,
         default_translation_directories=str(PROJECT_ROOT / "translations"),
         default_domain="messages",
+        default_locale="es_PE",
     )
+    app.jinja_env.globals.update(ct=ct, current_language=current_language, languages=languages)
+    app.jinja_env.filters["date"] = format_date

@@ -17,7 +17,7 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = None
 
 
-def _safe_next(target):
+def safe_next(target):
     """Return target if it is a path on this site, else the home page."""
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
@@ -38,7 +38,7 @@ def login():
         else:
             session.clear()  # a fresh session at login
             login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
 

@@ -55,11 +55,13 @@ def setup_lock():
 def initialize_database():
     """Upgrade the schema and load the curriculum; safe to run many times at once."""
     from ..curriculum.services import ensure_curriculum_loaded
+    from ..translate.services import ensure_catalogs_loaded
 
     with setup_lock():
         upgrade(directory=str(MIGRATIONS_DIR))
         try:
             changed = ensure_curriculum_loaded()
+            ensure_catalogs_loaded()
             db.session.commit()
         except Exception:
             db.session.rollback()

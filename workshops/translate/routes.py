@@ -1,0 +1,91 @@
+"""The language switcher (every page) and the admins' language settings."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from .. import access
+from ..auth.routes import safe_next
+from ..extensions import db
+from ..i18n import SESSION_KEY, SHOW_UNTRANSLATED_KEY, current_language, languages, show_untranslated
+from ..languages import LanguageSetting, get_language, parse_plural_forms
+from .forms import LanguageSettingForm, LanguageSwitchForm
+from .models import CatalogEntry, Translation
+from .store import bump_revision
+
+bp = Blueprint("language", __name__)
+
+
+@bp.app_context_processor
+def switcher():
+    def language_form():
+        form = LanguageSwitchForm(formdata=None)
+        form.language.choices = [
+            SelectChoice(code, language.native_name) for code, language in languages().items()
+        ]
+
+        form.language.data = current_language().code
+        form.show_untranslated.data = show_untranslated()
+        form.next.data = request.full_path.rstrip("?")
+        return form
+
+    return {"language_form": language_form}
+
+
+@bp.route("/language", methods=["POST"])
+@access.public
+def switch():
+    form = LanguageSwitchForm()
+    if form.validate_on_submit():
+        code = form.language.data if form.language.data in languages() else "es"
+        session[SESSION_KEY] = code
+        session[SHOW_UNTRANSLATED_KEY] = bool(form.show_untranslated.data)
+        if current_user.is_authenticated:
+            current_user.language = code
+            db.session.commit()
+    return redirect(safe_next(form.next.data))
+
+
+@bp.route("/admin/languages", methods=["GET"])
+@access.roles("admin")
+def settings():
+    return render_template("language/settings.html", languages=list(languages().values()))
+
+
+@bp.route("/admin/languages/<code>", methods=["GET", "POST"])
+@access.roles("admin")
+def edit(code):
+    language = get_language(code)
+    if language is None:
+        abort(404)
+    form = LanguageSettingForm(obj=language)
+    if form.validate_on_submit():
+        nplurals, _rule = parse_plural_forms(form.plural_forms.data)
+        stored_forms = db.session.scalars(
+            select(Translation.forms)
+            .join(Translation.entry)
+            .where(
+                Translation.language == code,
+                CatalogEntry.msgid_plural.is_not(None),
+                Translation.state != "untranslated",
+            )
+        ).all()
+        if any(len(forms) != nplurals for forms in stored_forms):
+            form.plural_forms.errors.append(
+                _(
+                    "Hay traducciones guardadas con otro número de formas de plural. Corríjalas antes de cambiar la regla."
+                )
+            )
+        else:
+            row = db.session.get(LanguageSetting, code) or LanguageSetting(code=code)
+            row.native_name = form.native_name.data.strip()
+            row.spanish_name = form.spanish_name.data.strip()
+            row.plural_forms = form.plural_forms.data.strip()
+            db.session.add(row)
+            bump_revision(code)
+            db.session.commit()
+            flash(_("Se guardó el idioma %(name)s.", name=row.native_name), "success")
+            return redirect(url_for("language.settings"))
+    return render_template("language/edit.html", form=form, language=language)

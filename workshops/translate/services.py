@@ -1,0 +1,99 @@
+"""What the CLI, the start-up and (later) the web share about catalogs."""
+
+import hashlib
+
+from ..core.models import AppState
+from ..extensions import db
+from ..languages import all_languages
+from . import catalogs, extract, store
+from .models import DOMAINS, CatalogEntry
+
+IMPORTED_KEY = "catalogs_imported"
+
+
+def _state(key):
+    row = db.session.get(AppState, key)
+    return row.value if row else None
+
+
+def _set_state(key, value):
+    row = db.session.get(AppState, key)
+    if row is None:
+        db.session.add(AppState(key=key, value=value))
+    else:
+        row.value = value
+
+
+def target_codes():
+    return [language.code for language in all_languages() if not language.is_source]
+
+
+def import_shipped_catalogs():
+    """Import translations/<lang>/LC_MESSAGES/*.po into an empty store (source language first)."""
+    reports = {}
+    for language in all_languages():
+        for domain in DOMAINS:
+            path = catalogs.catalog_path(language.code, domain)
+            if path.exists():
+                reports[(domain, language.code)] = catalogs.import_catalog(
+                    path.read_bytes(), domain, language.code, filename=path, create_entries=True
+                )
+    return reports
+
+
+def sync_template(domain, entries, force=False):
+    """Merge a template into the store unless the same template was merged before."""
+    digest = hashlib.sha256(
+        "\n".join(f"{e.context}\x04{e.msgid}\x04{e.msgid_plural}\x04{e.references}" for e in entries).encode()
+    ).hexdigest()
+    key = f"template_hash:{domain}"
+    if _state(key) == digest and not force:
+        return None
+    result = store.merge_template(domain, entries, target_codes())
+    _set_state(key, digest)
+    return result
+
+
+def ensure_catalogs_loaded():
+    """At start: import the shipped catalogs once, then follow template changes."""
+    if _state(IMPORTED_KEY) is None:
+        if db.session.query(CatalogEntry.id).first() is None:
+            import_shipped_catalogs()
+        _set_state(IMPORTED_KEY, "1")
+    sync_template("curriculum", extract.curriculum_template())
+    pot = catalogs.catalog_path(None, "messages", template=True)
+    if pot.exists():
+        sync_template("messages", extract.read_template(pot))
+
+
+def write_templates():
+    """Extract both domains and write translations/<domain>.pot; return entry counts."""
+    counts = {}
+    for domain, make in extract.TEMPLATES.items():
+        entries = make()
+        path = catalogs.catalog_path(None, domain, template=True)
+        catalogs.write_atomically(path, str(extract.template_po(domain, entries)))
+        counts[domain] = len(entries)
+    return counts
+
+
+def update_from_templates():
+    """Merge the .pot files into the store (forcing a merge) and write every .po back."""
+    results = {}
+    for domain in DOMAINS:
+        entries = extract.read_template(catalogs.catalog_path(None, domain, template=True))
+        results[domain] = sync_template(domain, entries, force=True)
+    export_all()
+    return results
+
+
+def export_all(directory=None):
+    """Write every catalog of every language; return the paths."""
+    paths = []
+    for language in all_languages():
+        for domain in DOMAINS:
+            target = None
+            if directory:
+                target = f"{directory}/{language.code}/LC_MESSAGES/{domain}.po"
+            paths.append(catalogs.export_catalog(domain, language.code, target))
+    return paths

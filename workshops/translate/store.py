@@ -1,0 +1,179 @@
+"""Operations on the translation store: entries, translations, revisions."""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from .models import CatalogEntry, CatalogRevision, Translation, TranslationHistory, entry_key, utcnow
+
+
+@dataclass
+class SourceEntry:
+    """One msgid of a template (.pot), as extracted from code or curriculum."""
+
+    msgid: str
+    context: str = ""
+    msgid_plural: str | None = None
+    comment: str = ""
+    references: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def key(self):
+        return entry_key(self.context, self.msgid)
+
+
+def current_revision(language):
+    """Return the language's catalog revision (0 when nothing was stored yet)."""
+    value = db.session.scalar(select(CatalogRevision.revision).where(CatalogRevision.language == language))
+    return value or 0
+
+
+def bump_revision(language):
+    """Add one to the language's catalog revision, atomically."""
+    result = db.session.execute(
+        update(CatalogRevision)
+        .where(CatalogRevision.language == language)
+        .values(revision=CatalogRevision.revision + 1)
+    )
+    if result.rowcount == 0:
+        try:
+            with db.session.begin_nested():
+                db.session.add(CatalogRevision(language=language, revision=1))
+        except IntegrityError:
+            # Another process created the row meanwhile; count on it.
+            bump_revision(language)
+
+
+def entries(domain, include_obsolete=False):
+    query = select(CatalogEntry).where(CatalogEntry.domain == domain).order_by(CatalogEntry.position)
+    if not include_obsolete:
+        query = query.where(CatalogEntry.obsolete.is_(False))
+    return db.session.scalars(query.options(selectinload(CatalogEntry.translations))).all()
+
+
+def find_entry(domain, context, msgid):
+    return db.session.scalar(
+        select(CatalogEntry).where(
+            CatalogEntry.domain == domain, CatalogEntry.key == entry_key(context, msgid)
+        )
+    )
+
+
+def translation_for(entry, language):
+    return next((t for t in entry.translations if t.language == language), None)
+
+
+def set_translation(entry, language, forms, state, author_id=None, origin="web", translator_comment=None):
+    """Store a new version of a translation, with history; return it, or None if unchanged."""
+    forms = [str(form) for form in forms]
+    if not any(forms):
+        state = "untranslated"
+    translation = translation_for(entry, language)
+    if translation is None and state == "untranslated" and not translator_comment:
+        return None  # nothing to keep: no row for an entry nobody translated
+    if translation is None:
+        translation = Translation(language=language, forms=[], state="untranslated", revision=0)
+        entry.translations.append(translation)
+    unchanged = translation.forms == forms and translation.state == state
+    if translator_comment is not None and translator_comment != translation.translator_comment:
+        translation.translator_comment = translator_comment
+        unchanged = False
+    if unchanged:
+        return None
+    translation.forms = forms
+    translation.state = state
+    translation.revision = (translation.revision or 0) + 1
+    translation.updated_by_id = author_id
+    translation.updated_at = utcnow()
+    db.session.flush()
+    db.session.add(
+        TranslationHistory(
+            translation_id=translation.id,
+            forms=forms,
+            state=state,
+            revision=translation.revision,
+            author_id=author_id,
+            origin=origin,
+        )
+    )
+    bump_revision(language)
+    return translation
+
+
+def merge_template(domain, template, languages):
+    """Make the store's entries of a domain match a template; return (added, changed, obsoleted).
+
+    In the curriculum the context is the segment's stable id, so a changed
+    Spanish sentence keeps its entry: the msgid changes, the old one is kept
+    as previous_msgid (`#|` in .po files), and existing translations become
+    fuzzy instead of being lost. Entries gone from the template are marked
+    obsolete, never deleted.
+    """
+    existing = {entry.key: entry for entry in entries(domain, include_obsolete=True)}
+    by_context = {}
+    if domain == "curriculum":
+        by_context = {
+            entry.context: entry for entry in existing.values() if entry.context and not entry.obsolete
+        }
+    seen, added, changed = set(), 0, 0
+    for position, source in enumerate(template, start=1):
+        entry = existing.get(source.key)
+        if entry is None and source.context in by_context and by_context[source.context].id not in seen:
+            entry = by_context[source.context]
+            entry.previous_msgid = entry.msgid
+            entry.msgid = source.msgid
+            entry.key = source.key
+            for translation in entry.translations:
+                if translation.state != "untranslated":
+                    set_translation(entry, translation.language, translation.forms, "fuzzy", origin="extract")
+            changed += 1
+        elif entry is None:
+            entry = CatalogEntry(domain=domain, key=source.key, context=source.context, msgid=source.msgid)
+            db.session.add(entry)
+            added += 1
+        entry.msgid_plural = source.msgid_plural
+        entry.extracted_comment = source.comment
+        entry.references = "\n".join(source.references)
+        entry.flags = ",".join(flag for flag in source.flags if flag != "fuzzy")
+        entry.position = position
+        if entry.obsolete:
+            entry.obsolete = False
+            changed += 1
+        db.session.flush()
+        seen.add(entry.id)
+    obsoleted = 0
+    for entry in existing.values():
+        if entry.id not in seen and not entry.obsolete:
+            entry.obsolete = True
+            obsoleted += 1
+    if added or changed or obsoleted:
+        for language in languages:
+            bump_revision(language)
+    db.session.flush()
+    return added, changed, obsoleted
+
+
+def statistics(domain, language):
+    """Count the entries of a domain by translation state for a language."""
+    total = db.session.scalar(
+        select(func.count())
+        .select_from(CatalogEntry)
+        .where(CatalogEntry.domain == domain, CatalogEntry.obsolete.is_(False))
+    )
+    rows = db.session.execute(
+        select(Translation.state, func.count())
+        .join(Translation.entry)
+        .where(
+            CatalogEntry.domain == domain, CatalogEntry.obsolete.is_(False), Translation.language == language
+        )
+        .group_by(Translation.state)
+    ).all()
+    counts = {"translated": 0, "approved": 0, "fuzzy": 0}
+    counts.update({state: count for state, count in rows if state != "untranslated"})
+    counts["total"] = total
+    counts["untranslated"] = total - counts["translated"] - counts["approved"] - counts["fuzzy"]
+    return counts
