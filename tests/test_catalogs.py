@@ -183,6 +183,29 @@ def test_bad_catalogs_are_refused_whole(app, data, line, words):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Translation)) == before
 
 
+def test_export_keeps_custom_headers_comments_and_flags(app, tmp_path):
+    data = (
+        "# Traducción de voluntarios, 2026.\n"
+        + HEADER.replace('"Language: agr\\n"\n', '"Language: agr\\n"\n"X-Volunteer-Group: San Ignacio\\n"\n')
+        + "# nota de la traductora\n"
+        + GOOD_ENTRY
+    )
+    with app.app_context():
+        catalogs.import_catalog(data.encode(), "messages", "agr", "ok.po")
+        db.session.commit()
+        path = catalogs.export_catalog("messages", "agr", tmp_path / "messages.po")
+        po = polib.pofile(str(path))
+        assert po.metadata["X-Volunteer-Group"] == "San Ignacio"
+        assert po.header == "Traducción de voluntarios, 2026."
+        entry = po.find("Términos clave")
+        assert entry.tcomment == "nota de la traductora" and entry.msgstr == "prueba"
+        assert entry.occurrences and entry.occurrences[0][0] == "templates/base.html"
+        # Put the shipped header back for the other tests.
+        shipped = catalogs.catalog_path("agr", "messages")
+        catalogs.import_catalog(shipped.read_bytes(), "messages", "agr", "shipped")
+        db.session.commit()
+
+
 def test_cli_import_reports_file_line_and_changes_nothing(runner, app, tmp_path):
     bad = tmp_path / "messages.po"
     bad.write_text(HEADER.replace("Language: agr", "Language: es") + GOOD_ENTRY, encoding="utf-8")

@@ -46,8 +46,11 @@ def login():
 @access.public
 def logout():
     if ConfirmForm().validate_on_submit():
+        language = session.get("language")
         logout_user()
         session.clear()
+        if language:
+            session["language"] = language  # keep the page in the language the person reads
     return redirect(url_for("auth.login"))
 
 
