@@ -150,23 +150,23 @@ GOOD_ENTRY = 'msgid "Términos clave"\nmsgstr "prueba"\n'
 @pytest.mark.parametrize(
     ("data", "line", "words"),
     [
-        (b"Hola, esto no es un catalogo.\nNada que ver.\n", 1, "not a valid .po catalog"),
-        (b"\x00\x01\x02binary", 1, "binary"),
-        ((HEADER + 'msgid "Módulos"\nmsgstr "Año"\n').encode("latin-1"), 7, "not UTF-8"),
-        ('msgid "Términos clave"\nmsgstr "x"\n'.encode(), 1, "header is missing"),
-        (HEADER.replace("Language: agr", "Language: qu") + GOOD_ENTRY, 1, "not 'agr'"),
+        (b"Hola, esto no es un catalogo.\nNada que ver.\n", 1, "no es un catálogo .po válido"),
+        (b"\x00\x01\x02binary", 1, "binarios"),
+        ((HEADER + 'msgid "Módulos"\nmsgstr "Año"\n').encode("latin-1"), 7, "no es texto UTF-8"),
+        ('msgid "Términos clave"\nmsgstr "x"\n'.encode(), 1, "falta la cabecera"),
+        (HEADER.replace("Language: agr", "Language: qu") + GOOD_ENTRY, 1, "no de «agr»"),
         (
             HEADER.replace("nplurals=2; plural=n != 1;", "nplurals=3; plural=n%3;") + GOOD_ENTRY,
             1,
-            "3 plural forms",
+            "tiene 3 formas de plural",
         ),
         (
             HEADER
             + 'msgid "un día"\nmsgid_plural "%(num)s días"\nmsgstr[0] "a"\nmsgstr[1] "b"\nmsgstr[2] "c"\n',
             7,
-            "3 plural forms instead of 2",
+            "3 formas de plural en vez de 2",
         ),
-        (HEADER + GOOD_ENTRY + 'msgid "x"\nmsgstr "unterminated\n', 10, "not a valid .po catalog"),
+        (HEADER + GOOD_ENTRY + 'msgid "x"\nmsgstr "unterminated\n', 10, "no es un catálogo .po válido"),
     ],
 )
 def test_bad_catalogs_are_refused_whole(app, data, line, words):
@@ -179,7 +179,7 @@ def test_bad_catalogs_are_refused_whole(app, data, line, words):
         db.session.rollback()
         assert caught.value.filename == "bad.po"
         assert caught.value.problems[0][0] == line, caught.value.problems
-        assert words in caught.value.problems[0][1]
+        assert words in str(caught.value.problems[0][1])
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Translation)) == before
 
 
@@ -211,7 +211,7 @@ def test_cli_import_reports_file_line_and_changes_nothing(runner, app, tmp_path)
     bad.write_text(HEADER.replace("Language: agr", "Language: es") + GOOD_ENTRY, encoding="utf-8")
     result = runner.invoke(args=["translate", "import", str(bad), "--language", "agr"])
     assert result.exit_code == 1
-    assert f"{bad}:1: this catalog is for language 'es', not 'agr'" in result.output
+    assert f"{bad}:1: este catálogo es del idioma «es», no de «agr»" in result.output
     assert "Nothing was imported." in result.output
     good = tmp_path / "agr" / "LC_MESSAGES" / "messages.po"
     good.parent.mkdir(parents=True)

@@ -74,7 +74,7 @@ def current_language():
 
 
 def show_untranslated():
-    return bool(session.get(SHOW_UNTRANSLATED_KEY))
+    return has_request_context() and bool(session.get(SHOW_UNTRANSLATED_KEY))
 
 
 def select_locale():

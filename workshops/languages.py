@@ -18,7 +18,7 @@ import gettext
 from dataclasses import dataclass, replace
 
 from flask import current_app
-from sqlalchemy import String, Text
+from sqlalchemy import CheckConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import db
@@ -41,6 +41,7 @@ class Language:
     day_names: tuple[str, ...] | None = None
     # Where the words above come from, for the catalogs' translator comments.
     calendar_source: str | None = None
+    review_mode: str = "direct"
 
     @property
     def nplurals(self):
@@ -85,6 +86,10 @@ class LanguageSetting(db.Model):
     native_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
     spanish_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
     plural_forms: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # "direct": translators' saves count at once; "suggest": a reviewer approves them.
+    review_mode: Mapped[str] = mapped_column(String(16), nullable=False, default="direct")
+
+    __table_args__ = (CheckConstraint("review_mode IN ('direct', 'suggest')", name="review_mode_known"),)
 
 
 def parse_plural_forms(header):
@@ -124,6 +129,7 @@ def all_languages():
                 native_name=row.native_name or language.native_name,
                 spanish_name=row.spanish_name or language.spanish_name,
                 plural_forms=row.plural_forms or language.plural_forms,
+                review_mode=row.review_mode or language.review_mode,
             )
         result.append(language)
     return sorted(result, key=lambda language: (not language.is_source, language.code))

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import polib
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -64,55 +65,79 @@ def parse_po(data, filename, expected_language):
             text = data.decode("utf-8")
         except UnicodeDecodeError as error:
             line = data[: error.start].count(b"\n") + 1
-            raise CatalogError(filename, [(line, "the file is not UTF-8 text")]) from None
+            raise CatalogError(filename, [(line, _l("el archivo no es texto UTF-8"))]) from None
     else:
         text = data
     if "\x00" in text:
-        raise CatalogError(filename, [(1, "this is not a .po catalog (binary data)")])
+        raise CatalogError(filename, [(1, _l("no es un catálogo .po (datos binarios)"))])
     # polib forgives some broken lines (an unterminated string, say); check each line first.
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if stripped.startswith("#~"):
             stripped = stripped[2:].strip()
         if stripped and not stripped.startswith("#") and not PO_LINE.match(stripped):
-            raise CatalogError(filename, [(number, "syntax error: not a valid .po catalog")])
+            raise CatalogError(filename, [(number, _l("error de sintaxis: no es un catálogo .po válido"))])
     try:
         po = polib.pofile(text, wrapwidth=78)
     except (OSError, ValueError) as error:
         match = re.search(r"line (\d+)", str(error))
         raise CatalogError(
-            filename, [(int(match.group(1)) if match else 1, "syntax error: not a valid .po catalog")]
+            filename,
+            [(int(match.group(1)) if match else 1, _l("error de sintaxis: no es un catálogo .po válido"))],
         ) from None
     problems = []
     if not po.metadata or "Content-Type" not in po.metadata:
-        raise CatalogError(filename, [(1, "the header is missing or broken (no Content-Type)")])
+        raise CatalogError(filename, [(1, _l("falta la cabecera o está dañada (no tiene Content-Type)"))])
     charset = re.search(r"charset=([\w-]+)", po.metadata.get("Content-Type", ""))
     if not charset or charset.group(1).lower() not in ("utf-8", "utf8"):
-        problems.append((1, "the header must declare charset=UTF-8"))
+        problems.append((1, _l("la cabecera debe declarar charset=UTF-8")))
     language = get_language(expected_language)
     declared = po.metadata.get("Language", "")
     if not declared:
-        problems.append((1, "the header has no Language"))
+        problems.append((1, _l("la cabecera no tiene Language")))
     elif _language_of(declared) != expected_language:
-        problems.append((1, f"this catalog is for language '{declared}', not '{expected_language}'"))
+        problems.append(
+            (
+                1,
+                _l(
+                    "este catálogo es del idioma «%(found)s», no de «%(expected)s»",
+                    found=declared,
+                    expected=expected_language,
+                ),
+            )
+        )
     nplurals = language.nplurals
     if po.metadata.get("Plural-Forms"):
         try:
             declared_nplurals, _ = parse_plural_forms(po.metadata["Plural-Forms"])
         except ValueError:
-            problems.append((1, "the Plural-Forms header is not valid"))
+            problems.append((1, _l("la cabecera Plural-Forms no es válida")))
         else:
             if declared_nplurals != nplurals and not language.is_source:
                 problems.append(
                     (
                         1,
-                        f"the file has {declared_nplurals} plural forms; {language.native_name} has {nplurals}",
+                        _l(
+                            "el archivo tiene %(found)s formas de plural; %(language)s tiene %(expected)s",
+                            found=declared_nplurals,
+                            language=language.native_name,
+                            expected=nplurals,
+                        ),
                     )
                 )
     for entry in po:
         wrong_count = entry.msgstr_plural and sorted(entry.msgstr_plural) != list(range(nplurals))
         if entry.msgid_plural and not language.is_source and wrong_count:
-            problems.append((entry.linenum, f"{len(entry.msgstr_plural)} plural forms instead of {nplurals}"))
+            problems.append(
+                (
+                    entry.linenum,
+                    _l(
+                        "%(found)s formas de plural en vez de %(expected)s",
+                        found=len(entry.msgstr_plural),
+                        expected=nplurals,
+                    ),
+                )
+            )
     if problems:
         raise CatalogError(filename, problems)
     return po
@@ -135,7 +160,7 @@ def import_catalog(data, domain, language_code, filename="<upload>", create_entr
     """Merge a .po file into the store in one savepoint; raise CatalogError and change nothing."""
     language = get_language(language_code)
     if language is None:
-        raise CatalogError(filename, [(1, f"unknown language '{language_code}'")])
+        raise CatalogError(filename, [(1, _l("idioma desconocido: %(code)s", code=language_code))])
     po = parse_po(data, filename, language_code)
     report = ImportReport()
     with db.session.begin_nested():
@@ -167,6 +192,7 @@ def import_catalog(data, domain, language_code, filename="<upload>", create_entr
                     position=position,
                     obsolete=po_entry.obsolete,
                 )
+                entry.refresh_search()
                 db.session.add(entry)
                 db.session.flush()
                 existing[source.key] = entry

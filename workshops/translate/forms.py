@@ -2,7 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..languages import parse_plural_forms
@@ -30,4 +32,40 @@ class LanguageSettingForm(FlaskForm):
     plural_forms = StringField(
         _l("Formas de plural (Plural-Forms)"), validators=[DataRequired(), valid_plural_forms]
     )
+    review_mode = SelectField(
+        _l("Cómo se guardan las traducciones"),
+        choices=[
+            SelectChoice("direct", _l("Directamente (cada traductor guarda)")),
+            SelectChoice("suggest", _l("Como sugerencias que un revisor aprueba")),
+        ],
+    )
+    submit = SubmitField(_l("Guardar"))
+
+
+class EntryForm(FlaskForm):
+    """The editor form; the translation fields are read as a list (one per plural form)."""
+
+    base_revision = HiddenField()
+
+
+class UploadForm(FlaskForm):
+    catalog = FileField(
+        _l("Archivo .po"), validators=[FileRequired(), FileAllowed(["po"], _l("Suba un archivo .po."))]
+    )
+    submit = SubmitField(_l("Subir y comparar"))
+
+
+class GlossaryForm(FlaskForm):
+    source_term = StringField(_l("Término en castellano"), validators=[DataRequired(), Length(max=200)])
+    target_term = StringField(_l("Traducción"), validators=[Length(max=200)])
+    definition = TextAreaField(_l("Definición"), validators=[Length(max=2000)])
+    status = SelectField(
+        _l("Estado"),
+        choices=[
+            SelectChoice("proposed", _l("propuesto")),
+            SelectChoice("approved", _l("aprobado")),
+            SelectChoice("forbidden", _l("no usar")),
+        ],
+    )
+    module = SelectField(_l("Módulo"), choices=[], validate_choice=False)
     submit = SubmitField(_l("Guardar"))

@@ -7,6 +7,8 @@ for conflict detection, and every worker process sees the same truth. The
 """
 
 import hashlib
+import re
+import unicodedata
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -26,6 +28,18 @@ from ..extensions import db
 
 DOMAINS = ("messages", "curriculum")
 STATES = ("untranslated", "fuzzy", "translated", "approved")
+SUGGESTION_STATES = ("pending", "accepted", "rejected")
+GLOSSARY_STATES = ("approved", "proposed", "forbidden")
+
+
+def fold(text):
+    """Lowercase and strip accents, so searches ignore both (Awajún spelling varies)."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+
+
+def word_count(text):
+    return len(re.findall(r"\w+", text or ""))
 
 
 def utcnow():
@@ -58,6 +72,9 @@ class CatalogEntry(db.Model):
     previous_msgid: Mapped[str | None] = mapped_column(Text, nullable=True)
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     obsolete: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Accent- and case-folded source text for searching, and its word count.
+    search_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    words: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
     translations: Mapped[list["Translation"]] = relationship(
         back_populates="entry", cascade="all, delete-orphan"
@@ -67,6 +84,11 @@ class CatalogEntry(db.Model):
         UniqueConstraint("domain", "key"),
         CheckConstraint(_in("domain", DOMAINS), name="domain_known"),
     )
+
+    def refresh_search(self):
+        """Recompute the folded search text and word count after msgid changes."""
+        self.search_text = fold(f"{self.msgid} {self.msgid_plural or ''}")
+        self.words = word_count(self.msgid)
 
     @property
     def flag_list(self):
@@ -92,6 +114,15 @@ class Translation(db.Model):
         ForeignKey("user_account.id", ondelete="SET NULL"), index=True, nullable=True
     )
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The language's catalog revision right after the last change: an offline
+    # file stamped with an older revision did not see this change.
+    changed_at_revision: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    search_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    warnings: Mapped[list] = mapped_column(JSON, nullable=False, default=list)  # check codes
+    dismissed: Mapped[list] = mapped_column(JSON, nullable=False, default=list)  # codes a reviewer dismissed
+    check_count: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0
+    )  # len(warnings), for filtering
 
     entry: Mapped[CatalogEntry] = relationship(back_populates="translations")
 
@@ -138,3 +169,55 @@ class CatalogRevision(db.Model):
 
     language: Mapped[str] = mapped_column(String(16), primary_key=True)
     revision: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class Suggestion(db.Model):
+    """A proposed translation waiting for a reviewer (also: the loser of a concurrent edit)."""
+
+    __tablename__ = "translation_suggestion"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("catalog_entry.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    language: Mapped[str] = mapped_column(String(16), nullable=False)
+    forms: Mapped[list] = mapped_column(JSON, nullable=False)
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
+    is_conflict: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    base_revision: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True, nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True, nullable=True
+    )
+
+    entry: Mapped[CatalogEntry] = relationship()
+
+    __table_args__ = (CheckConstraint(_in("state", SUGGESTION_STATES), name="state_known"),)
+
+
+class GlossaryTerm(db.Model):
+    """A bilingual term: how a Spanish word is translated, agreed by reviewers."""
+
+    __tablename__ = "glossary_term"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    language: Mapped[str] = mapped_column(String(16), nullable=False, index=True)
+    source_term: Mapped[str] = mapped_column(String(200), nullable=False)
+    target_term: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    definition: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="proposed")
+    module_id: Mapped[int | None] = mapped_column(
+        ForeignKey("curriculum_module.id", ondelete="SET NULL"), index=True, nullable=True
+    )
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True, nullable=True
+    )
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(_in("status", GLOSSARY_STATES), name="status_known"),
+        CheckConstraint("length(source_term) > 0", name="source_not_empty"),
+    )

@@ -83,6 +83,7 @@ def edit(code):
             row.native_name = form.native_name.data.strip()
             row.spanish_name = form.spanish_name.data.strip()
             row.plural_forms = form.plural_forms.data.strip()
+            row.review_mode = form.review_mode.data
             db.session.add(row)
             bump_revision(code)
             db.session.commit()

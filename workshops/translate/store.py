@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from .models import CatalogEntry, CatalogRevision, Translation, TranslationHistory, entry_key, utcnow
+from .models import CatalogEntry, CatalogRevision, Translation, TranslationHistory, entry_key, fold, utcnow
 
 
 @dataclass
@@ -33,7 +33,7 @@ def current_revision(language):
 
 
 def bump_revision(language):
-    """Add one to the language's catalog revision, atomically."""
+    """Add one to the language's catalog revision, atomically; return the new revision."""
     result = db.session.execute(
         update(CatalogRevision)
         .where(CatalogRevision.language == language)
@@ -45,7 +45,8 @@ def bump_revision(language):
                 db.session.add(CatalogRevision(language=language, revision=1))
         except IntegrityError:
             # Another process created the row meanwhile; count on it.
-            bump_revision(language)
+            return bump_revision(language)
+    return current_revision(language)
 
 
 def entries(domain, include_obsolete=False):
@@ -67,7 +68,9 @@ def translation_for(entry, language):
     return next((t for t in entry.translations if t.language == language), None)
 
 
-def set_translation(entry, language, forms, state, author_id=None, origin="web", translator_comment=None):
+def set_translation(
+    entry, language, forms, state, author_id=None, origin="web", translator_comment=None, warnings=None
+):
     """Store a new version of a translation, with history; return it, or None if unchanged."""
     forms = [str(form) for form in forms]
     if not any(forms):
@@ -86,9 +89,13 @@ def set_translation(entry, language, forms, state, author_id=None, origin="web",
         return None
     translation.forms = forms
     translation.state = state
+    translation.search_text = fold(" ".join(forms))
     translation.revision = (translation.revision or 0) + 1
     translation.updated_by_id = author_id
     translation.updated_at = utcnow()
+    if warnings is not None:
+        translation.warnings = [code for code in warnings if code not in (translation.dismissed or [])]
+        translation.check_count = len(translation.warnings)
     db.session.flush()
     db.session.add(
         TranslationHistory(
@@ -100,7 +107,7 @@ def set_translation(entry, language, forms, state, author_id=None, origin="web",
             origin=origin,
         )
     )
-    bump_revision(language)
+    translation.changed_at_revision = bump_revision(language)
     return translation
 
 
@@ -127,15 +134,18 @@ def merge_template(domain, template, languages):
             entry.previous_msgid = entry.msgid
             entry.msgid = source.msgid
             entry.key = source.key
+            entry.refresh_search()
             for translation in entry.translations:
                 if translation.state != "untranslated":
                     set_translation(entry, translation.language, translation.forms, "fuzzy", origin="extract")
             changed += 1
         elif entry is None:
             entry = CatalogEntry(domain=domain, key=source.key, context=source.context, msgid=source.msgid)
+            entry.refresh_search()
             db.session.add(entry)
             added += 1
         entry.msgid_plural = source.msgid_plural
+        entry.refresh_search()
         entry.extracted_comment = source.comment
         entry.references = "\n".join(source.references)
         entry.flags = ",".join(flag for flag in source.flags if flag != "fuzzy")

@@ -1,0 +1,52 @@
+"""Download a catalog for offline work and upload it back."""
+
+from flask import Blueprint, Response, flash, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import access
+from ..extensions import db
+from . import offline
+from .catalogs import CatalogError
+from .forms import UploadForm
+from .workspace_routes import TRANSLATORS, check_domain, target_language
+
+bp = Blueprint("offline", __name__, url_prefix="/translate")
+MAX_UPLOAD = 8 * 1024 * 1024
+
+
+@bp.route("/<lang>/<domain>/download")
+@access.roles(*TRANSLATORS)
+def download(lang, domain):
+    target_language(lang)
+    check_domain(domain)
+    module = request.args.get("module") or None
+    name, text = offline.download(lang, domain, module)
+    return Response(
+        text.encode("utf-8"),
+        mimetype="text/x-gettext-translation",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.route("/<lang>/<domain>/upload", methods=["GET", "POST"])
+@access.roles(*TRANSLATORS)
+def upload(lang, domain):
+    language = target_language(lang)
+    check_domain(domain)
+    form = UploadForm()
+    report = problems = None
+    if form.validate_on_submit():
+        data = form.catalog.data.read(MAX_UPLOAD + 1)
+        if len(data) > MAX_UPLOAD:
+            flash(_("El archivo es demasiado grande (máximo 8 MB)."), "warning")
+        else:
+            try:
+                report = offline.upload(data, language, domain, current_user, form.catalog.data.filename)
+                db.session.commit()
+            except CatalogError as error:
+                db.session.rollback()
+                problems = error.problems
+    return render_template(
+        "translate/upload.html", form=form, language=language, domain=domain, report=report, problems=problems
+    )

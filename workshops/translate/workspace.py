@@ -1,0 +1,324 @@
+"""The translator workspace: finding work, saving with checks, review, progress."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import aliased, selectinload
+
+from ..auth.models import User
+from ..curriculum.models import Module, Section
+from ..extensions import db
+from . import store
+from .checks import BLOCKING, run_checks
+from .models import CatalogEntry, GlossaryTerm, Suggestion, Translation, TranslationHistory, fold
+
+STATE_FILTERS = ("untranslated", "fuzzy", "translated", "approved", "failing", "suggestion")
+PER_PAGE = 40
+
+
+@dataclass
+class Filters:
+    state: str = ""
+    module: str = ""  # curriculum: module slug
+    section: str = ""  # curriculum: section key
+    page: str = ""  # interface: template or file prefix
+    q: str = ""
+    since: datetime | None = None
+
+
+@dataclass
+class SaveResult:
+    status: str  # saved, suggested, conflict, refused
+    errors: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    translation: Translation | None = None
+    suggestion: Suggestion | None = None
+
+
+def _filtered(language, domain, filters):
+    translation = aliased(Translation)
+    query = (
+        select(CatalogEntry, translation)
+        .outerjoin(
+            translation, and_(translation.entry_id == CatalogEntry.id, translation.language == language)
+        )
+        .where(CatalogEntry.domain == domain, CatalogEntry.obsolete.is_(False))
+    )
+    state = filters.state
+    if state == "untranslated":
+        query = query.where(or_(translation.id.is_(None), translation.state == "untranslated"))
+    elif state in ("fuzzy", "translated", "approved"):
+        query = query.where(translation.state == state)
+    elif state == "failing":
+        query = query.where(translation.check_count > 0)
+    elif state == "suggestion":
+        query = query.where(
+            exists().where(
+                Suggestion.entry_id == CatalogEntry.id,
+                Suggestion.language == language,
+                Suggestion.state == "pending",
+            )
+        )
+    if filters.module:
+        prefix = filters.module + "." + (filters.section + "." if filters.section else "")
+        query = query.where(CatalogEntry.context.startswith(prefix, autoescape=True))
+    if filters.page:
+        query = query.where(CatalogEntry.references.contains(filters.page, autoescape=True))
+    if filters.q:
+        needle = fold(filters.q.strip())
+        query = query.where(
+            or_(
+                CatalogEntry.search_text.contains(needle, autoescape=True),
+                translation.search_text.contains(needle, autoescape=True),
+            )
+        )
+    if filters.since:
+        query = query.where(translation.updated_at >= filters.since)
+    return query, translation
+
+
+def list_entries(language, domain, filters, page=1):
+    """Return (rows of (entry, translation), total count) for one page of a filtered list."""
+    query, _translation = _filtered(language, domain, filters)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.execute(
+        query.order_by(CatalogEntry.position, CatalogEntry.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+    ).all()
+    return rows, total
+
+
+def next_entry(language, domain, filters, after):
+    """Return the next entry after `after` that matches (state default: untranslated)."""
+    filters = Filters(**{**filters.__dict__, "state": filters.state or "untranslated"})
+    query, _translation = _filtered(language, domain, filters)
+    if after is not None:
+        query = query.where(
+            or_(
+                CatalogEntry.position > after.position,
+                and_(CatalogEntry.position == after.position, CatalogEntry.id > after.id),
+            )
+        )
+    row = db.session.execute(query.order_by(CatalogEntry.position, CatalogEntry.id).limit(1)).first()
+    return row[0] if row else None
+
+
+def curriculum_place(entry):
+    """Return (module, section) of a curriculum entry, either may be None."""
+    if entry.domain != "curriculum" or not entry.context:
+        return None, None
+    slug, _, rest = entry.context.partition(".")
+    module = db.session.scalar(select(Module).where(Module.slug == slug))
+    section = None
+    if module is not None:
+        section_key = rest.split(".")[0]
+        section = db.session.scalar(
+            select(Section).where(Section.module_id == module.id, Section.key == section_key)
+        )
+    return module, section
+
+
+def glossary_terms(language, text):
+    """Return the glossary terms (not forbidden first) whose Spanish term occurs in text."""
+    folded = fold(text)
+    terms = db.session.scalars(select(GlossaryTerm).where(GlossaryTerm.language == language)).all()
+    return [term for term in terms if fold(term.source_term) and fold(term.source_term) in folded]
+
+
+def other_translations(entry, language):
+    return [t for t in entry.translations if t.language != language and t.state != "untranslated"]
+
+
+def history(translation):
+    if translation is None:
+        return []
+    return db.session.scalars(
+        select(TranslationHistory)
+        .where(TranslationHistory.translation_id == translation.id)
+        .order_by(TranslationHistory.revision.desc())
+    ).all()
+
+
+def suggestions(entry, language):
+    return db.session.scalars(
+        select(Suggestion)
+        .where(
+            Suggestion.entry_id == entry.id, Suggestion.language == language, Suggestion.state == "pending"
+        )
+        .order_by(Suggestion.created_at)
+    ).all()
+
+
+def check(entry, language, forms):
+    return run_checks(
+        entry.msgid, entry.msgid_plural, forms, language.nplurals, glossary_terms(language.code, entry.msgid)
+    )
+
+
+def save(entry, language, forms, base_revision, user, needs_review=False, origin="web"):
+    """Save a translation unless a check blocks it; a stale base or suggest mode makes a suggestion."""
+    result = check(entry, language, forms)
+    if result.errors:
+        return SaveResult("refused", errors=result.errors, warnings=result.warnings)
+    current = store.translation_for(entry, language.code)
+    current_revision = current.revision if current else 0
+    if base_revision != current_revision:
+        suggestion = _suggest(entry, language.code, forms, base_revision, user, conflict=True)
+        return SaveResult("conflict", warnings=result.warnings, translation=current, suggestion=suggestion)
+    if language.review_mode == "suggest" and not user.has_role("reviewer"):
+        suggestion = _suggest(entry, language.code, forms, base_revision, user, conflict=False)
+        return SaveResult("suggested", warnings=result.warnings, suggestion=suggestion)
+    state = "fuzzy" if needs_review else "translated"
+    translation = store.set_translation(
+        entry, language.code, forms, state, author_id=user.id, origin=origin, warnings=result.warnings
+    )
+    return SaveResult("saved", warnings=result.warnings, translation=translation or current)
+
+
+def _suggest(entry, language_code, forms, base_revision, user, conflict):
+    suggestion = Suggestion(
+        entry_id=entry.id,
+        language=language_code,
+        forms=list(forms),
+        is_conflict=conflict,
+        base_revision=base_revision,
+        author_id=user.id if user else None,
+    )
+    db.session.add(suggestion)
+    db.session.flush()
+    return suggestion
+
+
+def approve(entry, language, user):
+    """Mark a translation approved (reviewers); return False if there is nothing to approve."""
+    translation = store.translation_for(entry, language.code)
+    if (
+        translation is None
+        or translation.state == "untranslated"
+        or check(entry, language, translation.forms).errors
+    ):
+        return False
+    store.set_translation(
+        entry, language.code, translation.forms, "approved", author_id=user.id, origin="approve"
+    )
+    return True
+
+
+def accept_suggestion(suggestion, language, user):
+    entry = suggestion.entry
+    result = check(entry, language, suggestion.forms)
+    if result.errors:
+        return SaveResult("refused", errors=result.errors)
+    translation = store.set_translation(
+        entry,
+        language.code,
+        suggestion.forms,
+        "translated",
+        author_id=user.id,
+        origin="suggestion",
+        warnings=result.warnings,
+    )
+    suggestion.state, suggestion.decided_by_id = "accepted", user.id
+    for other in suggestions(entry, language.code):
+        if other.id != suggestion.id and other.forms == suggestion.forms:
+            other.state, other.decided_by_id = "accepted", user.id
+    return SaveResult("saved", warnings=result.warnings, translation=translation)
+
+
+def reject_suggestion(suggestion, user):
+    suggestion.state, suggestion.decided_by_id = "rejected", user.id
+
+
+def restore(history_row, language, user):
+    """Bring back an earlier version as a new revision (history is never rewritten)."""
+    translation = db.session.get(Translation, history_row.translation_id)
+    state = "translated" if history_row.state == "approved" else history_row.state
+    return store.set_translation(
+        translation.entry, language.code, history_row.forms, state, author_id=user.id, origin="restore"
+    )
+
+
+def dismiss_warning(translation, code):
+    if code in (translation.warnings or []):
+        translation.warnings = [w for w in translation.warnings if w != code]
+        translation.dismissed = sorted({*(translation.dismissed or []), code})
+        translation.check_count = len(translation.warnings)
+
+
+def progress(language_code, domain, module=None):
+    """Entries and words by state for a language, a domain and optionally one module."""
+    translation = aliased(Translation)
+    query = (
+        select(func.coalesce(translation.state, "untranslated"), func.count(), func.sum(CatalogEntry.words))
+        .select_from(CatalogEntry)
+        .outerjoin(
+            translation, and_(translation.entry_id == CatalogEntry.id, translation.language == language_code)
+        )
+        .where(CatalogEntry.domain == domain, CatalogEntry.obsolete.is_(False))
+        .group_by(func.coalesce(translation.state, "untranslated"))
+    )
+    if module:
+        query = query.where(CatalogEntry.context.startswith(module + ".", autoescape=True))
+    counts = {
+        state: {"entries": 0, "words": 0} for state in ("untranslated", "fuzzy", "translated", "approved")
+    }
+    for state, entries, words in db.session.execute(query):
+        counts[state] = {"entries": entries, "words": int(words or 0)}
+    total = sum(c["entries"] for c in counts.values())
+    total_words = sum(c["words"] for c in counts.values())
+    done = counts["translated"]["entries"] + counts["approved"]["entries"]
+    return {
+        **counts,
+        "total": total,
+        "total_words": total_words,
+        "done": done,
+        "percent_done": round(100 * done / total) if total else 0,
+        "percent_approved": round(100 * counts["approved"]["entries"] / total) if total else 0,
+        "ready": bool(total) and counts["approved"]["entries"] == total,
+    }
+
+
+def module_progress(language_code):
+    """Progress of every module; a module is ready to teach when every segment is approved."""
+    modules = db.session.scalars(select(Module).order_by(Module.number)).all()
+    return [(module, progress(language_code, "curriculum", module.slug)) for module in modules]
+
+
+def volunteer_credit(language_code):
+    """Per person: entries translated, entries reviewed, words translated (from the history)."""
+    rows = db.session.execute(
+        select(
+            User.display_name,
+            TranslationHistory.origin,
+            func.count(func.distinct(TranslationHistory.translation_id)),
+            func.sum(CatalogEntry.words),
+        )
+        .join(User, User.id == TranslationHistory.author_id)
+        .join(Translation, Translation.id == TranslationHistory.translation_id)
+        .join(CatalogEntry, CatalogEntry.id == Translation.entry_id)
+        .where(
+            Translation.language == language_code,
+            TranslationHistory.origin.in_(("web", "approve", "suggestion")),
+        )
+        .group_by(User.display_name, TranslationHistory.origin)
+    ).all()
+    credit = {}
+    for name, origin, entries, words in rows:
+        person = credit.setdefault(name, {"translated": 0, "reviewed": 0, "words": 0})
+        if origin == "approve" or origin == "suggestion":
+            person["reviewed"] += entries
+        else:
+            person["translated"] += entries
+            person["words"] += int(words or 0)
+    return sorted(credit.items(), key=lambda item: -item[1]["translated"])
+
+
+def load_entry(entry_id, domain):
+    return db.session.scalar(
+        select(CatalogEntry)
+        .where(CatalogEntry.id == entry_id, CatalogEntry.domain == domain)
+        .options(selectinload(CatalogEntry.translations))
+    )
+
+
+__all__ = ["BLOCKING", "Filters", "SaveResult"]

@@ -1,0 +1,276 @@
+"""The translator workspace: lists, the one-entry editor, review actions."""
+
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import access
+from ..auth.routes import safe_next
+from ..curriculum.models import Module
+from ..extensions import db
+from ..i18n import languages
+from . import store, workspace
+from .checks import MESSAGES, CheckResult
+from .forms import EntryForm
+from .models import DOMAINS, Suggestion, TranslationHistory
+
+bp = Blueprint("workspace", __name__, url_prefix="/translate")
+TRANSLATORS = ("translator", "reviewer")
+
+
+def target_language(code):
+    language = languages().get(code)
+    if language is None or language.is_source:
+        abort(404)
+    return language
+
+
+def check_domain(domain):
+    if domain not in DOMAINS:
+        abort(404)
+
+
+def read_filters():
+    args = request.args
+    since = None
+    if args.get("since"):
+        try:
+            since = datetime.fromisoformat(args["since"])
+        except ValueError:
+            flash(_("La fecha no es válida; use AAAA-MM-DD."), "warning")
+    state = args.get("state", "")
+    return workspace.Filters(
+        state=state if state in workspace.STATE_FILTERS else "",
+        module=args.get("module", "")[:64],
+        section=args.get("section", "")[:48],
+        page=args.get("page_ref", "")[:200],
+        q=args.get("q", "")[:200],
+        since=since,
+    )
+
+
+def filter_args(filters):
+    return {
+        key: value
+        for key, value in {
+            "state": filters.state,
+            "module": filters.module,
+            "section": filters.section,
+            "page_ref": filters.page,
+            "q": filters.q,
+            "since": filters.since.date().isoformat() if filters.since else "",
+        }.items()
+        if value
+    }
+
+
+def plural_examples(language):
+    """Label each plural form with example numbers instead of the formula."""
+    examples = {index: [] for index in range(language.nplurals)}
+    for n in range(0, 120):
+        index = language.plural_index(n)
+        if len(examples[index]) < 4:
+            examples[index].append(str(n))
+    return [", ".join(numbers) + (" …" if len(numbers) == 4 else "") for numbers in examples.values()]
+
+
+@bp.route("/")
+@access.signed_in
+def overview():
+    targets = [language for language in languages().values() if not language.is_source]
+    summary = [
+        (language, {domain: workspace.progress(language.code, domain) for domain in DOMAINS})
+        for language in targets
+    ]
+    chosen = targets[0] if targets else None
+    modules = workspace.module_progress(chosen.code) if chosen else []
+    credit = workspace.volunteer_credit(chosen.code) if chosen else []
+    return render_template(
+        "translate/overview.html", summary=summary, modules=modules, credit=credit, chosen=chosen
+    )
+
+
+@bp.route("/<lang>/<domain>/")
+@access.roles(*TRANSLATORS)
+def entries(lang, domain):
+    language = target_language(lang)
+    check_domain(domain)
+    filters = read_filters()
+    page = max(1, request.args.get("p", 1, type=int))
+    rows, total = workspace.list_entries(lang, domain, filters, page)
+    modules = (
+        db.session.scalars(select(Module).order_by(Module.number)).all() if domain == "curriculum" else []
+    )
+    return render_template(
+        "translate/list.html",
+        language=language,
+        domain=domain,
+        rows=rows,
+        total=total,
+        page=page,
+        per_page=workspace.PER_PAGE,
+        filters=filters,
+        args=filter_args(filters),
+        modules=modules,
+        form=EntryForm(),
+        states=workspace.STATE_FILTERS,
+    )
+
+
+@bp.route("/<lang>/<domain>/next")
+@access.roles(*TRANSLATORS)
+def next_untranslated(lang, domain):
+    target_language(lang)
+    check_domain(domain)
+    filters = read_filters()
+    after = workspace.load_entry(request.args.get("after", 0, type=int), domain)
+    entry = workspace.next_entry(lang, domain, filters, after)
+    if entry is None:
+        flash(_("No quedan entradas sin traducir con estos filtros."), "success")
+        return redirect(url_for(".entries", lang=lang, domain=domain, **filter_args(filters)))
+    return redirect(url_for(".edit", lang=lang, domain=domain, entry_id=entry.id, **filter_args(filters)))
+
+
+@bp.route("/<lang>/<domain>/<int:entry_id>", methods=["GET", "POST"])
+@access.roles(*TRANSLATORS)
+def edit(lang, domain, entry_id):
+    language = target_language(lang)
+    check_domain(domain)
+    entry = workspace.load_entry(entry_id, domain)
+    if entry is None:
+        abort(404)
+    filters = read_filters()
+    form = EntryForm()
+    result = None
+    submitted = None
+    if form.validate_on_submit():
+        action = request.form.get("action", "save")
+        submitted = request.form.getlist("translation")
+        if action == "approve":
+            if not current_user.has_role("reviewer"):
+                abort(403)
+            if workspace.approve(entry, language, current_user):
+                db.session.commit()
+                flash(_("Traducción aprobada."), "success")
+                return redirect(request.full_path)
+            flash(_("No hay una traducción válida que aprobar."), "warning")
+        else:
+            try:
+                base = int(form.base_revision.data or 0)
+            except ValueError:
+                base = -1
+            result = workspace.save(
+                entry, language, submitted, base, current_user, needs_review=(action == "needs_review")
+            )
+            if result.status in ("saved", "suggested"):
+                db.session.commit()
+                flash(
+                    _("Guardado.") if result.status == "saved" else _("Guardado como sugerencia."), "success"
+                )
+                for message in CheckResult.messages(result.warnings):
+                    flash(message, "warning")
+                if action == "save_next":
+                    return redirect(
+                        url_for(
+                            ".next_untranslated",
+                            lang=lang,
+                            domain=domain,
+                            after=entry.id,
+                            **filter_args(filters),
+                        )
+                    )
+                if request.form.get("next"):  # the compact list's quick form
+                    return redirect(safe_next(request.form["next"]))
+                return redirect(request.full_path)
+            if result.status == "conflict":
+                db.session.commit()  # the second text is kept as a suggestion
+            else:
+                db.session.rollback()
+    translation = store.translation_for(entry, lang)
+    module, section = workspace.curriculum_place(entry)
+    return render_template(
+        "translate/edit.html",
+        language=language,
+        domain=domain,
+        entry=entry,
+        translation=translation,
+        form=form,
+        result=result,
+        submitted=submitted,
+        messages=MESSAGES,
+        module=module,
+        section=section,
+        glossary=workspace.glossary_terms(lang, entry.msgid),
+        others=workspace.other_translations(entry, lang),
+        history=workspace.history(translation),
+        suggestions=workspace.suggestions(entry, lang),
+        plural_labels=plural_examples(language),
+        args=filter_args(filters),
+    )
+
+
+def _suggestion(lang, entry_id, suggestion_id):
+    suggestion = db.session.get(Suggestion, suggestion_id)
+    if suggestion is None or suggestion.entry_id != entry_id or suggestion.language != lang:
+        abort(404)
+    return suggestion
+
+
+@bp.route("/<lang>/<domain>/<int:entry_id>/suggestions/<int:suggestion_id>/<decision>", methods=["POST"])
+@access.roles("reviewer")
+def decide(lang, domain, entry_id, suggestion_id, decision):
+    language = target_language(lang)
+    check_domain(domain)
+    suggestion = _suggestion(lang, entry_id, suggestion_id)
+    if not EntryForm().validate_on_submit() or decision not in ("accept", "reject"):
+        abort(400)
+    if decision == "accept":
+        result = workspace.accept_suggestion(suggestion, language, current_user)
+        if result.status == "refused":
+            db.session.rollback()
+            for message in CheckResult.messages(result.errors):
+                flash(message, "warning")
+            return redirect(url_for(".edit", lang=lang, domain=domain, entry_id=entry_id))
+        flash(_("Sugerencia aceptada."), "success")
+    else:
+        workspace.reject_suggestion(suggestion, current_user)
+        flash(_("Sugerencia rechazada."), "success")
+    db.session.commit()
+    return redirect(url_for(".edit", lang=lang, domain=domain, entry_id=entry_id))
+
+
+@bp.route("/<lang>/<domain>/<int:entry_id>/restore/<int:history_id>", methods=["POST"])
+@access.roles(*TRANSLATORS)
+def restore(lang, domain, entry_id, history_id):
+    language = target_language(lang)
+    check_domain(domain)
+    row = db.session.get(TranslationHistory, history_id)
+    entry = workspace.load_entry(entry_id, domain)
+    translation = store.translation_for(entry, lang) if entry else None
+    if row is None or translation is None or row.translation_id != translation.id:
+        abort(404)
+    if not EntryForm().validate_on_submit():
+        abort(400)
+    workspace.restore(row, language, current_user)
+    db.session.commit()
+    flash(_("Se restauró la versión %(revision)s.", revision=row.revision), "success")
+    return redirect(url_for(".edit", lang=lang, domain=domain, entry_id=entry_id))
+
+
+@bp.route("/<lang>/<domain>/<int:entry_id>/dismiss/<code>", methods=["POST"])
+@access.roles("reviewer")
+def dismiss(lang, domain, entry_id, code):
+    target_language(lang)
+    check_domain(domain)
+    entry = workspace.load_entry(entry_id, domain)
+    translation = store.translation_for(entry, lang) if entry else None
+    if translation is None or code not in MESSAGES:
+        abort(404)
+    if not EntryForm().validate_on_submit():
+        abort(400)
+    workspace.dismiss_warning(translation, code)
+    db.session.commit()
+    return redirect(url_for(".edit", lang=lang, domain=domain, entry_id=entry_id))
