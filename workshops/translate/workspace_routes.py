@@ -190,6 +190,9 @@ def edit(lang, domain, entry_id):
             else:
                 db.session.rollback()
     translation = store.translation_for(entry, lang)
+    if result is None or result.status == "conflict":
+        # Start (again) from what is stored now; a refused text keeps its old base.
+        form.base_revision.data = translation.revision if translation else 0
     module, section = workspace.curriculum_place(entry)
     return render_template(
         "translate/edit.html",
