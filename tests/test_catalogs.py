@@ -71,7 +71,7 @@ def test_templates_are_up_to_date_with_code_and_curriculum():
 
 def test_curriculum_entries_carry_context_comment_and_reference():
     entry = next(e for e in extract.curriculum_template() if e.context.endswith(".objectives.o1"))
-    assert entry.comment.startswith("module ") and "objective" in entry.comment
+    assert entry.comment.startswith("módulo ") and "objetivo" in entry.comment
     assert re.match(r"workshops/curriculum/modules/\d\d-[a-z-]+\.yaml:\d+$", entry.references[0])
 
 

@@ -231,7 +231,7 @@ def parse_module(path):
     if area not in AREAS:
         reader.fail(area_node, f"area must be one of {', '.join(AREAS)}")
     duration = reader.integer(get("duration_minutes"), "duration_minutes", 30, 960)
-    module_where = f"module {number}"
+    module_where = f"módulo {number}"
 
     def single(name, role):
         node = get(name)
@@ -242,10 +242,10 @@ def parse_module(path):
     title = single("title", "title")
     summary = single("summary", "summary")
     objectives = _keyed_texts(
-        reader, get("objectives"), f"{slug}.objectives", "objective", f"{module_where}, objectives", set()
+        reader, get("objectives"), f"{slug}.objectives", "objective", f"{module_where}, objetivos", set()
     )
     materials = _keyed_texts(
-        reader, get("materials"), f"{slug}.materials", "material", f"{module_where}, materials", set()
+        reader, get("materials"), f"{slug}.materials", "material", f"{module_where}, materiales", set()
     )
     if not objectives:
         reader.fail(get("objectives"), "objectives: at least one is needed")
@@ -269,7 +269,7 @@ def parse_module(path):
         kind = reader.text(kind_node, "kind")
         if kind not in SECTION_KINDS:
             reader.fail(kind_node, f"kind must be one of {', '.join(SECTION_KINDS)}")
-        where = f"{module_where}, section '{key}' ({kind})"
+        where = f"{module_where}, sección '{key}' ({kind})"
         title_node = sget("title")
         section = Section(
             key=key,
@@ -316,7 +316,7 @@ def parse_module(path):
         key = reader.key(key_node, "key term")
         tfields = reader.mapping(term_node, f"key term '{key}'")
         reader.reject_unknown(tfields, {"term", "definition"}, f"key term '{key}'")
-        where = f"{module_where}, key terms"
+        where = f"{module_where}, términos clave"
         parts = {}
         for part in ("term", "definition"):
             part_node = reader.require(tfields, part, term_node, f"key term '{key}'")

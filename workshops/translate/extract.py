@@ -12,6 +12,19 @@ from ..curriculum.source import load_curriculum
 from .store import SourceEntry
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+# For the translators' comments, which they read in Spanish.
+ROLE_NAMES = {
+    "title": "título",
+    "summary": "resumen",
+    "objective": "objetivo",
+    "material": "material",
+    "paragraph": "párrafo",
+    "item": "punto de una lista",
+    "step": "paso de una actividad",
+    "question": "pregunta",
+    "term": "término clave",
+    "definition": "definición de un término",
+}
 KEYWORDS = {
     **DEFAULT_KEYWORDS,
     "_l": None,
@@ -67,7 +80,7 @@ def curriculum_template(directory=None):
                 SourceEntry(
                     msgid=segment.text,
                     context=segment.uid,
-                    comment=f"{segment.where}; {segment.role}",
+                    comment=f"{segment.where}; {ROLE_NAMES[segment.role]}",
                     references=[f"{relative}:{segment.line}"],
                 )
             )
