@@ -22,6 +22,24 @@ def _free_port():
         return sock.getsockname()[1]
 
 
+class LiveServer(str):
+    """The base URL of a running server, with a way to run `flask` commands on its database."""
+
+    env: dict
+
+    def cli(self, *args):
+        result = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "workshops", *args],
+            cwd=PROJECT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+
 @pytest.fixture
 def live_server(database_factory, tmp_path):
     """Start `flask run` on a fresh database, as a user would; yield its base URL."""
@@ -51,7 +69,9 @@ def live_server(database_factory, tmp_path):
                 log.close()
                 pytest.fail("server did not start:\n" + (tmp_path / "server.log").read_text())
             time.sleep(0.3)
-    yield base
+    server = LiveServer(base)
+    server.env = env
+    yield server
     process.terminate()
     process.wait(timeout=20)
     log.close()
@@ -86,3 +106,18 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """Return a callable that opens a page in a new, separate browser context (another person)."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(locale="es-PE")
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()

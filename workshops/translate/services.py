@@ -44,7 +44,9 @@ def import_shipped_catalogs():
 def sync_template(domain, entries, force=False):
     """Merge a template into the store unless the same template was merged before."""
     digest = hashlib.sha256(
-        "\n".join(f"{e.context}\x04{e.msgid}\x04{e.msgid_plural}\x04{e.references}\x04{e.comment}" for e in entries).encode()
+        "\n".join(
+            f"{e.context}\x04{e.msgid}\x04{e.msgid_plural}\x04{e.references}\x04{e.comment}" for e in entries
+        ).encode()
     ).hexdigest()
     key = f"template_hash:{domain}"
     if _state(key) == digest and not force:

@@ -149,12 +149,17 @@ def edit(lang, domain, entry_id):
     if form.validate_on_submit():
         action = request.form.get("action", "save")
         submitted = request.form.getlist("translation")
-        if action == "approve":
+        if action in ("approve", "approve_next"):
             if not current_user.has_role("reviewer"):
                 abort(403)
             if workspace.approve(entry, language, current_user):
                 db.session.commit()
                 flash(_("Traducción aprobada."), "success")
+                if action == "approve_next":
+                    args = {**filter_args(filters), "state": "translated"}
+                    return redirect(
+                        url_for(".next_untranslated", lang=lang, domain=domain, after=entry.id, **args)
+                    )
                 return redirect(request.full_path)
             flash(_("No hay una traducción válida que aprobar."), "warning")
         else:
