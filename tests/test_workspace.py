@@ -361,3 +361,17 @@ def test_saved_translation_shows_on_the_module_page_next_request(login_as, app):
     entry_id, *_ = entry_where(app, context="vivero-de-cafe.title")
     save(client, entry_id, "TÍTULO DE PRUEBA")
     assert "TÍTULO DE PRUEBA" in client.get("/modules/vivero-de-cafe").get_data(as_text=True)
+
+
+def test_glossary_terms_are_highlighted_in_the_source():
+    term = GlossaryTerm(source_term="cafe", target_term="", status="approved")
+    html = str(workspace.highlight('El <b> CAFÉ de "la" café.', [term]))
+    assert html == "El &lt;b&gt; <mark>CAFÉ</mark> de &#34;la&#34; <mark>café</mark>."
+
+
+def test_history_names_the_author(login_as, app):
+    client = login_as("translator", username="maria-t")
+    entry_id, _ = first_entry(app)
+    save(client, entry_id, "VERSIÓN DE MARÍA.")
+    page = client.get(f"{BASE}/{entry_id}").get_data(as_text=True)
+    assert "Maria-T" in page

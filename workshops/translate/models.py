@@ -150,6 +150,8 @@ class TranslationHistory(db.Model):
     origin: Mapped[str] = mapped_column(String(16), nullable=False)  # web, import, extract
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
 
+    author = relationship("User", lazy="joined")
+
 
 class CatalogHeader(db.Model):
     """The header of a catalog as imported, so export preserves custom fields."""

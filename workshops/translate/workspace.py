@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from markupsafe import Markup, escape
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
@@ -123,6 +124,30 @@ def glossary_terms(language, text):
     folded = fold(text)
     terms = db.session.scalars(select(GlossaryTerm).where(GlossaryTerm.language == language)).all()
     return [term for term in terms if fold(term.source_term) and fold(term.source_term) in folded]
+
+
+def highlight(text, terms):
+    """Return text as HTML with the glossary terms marked (accent- and case-insensitive)."""
+    folded, origin = [], []
+    for index, char in enumerate(text):
+        for folded_char in fold(char):
+            folded.append(folded_char)
+            origin.append(index)
+    folded_text = "".join(folded)
+    spans = []
+    for term in terms:
+        needle = fold(term.source_term)
+        start = folded_text.find(needle) if needle else -1
+        while start != -1:
+            spans.append((origin[start], origin[start + len(needle) - 1] + 1))
+            start = folded_text.find(needle, start + len(needle))
+    html, position = Markup(""), 0
+    for begin, end in sorted(spans):
+        if begin < position:
+            continue  # overlapping terms: keep the first
+        html += escape(text[position:begin]) + Markup("<mark>") + escape(text[begin:end]) + Markup("</mark>")
+        position = end
+    return html + escape(text[position:])
 
 
 def other_translations(entry, language):

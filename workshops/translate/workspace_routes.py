@@ -199,6 +199,7 @@ def edit(lang, domain, entry_id):
         # Start (again) from what is stored now; a refused text keeps its old base.
         form.base_revision.data = translation.revision if translation else 0
     module, section = workspace.curriculum_place(entry)
+    glossary = workspace.glossary_terms(lang, entry.msgid)
     return render_template(
         "translate/edit.html",
         language=language,
@@ -211,7 +212,8 @@ def edit(lang, domain, entry_id):
         messages=MESSAGES,
         module=module,
         section=section,
-        glossary=workspace.glossary_terms(lang, entry.msgid),
+        glossary=glossary,
+        highlighted=workspace.highlight(entry.msgid, [t for t in glossary if t.status != "forbidden"]),
         others=workspace.other_translations(entry, lang),
         history=workspace.history(translation),
         suggestions=workspace.suggestions(entry, lang),
