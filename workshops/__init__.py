@@ -55,6 +55,7 @@ def create_app(config=None):
     from .auth import routes as auth_routes
     from .core import models as _core_models  # noqa: F401
     from .curriculum import routes as curriculum_routes
+    from .materials import routes as materials_routes
     from .translate import glossary_routes, offline_routes, workspace_routes
     from .translate import models as _translate_models  # noqa: F401
     from .translate import routes as language_routes
@@ -66,6 +67,7 @@ def create_app(config=None):
     app.register_blueprint(workspace_routes.bp)
     app.register_blueprint(offline_routes.bp)
     app.register_blueprint(glossary_routes.bp)
+    app.register_blueprint(materials_routes.bp)
     errors.init_app(app)
     app.before_request(access.enforce_access)
 

@@ -79,3 +79,6 @@ def register_commands(app):
     from .translate.cli import translate_cli
 
     app.cli.add_command(translate_cli)
+    from .materials.cli import materials_cli
+
+    app.cli.add_command(materials_cli)

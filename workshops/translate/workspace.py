@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from markupsafe import Markup, escape
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, literal_column, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from ..auth.models import User
@@ -273,14 +273,16 @@ def dismiss_warning(translation, code):
 def progress(language_code, domain, module=None):
     """Entries and words by state for a language, a domain and optionally one module."""
     translation = aliased(Translation)
+    # An inline literal, so SELECT and GROUP BY are the same expression (PostgreSQL insists).
+    state_of = func.coalesce(translation.state, literal_column("'untranslated'")).label("state")
     query = (
-        select(func.coalesce(translation.state, "untranslated"), func.count(), func.sum(CatalogEntry.words))
+        select(state_of, func.count(), func.sum(CatalogEntry.words))
         .select_from(CatalogEntry)
         .outerjoin(
             translation, and_(translation.entry_id == CatalogEntry.id, translation.language == language_code)
         )
         .where(CatalogEntry.domain == domain, CatalogEntry.obsolete.is_(False))
-        .group_by(func.coalesce(translation.state, "untranslated"))
+        .group_by(state_of)
     )
     if module:
         query = query.where(CatalogEntry.context.startswith(module + ".", autoescape=True))

@@ -1,0 +1,212 @@
+"""Printable materials: access, bad options, PDF content read back with poppler, caching."""
+
+import json
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from workshops.curriculum.models import Module
+from workshops.extensions import db
+from workshops.languages import BUILTIN_LANGUAGES
+from workshops.translate import store
+from workshops.translate.models import CatalogEntry
+
+from .conftest import tool_required
+
+UDHR = json.loads(
+    (Path(__file__).resolve().parents[2] / "shared" / "data" / "udhr_art1_agr_es.json").read_text()
+)[0]
+GUIDE = "/materials/print.pdf?document=guide&module=conservacion-de-suelos-y-agua&layout=side&first=agr"
+AGR = BUILTIN_LANGUAGES[1]
+
+
+def pdftext(data, tmp_path, *args):
+    tool_required("pdftotext")
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(data)
+    return subprocess.run(
+        ["pdftotext", *args, str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def pdfinfo(data, tmp_path):
+    tool_required("pdfinfo")
+    path = tmp_path / "info.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+
+
+def translate(app, context, text, state="translated"):
+    with app.app_context():
+        entry = db.session.scalar(sa.select(CatalogEntry).where(CatalogEntry.context == context))
+        store.set_translation(entry, "agr", [text], state)
+        db.session.commit()
+        return entry.msgid
+
+
+def test_anonymous_cannot_print(client, admin_exists):
+    assert client.get("/materials/").status_code == 302
+    assert client.get(GUIDE).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "document=guide&module=no-existe",
+        "document=guide",
+        "document=poster",
+        "document=book&layout=diagonal",
+        "document=book&paper=A3",
+        "document=book&first=xx",
+        "document=book&size=huge",
+    ],
+)
+def test_bad_options_are_404(login_as, query):
+    client = login_as("facilitator")
+    assert client.get(f"/materials/print?{query}").status_code == 404
+    assert client.get(f"/materials/print.pdf?{query}").status_code == 404
+
+
+def test_print_page_offers_the_choices(login_as):
+    page = login_as("facilitator").get("/materials/").get_data(as_text=True)
+    for word in ("Lado a lado", "Interlineal", "Un solo idioma", "Carta", "Grande", "por revisar"):
+        assert word in page
+
+
+def test_side_by_side_pdf_has_both_texts_and_honest_markers(login_as, app, tmp_path):
+    spanish = translate(app, "conservacion-de-suelos-y-agua.objectives.o1", UDHR["agr"])
+    client = login_as("facilitator")
+    response = client.get(GUIDE)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == (
+        "attachment; filename=modulo-04-conservacion-de-suelos-y-agua-guia-agr-es-lado-a-lado-a4.pdf"
+    )
+    text = pdftext(response.data, tmp_path, "-raw")
+    flat = " ".join(text.split())
+    assert " ".join(spanish.split()[:6]) in flat
+    for word in ("aidauk", "anentaibau", "dutikatasa"):
+        assert word in flat
+    # The marker appears exactly once per untranslated segment shown in the columns.
+    with app.app_context():
+        module = db.session.scalar(sa.select(Module).where(Module.slug == "conservacion-de-suelos-y-agua"))
+        # Summary, objectives, materials, section texts, and each key term with its definition.
+        shown = 1 + len(module.segments) + 2 * len(module.key_terms)
+        titles = 1 + len(module.sections)
+    assert flat.count("SIN TRADUCCIÓN") == shown - 1
+    assert f"Awajún: 1 de {shown + titles} segmentos traducidos, 0 aprobados" in flat
+    assert AGR.month_names[date.today().month - 1] in flat  # the print date, in Awajún
+    assert "4. Conservación de suelos y agua" in flat  # running header with the module
+    info = pdfinfo(response.data, tmp_path)
+    assert "(A4)" in info
+
+
+def test_letter_paper_and_page_count(login_as, tmp_path):
+    client = login_as("coordinator")
+    single = "/materials/print.pdf?document=guide&module=conservacion-de-suelos-y-agua&layout=single&first=es"
+    a4 = client.get(single)
+    letter = client.get(single + "&paper=Letter")
+    assert "612 x 792 pts (letter)" in pdfinfo(letter.data, tmp_path)
+    pages = [
+        int(line.split()[-1]) for line in pdfinfo(a4.data, tmp_path).splitlines() if line.startswith("Pages:")
+    ]
+    assert pages[0] >= 4
+    text = pdftext(a4.data, tmp_path)
+    assert "SIN TRADUCCIÓN" not in text  # Spanish alone has nothing missing
+    assert f"1 / {pages[0]}" in text and f"{pages[0]} / {pages[0]}" in text
+
+
+def test_fuzzy_translations_marked_or_left_out(login_as, app, tmp_path):
+    translate(app, "conservacion-de-suelos-y-agua.objectives.o2", "TEXTO-DUDOSO-PRUEBA", state="fuzzy")
+    client = login_as("facilitator")
+    marked = pdftext(client.get(GUIDE + "&fuzzy=mark").data, tmp_path)
+    assert "TEXTO-DUDOSO-PRUEBA" in marked and "POR REVISAR" in marked
+    omitted = pdftext(client.get(GUIDE + "&fuzzy=omit").data, tmp_path)
+    assert "TEXTO-DUDOSO-PRUEBA" not in omitted and "POR REVISAR" not in omitted
+
+
+def test_book_has_a_table_of_contents_with_all_modules(login_as, app, tmp_path):
+    client = login_as("facilitator")
+    response = client.get("/materials/print.pdf?document=book&layout=single&first=es")
+    assert response.status_code == 200
+    toc = pdftext(response.data, tmp_path, "-f", "2", "-l", "2")
+    with app.app_context():
+        titles = db.session.execute(sa.select(Module.number, Module.title).order_by(Module.number)).all()
+    flat = " ".join(toc.split())
+    for number, title in titles:
+        assert f"{number}. {' '.join(title.split()[:3])}" in flat
+    assert "Glosario bilingüe de términos clave" in flat
+    assert any(char.isdigit() for char in toc.replace("1. ", ""))
+
+
+def test_pdf_cache_hits_and_changes_with_a_translation(login_as, app):
+    client = login_as("facilitator")
+    cache = Path(app.instance_path) / "pdf-cache"
+    query = GUIDE + "&size=large"
+    client.get(query)
+    before = sorted(cache.glob("*.pdf"))
+    client.get(query)
+    assert sorted(cache.glob("*.pdf")) == before  # served from the cache
+    translate(app, "conservacion-de-suelos-y-agua.objectives.o3", "CAMBIO-PRUEBA")
+    client.get(query)
+    assert len(list(cache.glob("*.pdf"))) == len(before) + 1  # a new revision makes a new file
+
+
+def test_render_failure_shows_a_clear_page_and_caches_nothing(login_as, app, monkeypatch):
+    import weasyprint
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated WeasyPrint failure")
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", broken)
+    client = login_as("facilitator")
+    cache = Path(app.instance_path) / "pdf-cache"
+    before = set(cache.glob("*")) if cache.exists() else set()
+    response = client.get(GUIDE + "&paper=Letter&size=large")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "No se pudo generar el PDF" in page and "simulated" not in page
+    assert set(cache.glob("*")) == before
+
+
+@pytest.mark.parametrize("layout", ["side", "interlinear", "single"])
+def test_print_view_layouts_escape_and_never_leave_a_cell_empty(login_as, app, layout):
+    translate(
+        app,
+        "conservacion-de-suelos-y-agua.summary",
+        '<script>alert(1)</script>"><img src=x onerror=alert(1)>',
+    )
+    client = login_as("translator")
+    page = client.get(
+        f"/materials/print?document=guide&module=conservacion-de-suelos-y-agua&layout={layout}&first=agr"
+    ).get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+    assert "sin traducción" in page
+    assert '<div class="col"></div>' not in page
+    assert '<nav class="toolbar"' in page and "Descargar PDF" in page
+
+
+def test_build_command_writes_named_pdfs(runner, tmp_path):
+    result = runner.invoke(
+        args=[
+            "materials",
+            "build",
+            "--to",
+            str(tmp_path),
+            "--only",
+            "vivero-de-cafe",
+            "--layout",
+            "interlinear",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in tmp_path.glob("*.pdf"))
+    assert names == [
+        "modulo-02-vivero-de-cafe-guia-agr-es-interlineal-a4.pdf",
+        "modulo-02-vivero-de-cafe-hoja-agr-es-interlineal-a4.pdf",
+    ]
+    assert all((tmp_path / name).read_bytes().startswith(b"%PDF") for name in names)
+    bad = runner.invoke(args=["materials", "build", "--to", str(tmp_path), "--only", "no-existe"])
+    assert bad.exit_code != 0 and "unknown module" in bad.output

@@ -1,0 +1,304 @@
+"""Build printable documents from the curriculum and the store; render and cache PDFs."""
+
+import hashlib
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from flask import current_app, render_template
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..curriculum.models import Module, Section
+from ..extensions import db
+from ..languages import SOURCE_LANGUAGE
+from ..translate.models import CatalogEntry, Translation
+from ..translate.store import current_revision
+
+log = logging.getLogger(__name__)
+DOCUMENTS = ("handout", "guide", "book", "terms")
+LAYOUTS = ("side", "interlinear", "single")
+PAPERS = ("A4", "Letter")
+SIZES = ("normal", "large")
+FUZZY = ("mark", "omit")
+HANDOUT_KINDS = ("key_messages", "activity", "discussion")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+FILE_WORDS = {
+    "handout": "hoja",
+    "guide": "guia",
+    "side": "lado-a-lado",
+    "interlinear": "interlineal",
+    "single": "solo",
+}
+
+
+class RenderError(Exception):
+    """WeasyPrint could not render a document."""
+
+
+@dataclass(frozen=True)
+class Options:
+    document: str
+    module: str | None = None  # slug, for handout and guide
+    layout: str = "side"
+    first: str = "agr"  # the language printed first (or alone)
+    second: str = SOURCE_LANGUAGE
+    paper: str = "A4"
+    size: str = "normal"
+    fuzzy: str = "mark"
+
+    @property
+    def languages(self):
+        return (self.first,) if self.layout == "single" else (self.first, self.second)
+
+    @property
+    def target(self):
+        """The non-source language of the document, or None for Spanish only."""
+        return next((code for code in self.languages if code != SOURCE_LANGUAGE), None)
+
+
+@dataclass
+class Piece:
+    uid: str
+    role: str
+    es: str
+    translated: str | None = None  # None: no usable translation
+    status: str = "missing"  # missing, fuzzy, translated, approved
+
+    def text(self, language):
+        if language == SOURCE_LANGUAGE or self.translated is None:
+            return self.es
+        return self.translated
+
+    def missing_in(self, language):
+        return language != SOURCE_LANGUAGE and self.translated is None
+
+
+@dataclass
+class Coverage:
+    total: int = 0
+    translated: int = 0
+    approved: int = 0
+    fuzzy: int = 0
+
+
+@dataclass
+class Document:
+    options: Options
+    modules: list
+    coverage: Coverage
+    revision: int
+    printed: date
+    terms: list = field(default_factory=list)  # (module number, term piece, definition piece)
+
+
+def _translations(language):
+    """Return {context: (msgid, forms, state)} of the curriculum in a language, in one query."""
+    if language is None:
+        return {}
+    rows = db.session.execute(
+        select(CatalogEntry.context, CatalogEntry.msgid, Translation.forms, Translation.state)
+        .join(Translation.entry)
+        .where(
+            CatalogEntry.domain == "curriculum",
+            CatalogEntry.obsolete.is_(False),
+            Translation.language == language,
+        )
+    ).all()
+    return {context: (msgid, forms, state) for context, msgid, forms, state in rows}
+
+
+def _piece(uid, role, text, found, options, coverage):
+    coverage.total += 1
+    piece = Piece(uid, role, text)
+    if options.target is None:
+        piece.status = "translated"
+        return piece
+    msgid, forms, state = found.get(uid, (None, [], "untranslated"))
+    usable = msgid == text and forms and forms[0]
+    if usable and state in ("translated", "approved"):
+        piece.translated, piece.status = forms[0], state
+        coverage.translated += 1
+        coverage.approved += state == "approved"
+    elif usable and state == "fuzzy":
+        coverage.fuzzy += 1
+        if options.fuzzy == "mark":
+            piece.translated, piece.status = forms[0], "fuzzy"
+    return piece
+
+
+def build(options):
+    """Collect the texts of a document with their translation status; raise LookupError if unknown."""
+    query = (
+        select(Module)
+        .order_by(Module.number)
+        .options(
+            selectinload(Module.sections).selectinload(Section.segments),
+            selectinload(Module.segments),
+            selectinload(Module.key_terms),
+        )
+    )
+    if options.document in ("handout", "guide"):
+        query = query.where(Module.slug == options.module)
+    modules = db.session.scalars(query).all()
+    if not modules:
+        raise LookupError(options.module)
+    found = _translations(options.target)
+    coverage = Coverage()
+    built, terms = [], []
+    for module in modules:
+
+        def piece(uid, role, text, module=module):
+            return _piece(uid, role, text, found, options, coverage)
+
+        sections = []
+        for section in module.sections:
+            if options.document == "handout" and section.kind not in HANDOUT_KINDS:
+                continue
+            if options.document == "terms":
+                break
+            sections.append(
+                {
+                    "key": section.key,
+                    "kind": section.kind,
+                    "minutes": section.minutes,
+                    "needs_community_input": section.needs_community_input,
+                    "title": piece(f"{module.slug}.{section.key}.title", "title", section.title),
+                    "pieces": [piece(seg.uid, seg.role, seg.text) for seg in section.segments],
+                }
+            )
+        module_terms = [
+            (
+                piece(f"{module.slug}.terms.{term.key}.term", "term", term.term),
+                piece(f"{module.slug}.terms.{term.key}.definition", "definition", term.definition),
+            )
+            for term in module.key_terms
+        ]
+        terms.extend((module.number, term, definition) for term, definition in module_terms)
+        if options.document == "terms":
+            continue
+        built.append(
+            {
+                "number": module.number,
+                "slug": module.slug,
+                "area": module.area,
+                "duration": module.duration_minutes,
+                "title": piece(f"{module.slug}.title", "title", module.title),
+                "summary": piece(f"{module.slug}.summary", "summary", module.summary),
+                "objectives": [piece(s.uid, s.role, s.text) for s in module.objectives],
+                "materials": [piece(s.uid, s.role, s.text) for s in module.materials]
+                if options.document != "handout"
+                else [],
+                "sections": sections,
+                "terms": module_terms,
+            }
+        )
+    revision = current_revision(options.target) if options.target else 0
+    return Document(options, built, coverage, revision, date.today(), terms)
+
+
+def print_context(document):
+    """The words around the texts: title, kind, coverage language, date; in the first language."""
+    from flask import g
+    from flask_babel import gettext as _
+
+    from ..i18n import format_date, languages
+
+    options = document.options
+    known = languages()
+    g.language = known[options.first]  # labels print in the document's first language
+    kinds = {
+        "handout": _("Hoja para participantes"),
+        "guide": _("Guía del facilitador"),
+        "book": _("Currículo completo"),
+        "terms": _("Términos clave"),
+    }
+    if options.document in ("handout", "guide"):
+        module = document.modules[0]
+        title = _(
+            "Módulo %(number)s: %(title)s", number=module["number"], title=module["title"].text(options.first)
+        )
+    else:
+        title = _("Talleres de café, organización y finanzas")
+    target = known.get(options.target) if options.target else None
+    return {
+        "title": title,
+        "kind_label": kinds[options.document],
+        "target_name": target.native_name if target else "",
+        "printed": format_date(document.printed, known[options.first]),
+        "pdf_url": "",
+    }
+
+
+def render_html(document, context, for_pdf=False):
+    return render_template(
+        "materials/document.html", doc=document, opt=document.options, for_pdf=for_pdf, **context
+    )
+
+
+def template_version():
+    """A hash of everything that shapes a PDF besides the data: templates, CSS, the app."""
+    digest = hashlib.sha256()
+    for path in sorted((PROJECT_ROOT / "templates" / "materials").glob("*.html")) + [
+        PROJECT_ROOT / "workshops" / "static" / "css" / "print.css",
+        Path(__file__),
+    ]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def cache_key(document):
+    from ..core.models import AppState
+    from ..curriculum.services import STATE_KEY
+
+    curriculum = db.session.get(AppState, STATE_KEY)
+    parts = [
+        repr(document.options),
+        str(document.revision),
+        curriculum.value if curriculum else "",
+        template_version(),
+        document.printed.isoformat(),
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def cache_dir():
+    path = Path(current_app.instance_path) / "pdf-cache"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def pdf_path(document, context):
+    """Return (path, was cached) of a document's PDF, rendering it when needed; raise RenderError."""
+    target = cache_dir() / f"{cache_key(document)}.pdf"
+    if target.exists():
+        return target, True
+    html = render_html(document, context, for_pdf=True)
+    try:
+        from weasyprint import HTML
+
+        data = HTML(string=html, base_url=str(PROJECT_ROOT / "workshops")).write_pdf()
+    except Exception as error:  # WeasyPrint raises many kinds; none may reach the user
+        log.exception("PDF rendering failed for %r", document.options)
+        raise RenderError(str(error)) from error
+    fd, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.replace(temporary, target)  # readers never see half a file
+    return target, False
+
+
+def file_name(document, extension="pdf"):
+    options = document.options
+    if options.document in ("handout", "guide"):
+        module = document.modules[0]
+        stem = f"modulo-{module['number']:02d}-{module['slug']}-{FILE_WORDS[options.document]}"
+    elif options.document == "book":
+        stem = "curriculo-completo"
+    else:
+        stem = "terminos-clave"
+    languages = "-".join(options.languages)
+    return f"{stem}-{languages}-{FILE_WORDS[options.layout]}-{options.paper.lower()}.{extension}"
