@@ -187,3 +187,17 @@ def test_module_number_constraint_is_in_the_database(app):
         with pytest.raises(sa.exc.IntegrityError):
             db.session.flush()
         db.session.rollback()
+
+
+def test_revision_ids_fit_alembic_version_column():
+    # alembic_version.version_num is VARCHAR(32); PostgreSQL refuses longer ids.
+    import re
+
+    for path in (PROJECT / "migrations" / "versions").glob("*.py"):
+        revision = re.search(r'^revision = "([^"]+)"', path.read_text(), re.M).group(1)
+        assert len(revision) <= 32, path.name
+
+
+def test_models_and_migrations_agree(runner):
+    result = runner.invoke(args=["db", "check"])
+    assert result.exit_code == 0, result.output

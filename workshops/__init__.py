@@ -51,11 +51,15 @@ def create_app(config=None):
 
     # Import every model so Alembic and the metadata see all tables.
     from . import languages as _languages  # noqa: F401
+    from .attendance import models as _attendance_models  # noqa: F401
+    from .attendance import routes as session_routes
     from .auth import admin_routes
     from .auth import routes as auth_routes
     from .core import models as _core_models  # noqa: F401
     from .curriculum import routes as curriculum_routes
     from .materials import routes as materials_routes
+    from .people import models as _people_models  # noqa: F401
+    from .people import routes as people_routes
     from .translate import glossary_routes, offline_routes, workspace_routes
     from .translate import models as _translate_models  # noqa: F401
     from .translate import routes as language_routes
@@ -68,6 +72,8 @@ def create_app(config=None):
     app.register_blueprint(offline_routes.bp)
     app.register_blueprint(glossary_routes.bp)
     app.register_blueprint(materials_routes.bp)
+    app.register_blueprint(people_routes.bp)
+    app.register_blueprint(session_routes.bp)
     errors.init_app(app)
     app.before_request(access.enforce_access)
 

@@ -1,0 +1,122 @@
+"""Workshop sessions and who attended them."""
+
+from datetime import date, datetime, time
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..translate.models import utcnow
+
+SESSION_STATES = ("planned", "held", "entered", "checked")
+ATTENDANCE_STATES = ("present", "late", "excused", "absent", "not_enrolled")
+STAFF_ROLES = ("facilitator", "interpreter")
+
+
+def _in(column, values):
+    return "{} IN ({})".format(column, ", ".join(f"'{value}'" for value in values))
+
+
+class WorkshopSession(db.Model):
+    __tablename__ = "workshop_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("curriculum_module.id"), index=True, nullable=False)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True, nullable=False)
+    date: Mapped[date] = mapped_column(Date, nullable=False, index=True)
+    start_time: Mapped[time | None] = mapped_column(Time, nullable=True)
+    duration_minutes: Mapped[int] = mapped_column(Integer, nullable=False, default=240)
+    venue: Mapped[str] = mapped_column(String(160), nullable=False, default="")
+    status: Mapped[str] = mapped_column(String(12), nullable=False, default="planned")
+    # Bumped by every attendance save: a save based on an older revision is not applied blindly.
+    revision: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    entered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    entered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    module = relationship("Module")
+    community = relationship("Community")
+    staff: Mapped[list["SessionStaff"]] = relationship(back_populates="session", cascade="all, delete-orphan")
+    records: Mapped[list["AttendanceRecord"]] = relationship(
+        back_populates="session", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("module_id", "community_id", "date"),
+        CheckConstraint(_in("status", SESSION_STATES), name="status_known"),
+        CheckConstraint("duration_minutes > 0", name="duration_positive"),
+    )
+
+
+class SessionStaff(db.Model):
+    """A facilitator or interpreter of a session: a user, or a named volunteer without an account."""
+
+    __tablename__ = "session_staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("workshop_session.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120), nullable=False, default="")
+    role: Mapped[str] = mapped_column(String(16), nullable=False, default="facilitator")
+
+    session: Mapped[WorkshopSession] = relationship(back_populates="staff")
+    user = relationship("User")
+
+    __table_args__ = (
+        CheckConstraint(_in("role", STAFF_ROLES), name="role_known"),
+        CheckConstraint("user_id IS NOT NULL OR length(name) > 0", name="user_or_name"),
+    )
+
+
+class AttendanceRecord(db.Model):
+    __tablename__ = "attendance_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("workshop_session.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    remark: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    entered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+    session: Mapped[WorkshopSession] = relationship(back_populates="records")
+    person = relationship("Person")
+
+    __table_args__ = (
+        UniqueConstraint("session_id", "person_id"),
+        CheckConstraint(_in("status", ATTENDANCE_STATES), name="status_known"),
+    )
+
+
+class AttendanceChange(db.Model):
+    """Every earlier value of an attendance record (later edits keep history)."""
+
+    __tablename__ = "attendance_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(
+        ForeignKey("attendance_record.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    remark: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    changed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)

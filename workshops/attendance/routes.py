@@ -1,0 +1,226 @@
+"""Sessions: list, create, generate, print the sheet, enter attendance."""
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from .. import access
+from ..auth.models import User, UserRole
+from ..curriculum.models import Module
+from ..errors import render_error
+from ..extensions import db
+from ..materials.services import RenderError
+from ..people.models import Community
+from . import services, sheet
+from .forms import SeriesForm, SessionForm
+from .models import ATTENDANCE_STATES, WorkshopSession
+
+bp = Blueprint("sessions", __name__, url_prefix="/sessions")
+STAFF = ("admin", "coordinator", "facilitator")
+
+
+@bp.app_context_processor
+def labels():
+    return {
+        "ATTENDANCE_LABELS": {
+            "present": _("presente"),
+            "late": _("tarde"),
+            "excused": _("justificado"),
+            "absent": _("ausente"),
+            "not_enrolled": _("aún no inscrito"),
+        },
+        "SESSION_LABELS": {
+            "planned": _("planificada"),
+            "held": _("realizada"),
+            "entered": _("asistencia ingresada"),
+            "checked": _("revisada"),
+        },
+    }
+
+
+def _choices(form):
+    modules = db.session.scalars(select(Module).order_by(Module.number)).all()
+    communities = db.session.scalars(select(Community).order_by(Community.name)).all()
+    facilitators = db.session.scalars(
+        select(User).join(UserRole).where(UserRole.role == "facilitator").order_by(User.display_name)
+    ).all()
+    form.module_choices = [SelectChoice(m.id, f"{m.number}. {m.title}") for m in modules]
+    if hasattr(form, "module"):
+        form.module.choices = form.module_choices
+        form.community.choices = [SelectChoice(c.id, c.name) for c in communities]
+    else:
+        form.modules.choices = form.module_choices
+        form.communities.choices = [SelectChoice(c.id, c.name) for c in communities]
+    form.facilitators.choices = [SelectChoice(u.id, u.display_name) for u in facilitators]
+    return {m.id: m for m in modules}, {c.id: c for c in communities}
+
+
+def _session(session_id):
+    found = db.session.get(WorkshopSession, session_id)
+    if found is None or not services.can_see(current_user, found):
+        abort(404)  # a facilitator does not learn that other sessions exist
+    return found
+
+
+@bp.route("/")
+@access.roles(*STAFF)
+def index():
+    sessions = db.session.scalars(services.visible_sessions_query(current_user)).all()
+    return render_template(
+        "attendance/sessions.html", sessions=sessions, manager=services.is_manager(current_user)
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@access.roles("admin", "coordinator")
+def new():
+    form = SessionForm()
+    modules, communities = _choices(form)
+    if form.validate_on_submit():
+        if form.module.data not in modules or form.community.data not in communities:
+            abort(400)
+        session = services.create_session(
+            modules[form.module.data],
+            communities[form.community.data],
+            form.date.data,
+            form.start_time.data,
+            form.duration.data,
+            form.venue.data or "",
+            form.facilitators.data,
+            form.interpreter.data,
+            current_user,
+        )
+        db.session.commit()
+        flash(_("Sesión creada."), "success")
+        return redirect(url_for(".show", session_id=session.id))
+    return render_template("attendance/session_form.html", form=form)
+
+
+@bp.route("/generate", methods=["GET", "POST"])
+@access.roles("admin", "coordinator")
+def generate():
+    form = SeriesForm()
+    modules, communities = _choices(form)
+    if form.validate_on_submit():
+        chosen_modules = [modules[i] for i in form.modules.data if i in modules]
+        chosen_communities = [communities[i] for i in form.communities.data if i in communities]
+        created = services.generate_series(
+            chosen_modules,
+            chosen_communities,
+            form.first_date.data,
+            form.interval.data,
+            form.start_time.data,
+            form.duration.data,
+            form.facilitators.data,
+            current_user,
+        )
+        db.session.commit()
+        flash(_("Se crearon %(count)s sesiones.", count=created), "success")
+        return redirect(url_for(".index"))
+    return render_template("attendance/series_form.html", form=form)
+
+
+@bp.route("/<int:session_id>")
+@access.roles(*STAFF)
+def show(session_id):
+    session = _session(session_id)
+    counts, by_sex = services.figures(session)
+    return render_template("attendance/session.html", session=session, counts=counts, by_sex=by_sex)
+
+
+@bp.route("/<int:session_id>/sheet")
+@access.roles(*STAFF)
+def sheet_view(session_id):
+    session = _session(session_id)
+    return sheet.render(session)
+
+
+@bp.route("/<int:session_id>/sheet.pdf")
+@access.roles(*STAFF)
+def sheet_pdf(session_id):
+    session = _session(session_id)
+    try:
+        data = sheet.render_pdf(session)
+    except RenderError:
+        return render_error(500, _("No se pudo generar el PDF"), _("Imprima la hoja desde el navegador."))
+    name = f"asistencia-{session.community.code.lower()}-modulo-{session.module.number:02d}-{session.date.isoformat()}.pdf"
+    return Response(
+        data, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@bp.route("/<int:session_id>/attendance", methods=["GET", "POST"])
+@access.roles(*STAFF)
+def enter(session_id):
+    session = _session(session_id)
+    groups = services.roster(session)
+    stored = services.records_by_person(session)
+    marks = {person_id: (record.status, record.remark) for person_id, record in stored.items()}
+    conflicts = []
+    errors = []
+    if request.method == "POST":
+        from ..auth.forms import ConfirmForm
+
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        people_ids = [person.id for _household, members in groups for person in members]
+        submitted = {}
+        for person_id in people_ids:
+            status = request.form.get(f"status-{person_id}", "")
+            if status and status not in ATTENDANCE_STATES:
+                errors.append(_("Un estado no es válido; elija uno de la lista."))
+                status = ""
+            submitted[person_id] = (status, request.form.get(f"remark-{person_id}", "").strip()[:500])
+        if request.form.get("action") == "mark_all":
+            marks = {pid: (status or "present", remark) for pid, (status, remark) in submitted.items()}
+        elif not errors:
+            walk_ins = _walk_ins(request.form)
+            base = request.form.get("revision", type=int)
+            result = services.save_attendance(
+                session, submitted, base if base is not None else -1, current_user, walk_ins
+            )
+            if result.saved:
+                db.session.commit()
+                flash(_("Asistencia guardada."), "success")
+                return redirect(url_for(".show", session_id=session.id))
+            conflicts = result.conflicts
+            marks = submitted
+            session = _session(session_id)
+        else:
+            marks = submitted
+    return render_template(
+        "attendance/entry.html",
+        session=session,
+        groups=groups,
+        marks=marks,
+        conflicts=conflicts,
+        errors=errors,
+        states=ATTENDANCE_STATES,
+        age_group=services.age_group,
+    )
+
+
+def _walk_ins(form):
+    """Read the walk-in rows typed on the entry page (given names required)."""
+    rows = []
+    for index in range(5):
+        given = form.get(f"walkin-given-{index}", "").strip()[:120]
+        if not given:
+            continue
+        year = form.get(f"walkin-year-{index}", "")
+        sex = form.get(f"walkin-sex-{index}", "unrecorded")
+        rows.append(
+            {
+                "given_names": given,
+                "family_names": form.get(f"walkin-family-{index}", "").strip()[:120],
+                "sex": sex if sex in ("female", "male", "unrecorded") else "unrecorded",
+                "birth_year": int(year)
+                if year.isdigit() and 1900 <= int(year) <= date.today().year
+                else None,
+            }
+        )
+    return rows

@@ -1,0 +1,198 @@
+"""Sessions, rosters in sheet order, and saving attendance without losing anyone's work."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select, true, update
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..people import services as people
+from ..people.models import Household, Person
+from ..translate.models import utcnow
+from .models import ATTENDANCE_STATES, AttendanceChange, AttendanceRecord, SessionStaff, WorkshopSession
+
+MANAGERS = ("admin", "coordinator")
+
+
+def is_manager(user):
+    return user.has_role(*MANAGERS)
+
+
+def visible_sessions_query(user):
+    query = select(WorkshopSession).options(
+        selectinload(WorkshopSession.module), selectinload(WorkshopSession.community)
+    )
+    if not is_manager(user):
+        query = query.where(
+            WorkshopSession.id.in_(select(SessionStaff.session_id).where(SessionStaff.user_id == user.id))
+        )
+    return query.order_by(WorkshopSession.date, WorkshopSession.start_time)
+
+
+def can_see(user, session):
+    return is_manager(user) or any(member.user_id == user.id for member in session.staff)
+
+
+def create_session(module, community, when, start_time, duration, venue, facilitator_ids, interpreter, user):
+    session = WorkshopSession(
+        module_id=module.id,
+        community_id=community.id,
+        date=when,
+        start_time=start_time,
+        duration_minutes=duration,
+        venue=venue.strip(),
+    )
+    for user_id in facilitator_ids:
+        session.staff.append(SessionStaff(user_id=user_id, role="facilitator"))
+    if interpreter and interpreter.strip():
+        session.staff.append(SessionStaff(name=interpreter.strip(), role="interpreter"))
+    db.session.add(session)
+    db.session.flush()
+    people.audit(user, "create", session, module=module.number, community=community.code, date=when)
+    return session
+
+
+def generate_series(
+    modules, communities, first_date, interval_days, start_time, duration, facilitator_ids, user
+):
+    """Module k in every community on first_date + k * interval; existing sessions are skipped."""
+    created = 0
+    for index, module in enumerate(modules):
+        when = first_date + timedelta(days=index * interval_days)
+        for community in communities:
+            exists = db.session.scalar(
+                select(WorkshopSession.id).where(
+                    WorkshopSession.module_id == module.id,
+                    WorkshopSession.community_id == community.id,
+                    WorkshopSession.date == when,
+                )
+            )
+            if exists is None:
+                create_session(module, community, when, start_time, duration, "", facilitator_ids, "", user)
+                created += 1
+    return created
+
+
+def roster(session):
+    """Return [(household or None, [person])] in the printed sheet's order: household code, then person."""
+    households = db.session.scalars(
+        select(Household)
+        .where(Household.community_id == session.community_id)
+        .options(selectinload(Household.members))
+        .order_by(Household.code)
+    ).all()
+    listed = {person.id for household in households for person in household.members}
+    others = db.session.scalars(
+        select(Person)
+        .join(AttendanceRecord, AttendanceRecord.person_id == Person.id)
+        .where(AttendanceRecord.session_id == session.id, Person.id.not_in(listed) if listed else true())
+        .order_by(Person.id)
+    ).all()
+    groups = [(household, list(household.members)) for household in households if household.members]
+    if others:
+        groups.append((None, others))  # walk-ins and people who moved away since
+    return groups
+
+
+def records_by_person(session):
+    return {
+        record.person_id: record
+        for record in db.session.scalars(
+            select(AttendanceRecord).where(AttendanceRecord.session_id == session.id)
+        )
+    }
+
+
+@dataclass
+class SaveResult:
+    saved: bool
+    conflicts: list = field(default_factory=list)  # (person, stored status, your status)
+    changed: int = 0
+
+
+def save_attendance(session, marks, base_revision, user, walk_ins=()):
+    """Save {person_id: (status, remark)}; refuse if someone saved this session since base_revision."""
+    bumped = db.session.execute(
+        update(WorkshopSession)
+        .where(WorkshopSession.id == session.id, WorkshopSession.revision == base_revision)
+        .values(revision=WorkshopSession.revision + 1)
+    )
+    if bumped.rowcount != 1:
+        # Another save came first: show the differences, apply nothing.
+        db.session.rollback()
+        stored = records_by_person(session)
+        conflicts = []
+        for person_id, (status, _remark) in marks.items():
+            record = stored.get(person_id)
+            if status and (record is None or record.status != status):
+                conflicts.append((db.session.get(Person, person_id), record.status if record else "", status))
+        return SaveResult(False, conflicts)
+    stored = records_by_person(session)
+    changed = 0
+    for person_id, (status, remark) in marks.items():
+        if not status:
+            continue
+        if status not in ATTENDANCE_STATES:
+            raise ValueError(status)
+        record = stored.get(person_id)
+        if record is None:
+            db.session.add(
+                AttendanceRecord(
+                    session_id=session.id,
+                    person_id=person_id,
+                    status=status,
+                    remark=remark,
+                    entered_by_id=user.id,
+                )
+            )
+            changed += 1
+        elif (record.status, record.remark) != (status, remark):
+            db.session.add(
+                AttendanceChange(
+                    record_id=record.id, status=record.status, remark=record.remark, changed_by_id=user.id
+                )
+            )
+            record.status, record.remark, record.entered_by_id, record.entered_at = (
+                status,
+                remark,
+                user.id,
+                utcnow(),
+            )
+            changed += 1
+    for walk_in in walk_ins:
+        person = people.add_person(None, walk_in, user, needs_review=True)
+        db.session.add(
+            AttendanceRecord(
+                session_id=session.id, person_id=person.id, status="present", entered_by_id=user.id
+            )
+        )
+        changed += 1
+    if session.status in ("planned", "held"):
+        session.status = "entered"
+    session.entered_by_id, session.entered_at = user.id, utcnow()
+    people.audit(user, "attendance", session, changed=changed)
+    return SaveResult(True, changed=changed)
+
+
+def age_group(person, on_date):
+    if not person.birth_year:
+        return ""
+    age = on_date.year - person.birth_year
+    return "15-29" if 15 <= age <= 29 else ("30+" if age >= 30 else "<15")
+
+
+def figures(session):
+    """Counts of a session by status and, for those present or late, by sex."""
+    counts = {status: 0 for status in ATTENDANCE_STATES}
+    by_sex = {"female": 0, "male": 0, "unrecorded": 0}
+    rows = db.session.execute(
+        select(AttendanceRecord.status, Person.sex)
+        .join(Person, Person.id == AttendanceRecord.person_id)
+        .where(AttendanceRecord.session_id == session.id)
+    ).all()
+    for status, sex in rows:
+        counts[status] += 1
+        if status in ("present", "late"):
+            by_sex[sex] += 1
+    return counts, by_sex

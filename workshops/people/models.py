@@ -1,0 +1,130 @@
+"""Communities, households ("families") and the people in them.
+
+Personal data of indigenous families: only what the program needs, visible
+only to coordinators and admins (and facilitators for their own sessions),
+with consent recorded (Peru's Ley 29733).
+"""
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..translate.models import fold, utcnow
+
+SEXES = ("female", "male", "unrecorded")
+RELATIONSHIPS = ("head", "spouse", "child", "parent", "sibling", "grandchild", "other")
+
+
+def _in(column, values):
+    return "{} IN ({})".format(column, ", ".join(f"'{value}'" for value in values))
+
+
+class Community(db.Model):
+    __tablename__ = "community"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(6), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(120), unique=True, nullable=False)
+    district: Mapped[str] = mapped_column(String(80), nullable=False, default="")
+    province: Mapped[str] = mapped_column(String(80), nullable=False, default="San Ignacio")
+    region: Mapped[str] = mapped_column(String(80), nullable=False, default="Cajamarca")
+    # The last household number given out, so codes are never reused.
+    last_household_number: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    households: Mapped[list["Household"]] = relationship(
+        back_populates="community", order_by="Household.code"
+    )
+
+    __table_args__ = (CheckConstraint("length(code) BETWEEN 2 AND 6", name="code_length"),)
+
+
+class Household(db.Model):
+    __tablename__ = "household"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True, nullable=False)
+    code: Mapped[str] = mapped_column(String(16), unique=True, nullable=False)  # e.g. COM-014
+    notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+    community: Mapped[Community] = relationship(back_populates="households")
+    members: Mapped[list["Person"]] = relationship(
+        back_populates="household", order_by="(Person.relationship_order, Person.id)"
+    )
+
+    @property
+    def contact(self):
+        return next((person for person in self.members if person.is_contact), None)
+
+
+class Person(db.Model):
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True, nullable=True)
+    given_names: Mapped[str] = mapped_column(String(120), nullable=False)
+    family_names: Mapped[str] = mapped_column(String(120), nullable=False, default="")
+    sex: Mapped[str] = mapped_column(String(12), nullable=False, default="unrecorded")
+    birth_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    birth_year_approximate: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    relationship_to_head: Mapped[str] = mapped_column(String(16), nullable=False, default="other")
+    relationship_order: Mapped[int] = mapped_column(Integer, nullable=False, default=9)
+    is_contact: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    dni: Mapped[str | None] = mapped_column(String(8), unique=True, nullable=True)
+    consent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    consent_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    needs_review: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # walk-ins
+    search_name: Mapped[str] = mapped_column(String(250), nullable=False, default="", index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+    household: Mapped[Household | None] = relationship(back_populates="members")
+
+    __table_args__ = (
+        CheckConstraint(_in("sex", SEXES), name="sex_known"),
+        CheckConstraint(_in("relationship_to_head", RELATIONSHIPS), name="relationship_known"),
+        CheckConstraint("birth_year IS NULL OR birth_year BETWEEN 1900 AND 2100", name="birth_year_range"),
+        CheckConstraint("dni IS NULL OR length(dni) = 8", name="dni_length"),
+        CheckConstraint("length(given_names) > 0", name="given_names_not_empty"),
+    )
+
+    @property
+    def full_name(self):
+        return f"{self.given_names} {self.family_names}".strip()
+
+    def refresh_search(self):
+        self.search_name = fold(self.full_name)
+        self.relationship_order = RELATIONSHIPS.index(self.relationship_to_head)
+
+
+class HouseholdStay(db.Model):
+    """Which household a person belonged to, from when to when: moving keeps history."""
+
+    __tablename__ = "household_stay"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True, nullable=False)
+    started: Mapped[date] = mapped_column(Date, nullable=False)
+    ended: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+    __table_args__ = (CheckConstraint("ended IS NULL OR ended >= started", name="ended_after_started"),)
+
+
+class AuditEntry(db.Model):
+    """Who changed what about people and attendance, and when."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(40), nullable=False)
+    object_type: Mapped[str] = mapped_column(String(40), nullable=False)
+    object_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    details: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)

@@ -1,0 +1,140 @@
+"""Registry pages: communities, households and their members (coordinators and admins)."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
+
+from .. import access
+from ..extensions import db
+from . import services
+from .forms import RELATIONSHIP_LABELS, SEX_LABELS, CommunityForm, HouseholdForm, PersonForm
+from .models import Community, Household, Person
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+MANAGERS = ("admin", "coordinator")
+
+
+@bp.app_context_processor
+def labels():
+    return {"SEX_LABELS": SEX_LABELS, "RELATIONSHIP_LABELS": RELATIONSHIP_LABELS}
+
+
+def _get(model, object_id):
+    found = db.session.get(model, object_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/", methods=["GET", "POST"])
+@access.roles(*MANAGERS)
+def communities():
+    form = CommunityForm()
+    if form.validate_on_submit():
+        code = form.code.data.upper()
+        taken = db.session.scalar(
+            select(func.count())
+            .select_from(Community)
+            .where((Community.code == code) | (func.lower(Community.name) == form.name.data.strip().lower()))
+        )
+        if taken:
+            form.code.errors.append(_("Ya existe una comunidad con ese nombre o código."))
+        else:
+            community = Community(
+                name=form.name.data.strip(),
+                code=code,
+                district=form.district.data.strip(),
+                province=form.province.data.strip() or "San Ignacio",
+                region=form.region.data.strip() or "Cajamarca",
+            )
+            db.session.add(community)
+            db.session.flush()
+            services.audit(current_user, "create", community, name=community.name)
+            db.session.commit()
+            flash(_("Comunidad registrada."), "success")
+            return redirect(url_for(".communities"))
+    counts = dict(
+        db.session.execute(
+            select(Household.community_id, func.count()).group_by(Household.community_id)
+        ).all()
+    )
+    rows = db.session.scalars(select(Community).order_by(Community.name)).all()
+    return render_template("people/communities.html", communities=rows, counts=counts, form=form)
+
+
+@bp.route("/communities/<int:community_id>")
+@access.roles(*MANAGERS)
+def community(community_id):
+    found = _get(Community, community_id)
+    households = db.session.scalars(
+        select(Household)
+        .where(Household.community_id == found.id)
+        .options(selectinload(Household.members))
+        .order_by(Household.code)
+    ).all()
+    return render_template("people/community.html", community=found, households=households)
+
+
+def _person_data(form):
+    return {name: field.data for name, field in form._fields.items()}
+
+
+def _duplicates_or_none(form, community_id, exclude_id=None):
+    """Similar people to show before saving, unless the user confirmed they are new."""
+    if form.confirmed.data == "1":
+        return []
+    candidates = services.similar_people(
+        form.given_names.data, form.family_names.data, form.birth_year.data, community_id, exclude_id
+    )
+    if candidates:
+        form.confirmed.data = "1"  # the next submit of the same form means "it is someone else"
+    return candidates
+
+
+def _dni_taken(form):
+    return form.dni.data and db.session.scalar(
+        select(func.count()).select_from(Person).where(Person.dni == form.dni.data)
+    )
+
+
+@bp.route("/communities/<int:community_id>/households/new", methods=["GET", "POST"])
+@access.roles(*MANAGERS)
+def new_household(community_id):
+    found = _get(Community, community_id)
+    form = HouseholdForm()
+    form.community.choices = [SelectChoice(str(found.id), found.name)]
+    candidates = []
+    if form.validate_on_submit():
+        candidates = _duplicates_or_none(form, found.id)
+        if _dni_taken(form):
+            form.dni.errors.append(_("Ya hay una persona registrada con ese DNI."))
+        elif not candidates:
+            household = services.create_household(found, form.notes.data or "", current_user)
+            data = _person_data(form)
+            data["is_contact"] = True
+            services.add_person(household, data, current_user)
+            db.session.commit()
+            flash(_("Familia %(code)s registrada.", code=household.code), "success")
+            return redirect(url_for(".household", household_id=household.id))
+    return render_template("people/household_form.html", community=found, form=form, candidates=candidates)
+
+
+@bp.route("/households/<int:household_id>", methods=["GET", "POST"])
+@access.roles(*MANAGERS)
+def household(household_id):
+    found = _get(Household, household_id)
+    form = PersonForm()
+    candidates = []
+    if form.validate_on_submit():
+        candidates = _duplicates_or_none(form, found.community_id)
+        if _dni_taken(form):
+            form.dni.errors.append(_("Ya hay una persona registrada con ese DNI."))
+        elif not candidates:
+            services.add_person(found, _person_data(form), current_user)
+            db.session.commit()
+            flash(_("Persona registrada."), "success")
+            return redirect(url_for(".household", household_id=found.id))
+    return render_template("people/household.html", household=found, form=form, candidates=candidates)

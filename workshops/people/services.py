@@ -1,0 +1,120 @@
+"""Registry logic: codes, people, duplicate search, moves, the audit log."""
+
+import json
+from datetime import date
+
+from sqlalchemy import select, update
+
+from ..extensions import db
+from ..translate.models import fold
+from .models import AuditEntry, Community, Household, HouseholdStay, Person
+
+YEAR_TOLERANCE = 2
+
+
+def audit(user, action, obj, **details):
+    db.session.add(
+        AuditEntry(
+            user_id=user.id if user else None,
+            action=action,
+            object_type=type(obj).__name__,
+            object_id=obj.id,
+            details=json.dumps(details, ensure_ascii=False, default=str),
+        )
+    )
+
+
+def next_household_code(community):
+    """Give out the community's next household code (COM-014) atomically."""
+    db.session.execute(
+        update(Community)
+        .where(Community.id == community.id)
+        .values(last_household_number=Community.last_household_number + 1)
+    )
+    number = db.session.scalar(select(Community.last_household_number).where(Community.id == community.id))
+    return f"{community.code}-{number:03d}"
+
+
+def create_household(community, notes, user):
+    household = Household(community=community, code=next_household_code(community), notes=notes.strip())
+    db.session.add(household)
+    db.session.flush()
+    audit(user, "create", household, code=household.code)
+    return household
+
+
+def add_person(household, data, user, needs_review=False):
+    """Create a person in a household (data: the form's fields); return it."""
+    person = Person(
+        household=household,
+        given_names=data["given_names"].strip(),
+        family_names=(data.get("family_names") or "").strip(),
+        sex=data.get("sex") or "unrecorded",
+        birth_year=data.get("birth_year"),
+        birth_year_approximate=bool(data.get("birth_year_approximate")),
+        relationship_to_head=data.get("relationship_to_head") or "other",
+        is_contact=bool(data.get("is_contact")),
+        dni=(data.get("dni") or None),
+        consent=bool(data.get("consent")),
+        consent_date=date.today() if data.get("consent") else None,
+        needs_review=needs_review,
+    )
+    person.refresh_search()
+    db.session.add(person)
+    db.session.flush()
+    if household is not None:
+        db.session.add(HouseholdStay(person_id=person.id, household_id=household.id, started=date.today()))
+    audit(user, "create", person, household=household.code if household else None)
+    return person
+
+
+def move_person(person, household, user, when=None):
+    """Move a person to another household, closing the current stay (history is kept)."""
+    when = when or date.today()
+    current = db.session.scalar(
+        select(HouseholdStay).where(HouseholdStay.person_id == person.id, HouseholdStay.ended.is_(None))
+    )
+    if current is not None:
+        current.ended = when
+    person.household = household
+    db.session.add(HouseholdStay(person_id=person.id, household_id=household.id, started=when))
+    audit(user, "move", person, to=household.code)
+
+
+def _tokens(text):
+    return [token for token in fold(text).replace("-", " ").split() if token]
+
+
+def names_match(given_a, family_a, given_b, family_b):
+    """Same person by name? Accents and case ignored; second family name may be missing or swapped."""
+    given_a, given_b = set(_tokens(given_a)), set(_tokens(given_b))
+    family_a, family_b = set(_tokens(family_a)), set(_tokens(family_b))
+    if not given_a or not given_b or not (given_a <= given_b or given_b <= given_a):
+        return False
+    if not family_a or not family_b:
+        return True
+    return family_a <= family_b or family_b <= family_a
+
+
+def similar_people(given_names, family_names, birth_year=None, community_id=None, exclude_id=None, limit=10):
+    """Return existing people who may be the same person, for the user to confirm."""
+    query = select(Person).outerjoin(Person.household)
+    if community_id is not None:
+        query = query.where(Household.community_id == community_id)
+    family = _tokens(family_names)
+    given = _tokens(given_names)
+    anchor = family[0] if family else (given[0] if given else "")
+    if anchor:
+        query = query.where(Person.search_name.contains(anchor, autoescape=True))
+    if exclude_id is not None:
+        query = query.where(Person.id != exclude_id)
+    found = []
+    for person in db.session.scalars(query.limit(500)):
+        if not names_match(given_names, family_names, person.given_names, person.family_names):
+            continue
+        if birth_year and person.birth_year and abs(birth_year - person.birth_year) > YEAR_TOLERANCE:
+            continue
+        found.append(person)
+        if len(found) >= limit:
+            break
+    return found
