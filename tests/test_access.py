@@ -51,10 +51,19 @@ def _sample_values(app, admin_id):
         db.session.add(community)
         db.session.flush()
         household = people.create_household(community, "", None)
-        people.add_person(household, {"given_names": "Prueba"}, None)
+        person = people.add_person(household, {"given_names": "Prueba"}, None)
         module_id = db.session.scalar(sa.select(Module.id).where(Module.number == 1))
         session = WorkshopSession(module_id=module_id, community_id=community.id, date=date(2026, 5, 1))
         db.session.add(session)
+        db.session.flush()
+        import io
+
+        from workshops.attendance import uploads
+
+        class Nobody:
+            id = None
+
+        attachment = uploads.save(session, io.BytesIO(b"%PDF-1.4 test"), "hoja.pdf", Nobody())
         db.session.commit()
         return {
             **SAMPLE_ARGUMENTS,
@@ -64,6 +73,8 @@ def _sample_values(app, admin_id):
             "community_id": community.id,
             "household_id": household.id,
             "session_id": session.id,
+            "person_id": person.id,
+            "attachment_id": attachment.id,
         }
 
 
@@ -76,7 +87,8 @@ def _get_routes(app, admin_id):
             assert not missing, f"add sample values for {missing} of {rule.rule} to SAMPLE_ARGUMENTS"
             path = rule.build({name: values[name] for name in rule.arguments})[1]
             # Sessions are also checked per object: a facilitator not assigned to one gets a 404.
-            yield path, app.view_functions[rule.endpoint].access_rule, "session_id" in rule.arguments
+            per_object = "session_id" in rule.arguments or "attachment_id" in rule.arguments
+            yield path, app.view_functions[rule.endpoint].access_rule, per_object
 
 
 @pytest.mark.parametrize("language", ["es", "agr"])

@@ -42,3 +42,23 @@ def test_create_user_refuses_duplicates_and_short_passwords(runner, make_user):
     assert duplicate.exit_code != 0 and "taken" in duplicate.output
     short = runner.invoke(args=["create-user", "pablo", "--password", "short"])
     assert short.exit_code != 0 and "at least" in short.output
+
+
+def test_demo_loads_once(runner, app):
+    from workshops.people.models import Household, Person
+
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "5 communities, 80 households" in result.output and "60 sessions" in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Household)) == 80
+        people = db.session.scalar(sa.select(sa.func.count()).select_from(Person))
+        assert 160 <= people <= 320
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(Person).where(~Person.family_names.startswith("Demo "))
+            )
+            == 0
+        )
+    again = runner.invoke(args=["demo"])
+    assert "loaded already" in again.output

@@ -60,6 +60,7 @@ def create_app(config=None):
     from .materials import routes as materials_routes
     from .people import models as _people_models  # noqa: F401
     from .people import routes as people_routes
+    from .people import tools_routes as _people_tools  # noqa: F401 (adds routes to people_routes.bp)
     from .translate import glossary_routes, offline_routes, workspace_routes
     from .translate import models as _translate_models  # noqa: F401
     from .translate import routes as language_routes

@@ -72,9 +72,28 @@ def curriculum_check(directory):
     click.echo(f"OK: {len(modules)} modules.")
 
 
+@click.command("demo")
+@with_appcontext
+def demo_command():
+    """Load a clearly fictitious demo program (5 communities, 80 households, 60 sessions)."""
+    from .extensions import db
+    from .people import demo
+
+    result = demo.load()
+    if result is None:
+        click.echo("The demo data is loaded already.")
+        return
+    db.session.commit()
+    click.echo(
+        f"Demo loaded: {result['communities']} communities, {result['households']} households, "
+        f"{result['adults']} people aged 15 or more, {result['sessions']} sessions, {result['records']} attendance records."
+    )
+
+
 def register_commands(app):
     app.cli.add_command(init_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(demo_command)
     app.cli.add_command(curriculum_cli)
     from .translate.cli import translate_cli
 

@@ -120,3 +120,27 @@ class AttendanceChange(db.Model):
         ForeignKey("user_account.id", ondelete="SET NULL"), index=True
     )
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class SessionAttachment(db.Model):
+    """A photo or scan of the signed paper sheet, stored under instance/uploads with a random name."""
+
+    __tablename__ = "session_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("workshop_session.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True, nullable=False)
+    original_name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    content_type: Mapped[str] = mapped_column(String(40), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("content_type IN ('image/jpeg', 'image/png', 'application/pdf')", name="type_known"),
+        CheckConstraint("size > 0", name="size_positive"),
+    )

@@ -15,9 +15,9 @@ from ..errors import render_error
 from ..extensions import db
 from ..materials.services import RenderError
 from ..people.models import Community
-from . import services, sheet
+from . import services, sheet, uploads
 from .forms import SeriesForm, SessionForm
-from .models import ATTENDANCE_STATES, WorkshopSession
+from .models import ATTENDANCE_STATES, SessionAttachment, WorkshopSession
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
 STAFF = ("admin", "coordinator", "facilitator")
@@ -129,7 +129,19 @@ def generate():
 def show(session_id):
     session = _session(session_id)
     counts, by_sex = services.figures(session)
-    return render_template("attendance/session.html", session=session, counts=counts, by_sex=by_sex)
+    attachments = db.session.scalars(
+        select(SessionAttachment)
+        .where(SessionAttachment.session_id == session.id)
+        .order_by(SessionAttachment.id)
+    ).all()
+    return render_template(
+        "attendance/session.html",
+        session=session,
+        counts=counts,
+        by_sex=by_sex,
+        attachments=attachments,
+        manager=services.is_manager(current_user),
+    )
 
 
 @bp.route("/<int:session_id>/sheet")
@@ -224,3 +236,48 @@ def _walk_ins(form):
             }
         )
     return rows
+
+
+@bp.route("/<int:session_id>/attachments", methods=["POST"])
+@access.roles(*STAFF)
+def attach(session_id):
+    session = _session(session_id)
+    from ..auth.forms import ConfirmForm
+
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    upload = request.files.get("sheet")
+    messages = {
+        "empty": _("Elija un archivo."),
+        "too_large": _("El archivo pasa de 10 MB. Tome la foto con menos resolución."),
+        "type": _("Solo se aceptan fotos JPEG o PNG y archivos PDF."),
+    }
+    if upload is None or not upload.filename:
+        flash(messages["empty"], "warning")
+    else:
+        try:
+            uploads.save(session, upload.stream, upload.filename, current_user)
+            db.session.commit()
+            flash(_("Se adjuntó la hoja firmada."), "success")
+        except uploads.UploadRefused as refused:
+            db.session.rollback()
+            flash(messages[str(refused)], "warning")
+        finally:
+            upload.close()  # a large upload sits in a temporary file: release it now
+    return redirect(url_for(".show", session_id=session.id))
+
+
+@bp.route("/<int:session_id>/attachments/<int:attachment_id>")
+@access.roles("admin", "coordinator")
+def attachment(session_id, attachment_id):
+    _session(session_id)
+    found = db.session.get(SessionAttachment, attachment_id)
+    if found is None or found.session_id != session_id:
+        abort(404)
+    data = uploads.path_of(found).read_bytes()
+    response = Response(data, mimetype=found.content_type)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="hoja-sesion-{session_id}-{found.id}.{found.stored_name.rsplit(".", 1)[1]}"'
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -78,7 +78,7 @@ def roster(session):
     """Return [(household or None, [person])] in the printed sheet's order: household code, then person."""
     households = db.session.scalars(
         select(Household)
-        .where(Household.community_id == session.community_id)
+        .where(Household.community_id == session.community_id, Household.merged_into_id.is_(None))
         .options(selectinload(Household.members))
         .order_by(Household.code)
     ).all()
@@ -89,7 +89,11 @@ def roster(session):
         .where(AttendanceRecord.session_id == session.id, Person.id.not_in(listed) if listed else true())
         .order_by(Person.id)
     ).all()
-    groups = [(household, list(household.members)) for household in households if household.members]
+    groups = [
+        (household, [person for person in household.members if person.merged_into_id is None])
+        for household in households
+    ]
+    groups = [(household, members) for household, members in groups if members]
     if others:
         groups.append((None, others))  # walk-ins and people who moved away since
     return groups

@@ -7,7 +7,18 @@ with consent recorded (Peru's Ley 29733).
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -47,12 +58,17 @@ class Household(db.Model):
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True, nullable=False)
     code: Mapped[str] = mapped_column(String(16), unique=True, nullable=False)  # e.g. COM-014
     notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # The family's reference in an imported CSV file: re-importing the file finds it again.
+    import_key: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
 
     community: Mapped[Community] = relationship(back_populates="households")
     members: Mapped[list["Person"]] = relationship(
         back_populates="household", order_by="(Person.relationship_order, Person.id)"
     )
+
+    __table_args__ = (UniqueConstraint("community_id", "import_key"),)
 
     @property
     def contact(self):
@@ -76,6 +92,7 @@ class Person(db.Model):
     consent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     consent_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     needs_review: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # walk-ins
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True, nullable=True)
     search_name: Mapped[str] = mapped_column(String(250), nullable=False, default="", index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
 
@@ -128,3 +145,22 @@ class AuditEntry(db.Model):
     object_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     details: Mapped[str] = mapped_column(Text, nullable=False, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class Merge(db.Model):
+    """A merge of two persons or households, with what it moved, so it can be undone."""
+
+    __tablename__ = "merge_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12), nullable=False)
+    kept_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    removed_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    moved: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (CheckConstraint("kind IN ('person', 'household')", name="kind_known"),)

@@ -98,13 +98,13 @@ def names_match(given_a, family_a, given_b, family_b):
 
 def similar_people(given_names, family_names, birth_year=None, community_id=None, exclude_id=None, limit=10):
     """Return existing people who may be the same person, for the user to confirm."""
-    query = select(Person).outerjoin(Person.household)
+    query = select(Person).outerjoin(Person.household).where(Person.merged_into_id.is_(None))
     if community_id is not None:
         query = query.where(Household.community_id == community_id)
     family = _tokens(family_names)
     given = _tokens(given_names)
-    anchor = family[0] if family else (given[0] if given else "")
-    if anchor:
+    # Narrow in SQL by one given-name and one family-name word; the exact rules run in Python.
+    for anchor in given[:1] + family[:1]:
         query = query.where(Person.search_name.contains(anchor, autoescape=True))
     if exclude_id is not None:
         query = query.where(Person.id != exclude_id)

@@ -1,0 +1,44 @@
+"""A coordinator enters a printed sheet's attendance in a real browser and finds the figures."""
+
+import re
+
+import pytest
+
+from .test_translators import PASSWORD, login
+
+pytestmark = pytest.mark.browser
+
+
+def test_enter_sheet_and_see_figures(live_server, page):
+    live_server.cli("create-user", "admin", "--role", "admin", "--password", PASSWORD)
+    live_server.cli(
+        "create-user", "coord", "--name", "Coordinadora", "--role", "coordinator", "--password", PASSWORD
+    )
+    live_server.cli("demo")
+    login(page, live_server, "coord")
+    page.goto(f"{live_server}/sessions/new")
+    module_option = page.get_by_label("Módulo").locator("option", has_text=re.compile(r"^3\. "))
+    page.get_by_label("Módulo").select_option(module_option.get_attribute("value"))
+    page.get_by_label("Comunidad").select_option(label="Comunidad de demostración B")
+    page.get_by_label("Fecha").fill("2027-03-15")
+    page.get_by_role("button", name="Guardar").click()
+    assert re.search(r"/sessions/\d+$", page.url)
+    session_url = page.url
+
+    page.get_by_role("link", name="Hoja de asistencia para imprimir").click()
+    sheet_names = page.locator("table.sheet tbody tr:not(.blank) td:nth-child(2)").all_inner_texts()
+    assert len(sheet_names) > 10 and page.locator("svg").count() == 1
+
+    page.goto(session_url + "/attendance")
+    page.get_by_role("button", name="Marcar a todos presentes").click()
+    rows = page.locator("table.roster tbody tr")
+    # The entry page lists people in the printed sheet's order.
+    assert rows.locator("th").all_inner_texts() == sheet_names
+    rows.nth(0).locator("select").select_option("absent")
+    rows.nth(1).locator("select").select_option("excused")
+    page.get_by_label("Nombres").first.fill("Visitante")
+    page.get_by_role("button", name="Guardar la asistencia").click()
+    assert page.url == session_url
+    figures = page.locator("table").last.locator("td").all_inner_texts()
+    present, late, excused, absent, not_enrolled = (int(x) for x in figures[:5])
+    assert (present, late, excused, absent, not_enrolled) == (len(sheet_names) - 2 + 1, 0, 1, 1, 0)

@@ -1,0 +1,186 @@
+"""Uploads of signed sheets, merging duplicates with undo, CSV import."""
+
+import io
+
+import pytest
+import sqlalchemy as sa
+
+from workshops.attendance.models import AttendanceRecord, SessionAttachment
+from workshops.extensions import db
+from workshops.people import merge
+from workshops.people.models import AuditEntry, Household, Merge, Person
+
+from .test_attendance import program  # noqa: F401 (fixture)
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.4\n%test\n"
+
+
+def upload(client, session_id, data, name):
+    return client.post(
+        f"/sessions/{session_id}/attachments",
+        data={"sheet": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_upload_is_sniffed_stored_privately_and_served_as_attachment(login_as, app, program, make_user):  # noqa: F811
+    client = login_as("coordinator")
+    assert upload(client, program["session"], PNG, "hoja.jpg").status_code == 302  # a PNG, whatever its name
+    with app.app_context():
+        attachment = db.session.scalar(sa.select(SessionAttachment))
+        assert attachment.content_type == "image/png" and attachment.stored_name.endswith(".png")
+        assert "hoja" not in attachment.stored_name
+    response = client.get(f"/sessions/{program['session']}/attachments/{attachment.id}")
+    assert response.status_code == 200 and response.data == PNG
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert client.get(f"/static/../instance/uploads/{attachment.stored_name}").status_code == 404
+    make_user("fac", roles=("facilitator",))
+    facilitator = app.test_client()
+    facilitator.post("/login", data={"username": "fac", "password": "correct horse battery"})
+    assert facilitator.get(f"/sessions/{program['session']}/attachments/{attachment.id}").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"<html><script>alert(1)</script>", "Solo se aceptan"),
+        (b"GIF89a" + b"\x00" * 10, "Solo se aceptan"),
+        (b"", "Elija un archivo"),
+        (PDF + b"\x00" * 5000, "pasa de 10 MB"),
+    ],
+)
+def test_bad_uploads_are_refused_and_nothing_is_stored(login_as, app, program, data, message, monkeypatch):  # noqa: F811
+    # A small limit keeps the test fast and free of temporary files; the check is the same.
+    monkeypatch.setattr("workshops.attendance.uploads.MAX_BYTES", 4096)
+    client = login_as("coordinator")
+    response = upload(client, program["session"], data, "hoja.pdf")
+    assert response.status_code == 302
+    assert message in client.get(f"/sessions/{program['session']}").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(SessionAttachment)) == 0
+
+
+def test_merge_moves_attendance_counts_once_and_can_be_undone(login_as, app, program):  # noqa: F811
+    client = login_as("coordinator")
+    first, second = program["people"][0], program["people"][2]
+    url = f"/sessions/{program['session']}/attendance"
+    client.post(
+        url,
+        data={"revision": 0, "action": "save", f"status-{first}": "present", f"status-{second}": "absent"},
+    )
+    assert client.post(f"/people/persons/{second}", data={"keep": first}).status_code == 302
+    with app.app_context():
+        records = db.session.scalars(sa.select(AttendanceRecord)).all()
+        assert [(r.person_id, r.status) for r in records] == [(first, "present")]  # counted once
+        assert db.session.get(Person, second).merged_into_id == first
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(AuditEntry).where(AuditEntry.action == "merge")
+            )
+            == 1
+        )
+        merge_id = db.session.scalar(sa.select(Merge.id))
+    page = client.get(url).get_data(as_text=True)
+    assert f'id="status-{second}"' not in page  # the merged record leaves the roster
+    assert client.post("/people/merges", data={"merge": merge_id}).status_code == 302
+    with app.app_context():
+        records = {r.person_id: r.status for r in db.session.scalars(sa.select(AttendanceRecord))}
+        assert records == {first: "present", second: "absent"}
+        person = db.session.get(Person, second)
+        assert person.merged_into_id is None and person.household_id == program["households"][1]
+
+
+def test_household_merge_and_undo(login_as, app, program):  # noqa: F811
+    client = login_as("coordinator")
+    keep, remove = program["households"]
+    assert client.post(f"/people/households/{remove}/merge", data={"keep": keep}).status_code == 302
+    with app.app_context():
+        assert len(db.session.get(Household, keep).members) == 4
+        merge_id = db.session.scalar(sa.select(Merge.id))
+    client.post("/people/merges", data={"merge": merge_id})
+    with app.app_context():
+        assert len(db.session.get(Household, keep).members) == 2
+        assert len(db.session.get(Household, remove).members) == 2
+
+
+def test_merging_a_record_with_itself_is_refused(app, program):  # noqa: F811
+    with app.app_context():
+        person = db.session.get(Person, program["people"][0])
+        with pytest.raises(merge.MergeRefused):
+            merge.merge_persons(person, person, None)
+
+
+GOOD_CSV = (
+    "comunidad;familia;nombres;apellidos;sexo;anio_nacimiento;relacion;dni;consentimiento\n"
+    "CPR;F1;Ana;Yampis Tsamajain;mujer;1980;jefa;12345678;sí\n"
+    "CPR;F1;Beto;Yampis;hombre;2010;hijo;;no\n"
+    "CPR;F2;Carla;Nuevo;mujer;;jefa;;si\n"
+)
+
+
+def post_csv(client, data):
+    return client.post(
+        "/people/import",
+        data={"file": (io.BytesIO(data), "familias.csv")},
+        content_type="multipart/form-data",
+    )
+
+
+def counts(app):
+    with app.app_context():
+        return (
+            db.session.scalar(sa.select(sa.func.count()).select_from(Household)),
+            db.session.scalar(sa.select(sa.func.count()).select_from(Person)),
+        )
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+def test_csv_import_preview_then_import_then_reimport_creates_nothing(login_as, app, program, encoding):  # noqa: F811
+    client = login_as("coordinator")
+    before = counts(app)
+    preview = post_csv(client, GOOD_CSV.encode(encoding)).get_data(as_text=True)
+    assert "2 familias nuevas" in preview and "3 personas nuevas" in preview
+    assert counts(app) == before
+    text = GOOD_CSV if encoding != "cp1252" else GOOD_CSV.encode("cp1252").decode("cp1252")
+    assert client.post("/people/import", data={"confirm": "1", "text": text}).status_code == 302
+    assert counts(app) == (before[0] + 2, before[1] + 3)
+    again = post_csv(client, GOOD_CSV.encode(encoding)).get_data(as_text=True)
+    assert "0 familias nuevas" in again and "3 ya registradas" in again
+    client.post("/people/import", data={"confirm": "1", "text": text})
+    assert counts(app) == (before[0] + 2, before[1] + 3)
+    with app.app_context():
+        ana = db.session.scalar(sa.select(Person).where(Person.given_names == "Ana"))
+        assert ana.sex == "female" and ana.consent and ana.household.code.startswith("CPR-")
+
+
+def test_csv_with_comma_and_bad_rows_lists_every_error_and_imports_nothing(login_as, app, program):  # noqa: F811
+    bad = (
+        "comunidad,familia,nombres,apellidos,sexo,anio_nacimiento,relacion,dni,consentimiento\n"
+        "CPR,F1,Ana,Yampis,mujer,1980,jefa,1234,si\n"
+        "XXX,F1,,Yampis,otro,2999,primo,,quizas\n"
+        "CPR,F3,Dora,Wajai,mujer,1990,jefa,,si\n"
+    )
+    client = login_as("coordinator")
+    before = counts(app)
+    page = post_csv(client, bad.encode()).get_data(as_text=True)
+    assert "no se importó nada" in page
+    for line, column in (
+        (2, "dni"),
+        (3, "comunidad"),
+        (3, "nombres"),
+        (3, "sexo"),
+        (3, "anio_nacimiento"),
+        (3, "relacion"),
+        (3, "consentimiento"),
+    ):
+        assert f"<td>{line}</td><td>{column}</td>" in page, (line, column)
+    assert counts(app) == before
+    assert client.post("/people/import", data={"confirm": "1", "text": bad}).status_code == 200
+    assert counts(app) == before
+
+
+def test_csv_template_download(login_as):
+    response = login_as("coordinator").get("/people/import/template.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.get_data(as_text=True).lstrip("\ufeff").startswith("comunidad,familia,nombres")

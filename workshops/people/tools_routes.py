@@ -1,0 +1,124 @@
+"""Registry tools: CSV import with preview, merging duplicates and undoing merges."""
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import access
+from ..auth.forms import ConfirmForm
+from ..extensions import db
+from . import importer, merge, services
+from .models import Household, Merge, Person
+from .routes import MANAGERS, bp
+
+
+@bp.route("/import/template.csv")
+@access.roles(*MANAGERS)
+def import_template():
+    return Response(
+        importer.template_csv().encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="plantilla-familias.csv"'},
+    )
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@access.roles(*MANAGERS)
+def import_csv():
+    result = None
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        if request.form.get("confirm") and request.form.get("text"):
+            result = importer.plan(request.form["text"])
+            if not result.errors:
+                households, persons = importer.run(result, current_user)
+                db.session.commit()
+                flash(
+                    _(
+                        "Importación terminada: %(h)s familias y %(p)s personas nuevas.",
+                        h=households,
+                        p=persons,
+                    ),
+                    "success",
+                )
+                return redirect(url_for(".communities"))
+        else:
+            upload = request.files.get("file")
+            data = upload.read(importer.MAX_BYTES + 1) if upload else b""
+            if upload:
+                upload.close()
+            if not data:
+                flash(_("Elija un archivo CSV."), "warning")
+            elif len(data) > importer.MAX_BYTES:
+                flash(_("El archivo pasa de 2 MB; divídalo en partes."), "warning")
+            else:
+                result = importer.plan(importer.decode(data))
+    return render_template("people/import.html", result=result)
+
+
+@bp.route("/persons/<int:person_id>", methods=["GET", "POST"])
+@access.roles(*MANAGERS)
+def person(person_id):
+    found = db.session.get(Person, person_id)
+    if found is None:
+        abort(404)
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        other = db.session.get(Person, request.form.get("keep", type=int) or 0)
+        if other is None:
+            abort(404)
+        try:
+            done = merge.merge_persons(other, found, current_user)
+        except merge.MergeRefused:
+            flash(_("Estas dos personas no se pueden fusionar."), "warning")
+        else:
+            db.session.commit()
+            flash(_("Fusionadas. Se puede deshacer en la lista de fusiones."), "success")
+            return redirect(url_for(".merges", highlight=done.id))
+    similar = services.similar_people(
+        found.given_names, found.family_names, found.birth_year, exclude_id=found.id
+    )
+    return render_template("people/person.html", person=found, similar=similar)
+
+
+@bp.route("/households/<int:household_id>/merge", methods=["POST"])
+@access.roles(*MANAGERS)
+def merge_household(household_id):
+    remove = db.session.get(Household, household_id)
+    keep = db.session.get(Household, request.form.get("keep", type=int) or 0)
+    if remove is None or keep is None or keep.community_id != remove.community_id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        merge.merge_households(keep, remove, current_user)
+    except merge.MergeRefused:
+        flash(_("Estas dos familias no se pueden fusionar."), "warning")
+        return redirect(url_for(".household", household_id=remove.id))
+    db.session.commit()
+    flash(_("Familias fusionadas. Se puede deshacer en la lista de fusiones."), "success")
+    return redirect(url_for(".household", household_id=keep.id))
+
+
+@bp.route("/merges", methods=["GET", "POST"])
+@access.roles(*MANAGERS)
+def merges():
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        found = db.session.get(Merge, request.form.get("merge", type=int) or 0)
+        if found is None:
+            abort(404)
+        try:
+            merge.undo(found, current_user)
+        except merge.MergeRefused:
+            flash(_("Esta fusión ya se deshizo."), "warning")
+        else:
+            db.session.commit()
+            flash(_("Fusión deshecha."), "success")
+        return redirect(url_for(".merges"))
+    rows = db.session.scalars(select(Merge).order_by(Merge.id.desc()).limit(200)).all()
+    return render_template("people/merges.html", merges=rows)
