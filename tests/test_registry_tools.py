@@ -184,3 +184,50 @@ def test_csv_template_download(login_as):
     response = login_as("coordinator").get("/people/import/template.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.get_data(as_text=True).lstrip("\ufeff").startswith("comunidad,familia,nombres")
+
+
+def test_partner_is_one_person_or_a_couple_once(login_as, app, program):  # noqa: F811
+    client = login_as("coordinator")
+    head, child = program["people"][0], program["people"][1]
+    response = client.post(
+        f"/people/persons/{head}/partner", data={"joined_on": "2025-03-01", "spouse": child}
+    )
+    assert response.status_code == 302
+    page = client.get("/people/partners").get_data(as_text=True)
+    assert "1 membresías, 2 personas, 1 mujeres." in page
+    again = client.post(
+        f"/people/persons/{child}/partner", data={"joined_on": "2025-04-01"}, follow_redirects=True
+    )
+    assert "ya es socia o socio" in again.get_data(as_text=True)
+    bad_date = client.post(
+        f"/people/persons/{child}/partner", data={"joined_on": "ayer"}, follow_redirects=True
+    )
+    assert "fecha de ingreso" in bad_date.get_data(as_text=True)
+
+
+def test_move_person_through_the_page_keeps_history(login_as, app, program):  # noqa: F811
+    client = login_as("coordinator")
+    person = program["people"][1]
+    with app.app_context():
+        target_code = db.session.get(Household, program["households"][1]).code
+    assert (
+        client.post(f"/people/persons/{person}/move", data={"household": target_code.lower()}).status_code
+        == 302
+    )
+    with app.app_context():
+        assert db.session.get(Person, person).household_id == program["households"][1]
+    missing = client.post(
+        f"/people/persons/{person}/move", data={"household": "NADA-999"}, follow_redirects=True
+    )
+    assert "No hay una familia con ese código" in missing.get_data(as_text=True)
+
+
+def test_session_status_is_changed_by_coordinators(login_as, app, program):  # noqa: F811
+    client = login_as("coordinator")
+    url = f"/sessions/{program['session']}/status"
+    assert client.post(url, data={"status": "checked"}).status_code == 302
+    assert client.post(url, data={"status": "dancing"}).status_code == 400
+    from workshops.attendance.models import WorkshopSession
+
+    with app.app_context():
+        assert db.session.get(WorkshopSession, program["session"]).status == "checked"

@@ -59,6 +59,7 @@ def create_app(config=None):
     from .curriculum import routes as curriculum_routes
     from .materials import routes as materials_routes
     from .people import models as _people_models  # noqa: F401
+    from .people import partners as _people_partners  # noqa: F401 (adds routes to people_routes.bp)
     from .people import routes as people_routes
     from .people import tools_routes as _people_tools  # noqa: F401 (adds routes to people_routes.bp)
     from .translate import glossary_routes, offline_routes, workspace_routes

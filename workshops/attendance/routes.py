@@ -281,3 +281,21 @@ def attachment(session_id, attachment_id):
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@bp.route("/<int:session_id>/status", methods=["POST"])
+@access.roles("admin", "coordinator")
+def set_status(session_id):
+    session = _session(session_id)
+    from ..auth.forms import ConfirmForm
+    from ..people import services as people
+    from .models import SESSION_STATES
+
+    status = request.form.get("status", "")
+    if not ConfirmForm().validate_on_submit() or status not in SESSION_STATES:
+        abort(400)
+    session.status = status
+    people.audit(current_user, "status", session, status=status)
+    db.session.commit()
+    flash(_("Estado de la sesión actualizado."), "success")
+    return redirect(url_for(".show", session_id=session.id))

@@ -164,3 +164,27 @@ class Merge(db.Model):
     undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     __table_args__ = (CheckConstraint("kind IN ('person', 'household')", name="kind_known"),)
+
+
+class Partnership(db.Model):
+    """Membership of the cooperative: one person, or a married or common-law couple (Law 31335).
+
+    A partner of the cooperative is not the same thing as a person in a household:
+    a couple holds one membership, and most household members are not partners.
+    """
+
+    __tablename__ = "cooperative_partner"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True, nullable=False)
+    spouse_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True, nullable=True)
+    joined_on: Mapped[date] = mapped_column(Date, nullable=False)
+    left_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+    person = relationship("Person", foreign_keys=[person_id])
+    spouse = relationship("Person", foreign_keys=[spouse_id])
+
+    __table_args__ = (
+        CheckConstraint("spouse_id IS NULL OR spouse_id <> person_id", name="spouse_is_someone_else"),
+        CheckConstraint("left_on IS NULL OR left_on >= joined_on", name="left_after_joined"),
+    )

@@ -1,0 +1,96 @@
+"""Cooperative partners: services and pages (a person or a couple per membership)."""
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from .. import access
+from ..auth.forms import ConfirmForm
+from ..extensions import db
+from . import services
+from .models import Household, Partnership, Person
+from .routes import MANAGERS, bp
+
+
+class PartnershipRefused(Exception):
+    """The person (or spouse) already holds an active membership."""
+
+
+def active_membership_of(person_id):
+    return db.session.scalar(
+        select(Partnership).where(
+            Partnership.left_on.is_(None),
+            or_(Partnership.person_id == person_id, Partnership.spouse_id == person_id),
+        )
+    )
+
+
+def add_partner(person, spouse, joined_on, user):
+    for someone in filter(None, (person, spouse)):
+        if active_membership_of(someone.id) is not None:
+            raise PartnershipRefused(someone.full_name)
+    membership = Partnership(
+        person_id=person.id, spouse_id=spouse.id if spouse else None, joined_on=joined_on
+    )
+    db.session.add(membership)
+    db.session.flush()
+    services.audit(user, "partner", membership, person=person.id, spouse=spouse.id if spouse else None)
+    return membership
+
+
+@bp.route("/partners")
+@access.roles(*MANAGERS)
+def partners():
+    rows = db.session.scalars(
+        select(Partnership)
+        .where(Partnership.left_on.is_(None))
+        .order_by(Partnership.joined_on, Partnership.id)
+    ).all()
+    people = sum(2 if row.spouse_id else 1 for row in rows)
+    women = sum(
+        (row.person.sex == "female") + (row.spouse is not None and row.spouse.sex == "female") for row in rows
+    )
+    return render_template("people/partners.html", partners=rows, people=people, women=women)
+
+
+@bp.route("/persons/<int:person_id>/partner", methods=["POST"])
+@access.roles(*MANAGERS)
+def make_partner(person_id):
+    person = db.session.get(Person, person_id)
+    if person is None or not ConfirmForm().validate_on_submit():
+        abort(404 if person is None else 400)
+    spouse = db.session.get(Person, request.form.get("spouse", type=int) or 0)
+    try:
+        joined = date.fromisoformat(request.form.get("joined_on", ""))
+    except ValueError:
+        flash(_("Escriba la fecha de ingreso (AAAA-MM-DD)."), "warning")
+        return redirect(url_for(".person", person_id=person.id))
+    try:
+        add_partner(person, spouse, joined, current_user)
+    except PartnershipRefused as refused:
+        flash(_("%(name)s ya es socia o socio de la cooperativa.", name=str(refused)), "warning")
+        return redirect(url_for(".person", person_id=person.id))
+    db.session.commit()
+    flash(_("Registrado como socio de la cooperativa."), "success")
+    return redirect(url_for(".partners"))
+
+
+@bp.route("/persons/<int:person_id>/move", methods=["POST"])
+@access.roles(*MANAGERS)
+def move(person_id):
+    person = db.session.get(Person, person_id)
+    target = db.session.scalar(
+        select(Household).where(Household.code == request.form.get("household", "").strip().upper())
+    )
+    if person is None or not ConfirmForm().validate_on_submit():
+        abort(404 if person is None else 400)
+    if target is None or target.merged_into_id is not None:
+        flash(_("No hay una familia con ese código."), "warning")
+        return redirect(url_for(".person", person_id=person.id))
+    services.move_person(person, target, current_user)
+    db.session.commit()
+    flash(_("La persona pasó a la familia %(code)s; se guarda el historial.", code=target.code), "success")
+    return redirect(url_for(".household", household_id=target.id))
