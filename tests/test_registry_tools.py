@@ -231,3 +231,20 @@ def test_session_status_is_changed_by_coordinators(login_as, app, program):  # n
 
     with app.app_context():
         assert db.session.get(WorkshopSession, program["session"]).status == "checked"
+
+
+def test_age_instead_of_birth_year(login_as, app, program):  # noqa: F811
+    from datetime import date
+
+    client = login_as("coordinator")
+    data = {
+        "given_names": "Abuela",
+        "family_names": "Sin Año",
+        "sex": "female",
+        "relationship_to_head": "parent",
+        "age": "70",
+    }
+    assert client.post(f"/people/households/{program['households'][0]}", data=data).status_code == 302
+    with app.app_context():
+        person = db.session.scalar(sa.select(Person).where(Person.given_names == "Abuela"))
+        assert person.birth_year == date.today().year - 70 and person.birth_year_approximate

@@ -60,6 +60,10 @@ class PersonForm(FlaskForm):
         ],
     )
     birth_year_approximate = BooleanField(_l("El año es aproximado (calculado por la edad)"))
+    age = IntegerField(
+        _l("O la edad aproximada, si no se sabe el año"),
+        validators=[Optional(), NumberRange(min=0, max=120, message=_l("Escriba una edad entre 0 y 120."))],
+    )
     relationship_to_head = SelectField(
         _l("Relación con la jefa o el jefe del hogar"),
         choices=[SelectChoice(k, v) for k, v in RELATIONSHIP_LABELS.items()],

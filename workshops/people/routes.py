@@ -1,5 +1,7 @@
 """Registry pages: communities, households and their members (coordinators and admins)."""
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -79,7 +81,12 @@ def community(community_id):
 
 
 def _person_data(form):
-    return {name: field.data for name, field in form._fields.items()}
+    data = {name: field.data for name, field in form._fields.items()}
+    if not data.get("birth_year") and data.get("age") is not None:
+        # Only the age is known: keep the year it gives, marked as approximate.
+        data["birth_year"] = date.today().year - data["age"]
+        data["birth_year_approximate"] = True
+    return data
 
 
 def _duplicates_or_none(form, community_id, exclude_id=None):
