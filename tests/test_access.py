@@ -126,3 +126,21 @@ def test_unexpected_error_shows_a_plain_500(app, login_as):
     page = response.get_data(as_text=True)
     assert "Algo salió mal" in page
     assert "internal detail" not in page and "Traceback" not in page
+
+
+def test_security_headers_on_every_response(login_as):
+    client = login_as("admin")
+    for path in ("/login", "/modules", "/no-such-page", "/static/css/app.css"):
+        response = client.get(path)
+        policy = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert "http" not in policy  # no external origin
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+        response.close()  # a static file response holds the file open until closed
+
+
+def test_session_cookie_flags(client, admin_exists):
+    response = client.post("/login", data={"username": "first-admin", "password": "correct horse battery"})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie

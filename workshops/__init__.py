@@ -78,6 +78,7 @@ def create_app(config=None):
     app.register_blueprint(session_routes.bp)
     errors.init_app(app)
     app.before_request(access.enforce_access)
+    app.after_request(security_headers)
 
     from .cli import register_commands
 
@@ -93,6 +94,23 @@ def create_app(config=None):
                 db.engine.dispose()  # close connections before giving up
                 raise
     return app
+
+
+# No inline script, no other origin: the app must work on a network with no internet.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def security_headers(response):
+    """Add the security headers to every response."""
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
 
 
 # `flask curriculum check` must work on a broken curriculum and `flask db`
