@@ -24,6 +24,11 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def one_of(column, values):
+    """SQL for a CHECK constraint: the column holds one of a closed set of values."""
+    return "{} IN ({})".format(column, ", ".join(f"'{value}'" for value in values))
+
+
 class StoreDomain(Domain):
     """A gettext domain whose catalogs come from the translation store (see i18n.py)."""
 

@@ -15,16 +15,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import db, one_of
 from ..translate.models import utcnow
 
 SESSION_STATES = ("planned", "held", "entered", "checked")
 ATTENDANCE_STATES = ("present", "late", "excused", "absent", "not_enrolled")
 STAFF_ROLES = ("facilitator", "interpreter")
-
-
-def _in(column, values):
-    return "{} IN ({})".format(column, ", ".join(f"'{value}'" for value in values))
 
 
 class WorkshopSession(db.Model):
@@ -54,7 +50,7 @@ class WorkshopSession(db.Model):
 
     __table_args__ = (
         UniqueConstraint("module_id", "community_id", "date"),
-        CheckConstraint(_in("status", SESSION_STATES), name="status_known"),
+        CheckConstraint(one_of("status", SESSION_STATES), name="status_known"),
         CheckConstraint("duration_minutes > 0", name="duration_positive"),
     )
 
@@ -76,7 +72,7 @@ class SessionStaff(db.Model):
     user = relationship("User")
 
     __table_args__ = (
-        CheckConstraint(_in("role", STAFF_ROLES), name="role_known"),
+        CheckConstraint(one_of("role", STAFF_ROLES), name="role_known"),
         CheckConstraint("user_id IS NOT NULL OR length(name) > 0", name="user_or_name"),
     )
 
@@ -101,7 +97,7 @@ class AttendanceRecord(db.Model):
 
     __table_args__ = (
         UniqueConstraint("session_id", "person_id"),
-        CheckConstraint(_in("status", ATTENDANCE_STATES), name="status_known"),
+        CheckConstraint(one_of("status", ATTENDANCE_STATES), name="status_known"),
     )
 
 

@@ -3,14 +3,10 @@
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import db, one_of
 from .source import AREAS, SECTION_KINDS
 
 SEGMENT_ROLES = ("objective", "material", "paragraph", "item", "step", "question")
-
-
-def _in(column, values):
-    return "{} IN ({})".format(column, ", ".join(f"'{value}'" for value in values))
 
 
 class Module(db.Model):
@@ -38,7 +34,7 @@ class Module(db.Model):
 
     __table_args__ = (
         CheckConstraint("number BETWEEN 1 AND 12", name="number_1_to_12"),
-        CheckConstraint(_in("area", AREAS), name="area_known"),
+        CheckConstraint(one_of("area", AREAS), name="area_known"),
         CheckConstraint("duration_minutes > 0", name="duration_positive"),
     )
 
@@ -70,7 +66,7 @@ class Section(db.Model):
 
     __table_args__ = (
         UniqueConstraint("module_id", "key"),
-        CheckConstraint(_in("kind", SECTION_KINDS), name="kind_known"),
+        CheckConstraint(one_of("kind", SECTION_KINDS), name="kind_known"),
         CheckConstraint("minutes IS NULL OR minutes > 0", name="minutes_positive"),
     )
 
@@ -96,7 +92,7 @@ class Segment(db.Model):
     module: Mapped[Module] = relationship(back_populates="segments")
     section: Mapped[Section | None] = relationship(back_populates="segments")
 
-    __table_args__ = (CheckConstraint(_in("role", SEGMENT_ROLES), name="role_known"),)
+    __table_args__ = (CheckConstraint(one_of("role", SEGMENT_ROLES), name="role_known"),)
 
 
 class KeyTerm(db.Model):

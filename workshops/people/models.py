@@ -21,15 +21,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import db, one_of
 from ..translate.models import fold, utcnow
 
 SEXES = ("female", "male", "unrecorded")
 RELATIONSHIPS = ("head", "spouse", "child", "parent", "sibling", "grandchild", "other")
-
-
-def _in(column, values):
-    return "{} IN ({})".format(column, ", ".join(f"'{value}'" for value in values))
 
 
 class Community(db.Model):
@@ -99,8 +95,8 @@ class Person(db.Model):
     household: Mapped[Household | None] = relationship(back_populates="members")
 
     __table_args__ = (
-        CheckConstraint(_in("sex", SEXES), name="sex_known"),
-        CheckConstraint(_in("relationship_to_head", RELATIONSHIPS), name="relationship_known"),
+        CheckConstraint(one_of("sex", SEXES), name="sex_known"),
+        CheckConstraint(one_of("relationship_to_head", RELATIONSHIPS), name="relationship_known"),
         CheckConstraint("birth_year IS NULL OR birth_year BETWEEN 1900 AND 2100", name="birth_year_range"),
         CheckConstraint("dni IS NULL OR length(dni) = 8", name="dni_length"),
         CheckConstraint("length(given_names) > 0", name="given_names_not_empty"),

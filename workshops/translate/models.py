@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import db, one_of
 
 DOMAINS = ("messages", "curriculum")
 STATES = ("untranslated", "fuzzy", "translated", "approved")
@@ -49,10 +49,6 @@ def utcnow():
 def entry_key(context, msgid):
     """Return a short fixed-size key for (context, msgid): long texts cannot be indexed whole."""
     return hashlib.sha256(f"{context}\x04{msgid}".encode()).hexdigest()[:40]
-
-
-def _in(column, values):
-    return "{} IN ({})".format(column, ", ".join(f"'{value}'" for value in values))
 
 
 class CatalogEntry(db.Model):
@@ -82,7 +78,7 @@ class CatalogEntry(db.Model):
 
     __table_args__ = (
         UniqueConstraint("domain", "key"),
-        CheckConstraint(_in("domain", DOMAINS), name="domain_known"),
+        CheckConstraint(one_of("domain", DOMAINS), name="domain_known"),
     )
 
     def refresh_search(self):
@@ -128,7 +124,7 @@ class Translation(db.Model):
 
     __table_args__ = (
         UniqueConstraint("entry_id", "language"),
-        CheckConstraint(_in("state", STATES), name="state_known"),
+        CheckConstraint(one_of("state", STATES), name="state_known"),
     )
 
 
@@ -197,7 +193,7 @@ class Suggestion(db.Model):
 
     entry: Mapped[CatalogEntry] = relationship()
 
-    __table_args__ = (CheckConstraint(_in("state", SUGGESTION_STATES), name="state_known"),)
+    __table_args__ = (CheckConstraint(one_of("state", SUGGESTION_STATES), name="state_known"),)
 
 
 class GlossaryTerm(db.Model):
@@ -220,6 +216,6 @@ class GlossaryTerm(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
 
     __table_args__ = (
-        CheckConstraint(_in("status", GLOSSARY_STATES), name="status_known"),
+        CheckConstraint(one_of("status", GLOSSARY_STATES), name="status_known"),
         CheckConstraint("length(source_term) > 0", name="source_not_empty"),
     )
