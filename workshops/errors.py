@@ -1,6 +1,6 @@
 """Error pages in the app's style; never a stack trace."""
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -54,8 +54,6 @@ def handle_http_error(error):
 def handle_unexpected_error(error):
     db.session.rollback()
     original = getattr(error, "original_exception", None) or error
-    from flask import current_app
-
     current_app.logger.exception("Unhandled error", exc_info=original)
     return render_error(500)
 

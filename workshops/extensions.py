@@ -1,5 +1,7 @@
 """Flask extensions, created once and bound to the app in create_app()."""
 
+from datetime import UTC, datetime
+
 from flask_babel import Babel, Domain
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -22,6 +24,11 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow():
+    """The current time with its zone: the default of every created_at-like column."""
+    return datetime.now(UTC)
 
 
 def one_of(column, values):

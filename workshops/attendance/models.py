@@ -15,8 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db, one_of
-from ..translate.models import utcnow
+from ..extensions import db, one_of, utcnow
 
 SESSION_STATES = ("planned", "held", "entered", "checked")
 ATTENDANCE_STATES = ("present", "late", "excused", "absent", "not_enrolled")

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from .. import access
+from ..auth.forms import ConfirmForm
 from ..auth.models import User, UserRole
 from ..curriculum.models import Module
 from ..errors import render_error
@@ -175,8 +176,6 @@ def enter(session_id):
     conflicts = []
     errors = []
     if request.method == "POST":
-        from ..auth.forms import ConfirmForm
-
         if not ConfirmForm().validate_on_submit():
             abort(400)
         people_ids = [person.id for _household, members in groups for person in members]
@@ -242,7 +241,6 @@ def _walk_ins(form):
 @access.roles(*STAFF)
 def attach(session_id):
     session = _session(session_id)
-    from ..auth.forms import ConfirmForm
 
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -287,7 +285,6 @@ def attachment(session_id, attachment_id):
 @access.roles("admin", "coordinator")
 def set_status(session_id):
     session = _session(session_id)
-    from ..auth.forms import ConfirmForm
     from ..people import services as people
     from .models import SESSION_STATES
 

@@ -6,10 +6,9 @@ from datetime import timedelta
 from sqlalchemy import select, true, update
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
+from ..extensions import db, utcnow
 from ..people import services as people
 from ..people.models import Household, Person
-from ..translate.models import utcnow
 from .models import ATTENDANCE_STATES, AttendanceChange, AttendanceRecord, SessionStaff, WorkshopSession
 
 MANAGERS = ("admin", "coordinator")

@@ -1,19 +1,15 @@
 """User accounts and their roles."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db
+from ..extensions import db, utcnow
 
 ROLES = ("admin", "coordinator", "facilitator", "translator", "reviewer")
-
-
-def utcnow():
-    return datetime.now(UTC)
 
 
 class User(UserMixin, db.Model):

@@ -1,5 +1,6 @@
 """Build printable documents from the curriculum and the store; render and cache PDFs."""
 
+import functools
 import hashlib
 import logging
 import os
@@ -239,6 +240,7 @@ def render_html(document, context, for_pdf=False):
     )
 
 
+@functools.cache
 def template_version():
     """A hash of everything that shapes a PDF besides the data: templates, CSS, the app."""
     digest = hashlib.sha256()

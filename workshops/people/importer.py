@@ -173,11 +173,10 @@ def plan(text):
     if result.errors:
         result.rows = []
         return result
-    for community_id, key in keys:
-        if _find_household(community_id, key) is None:
-            result.new_households += 1
+    households = {key: _find_household(*key) for key in keys}  # one lookup per family, not per row
+    result.new_households = sum(household is None for household in households.values())
     for row in result.rows:
-        household = _find_household(row["community"].id, row["key"])
+        household = households[(row["community"].id, row["key"])]
         if row["known_dni"] or (household is not None and _find_member(household, row["data"]) is not None):
             result.existing_people += 1
         else:
@@ -204,11 +203,15 @@ def _find_member(household, data):
 def run(result, user):
     """Carry out a valid plan in one savepoint; re-running the same file creates nothing."""
     created_households = created_people = 0
+    households = {}
     with db.session.begin_nested():
         for row in result.rows:
-            household = _find_household(row["community"].id, row["key"])
+            key = (row["community"].id, row["key"])
+            if key not in households:
+                households[key] = _find_household(*key)
+            household = households[key]
             if household is None:
-                household = services.create_household(row["community"], "", user)
+                household = households[key] = services.create_household(row["community"], "", user)
                 household.import_key = row["key"]
                 created_households += 1
             if row["known_dni"] or _find_member(household, row["data"]) is not None:

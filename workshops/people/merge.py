@@ -3,8 +3,7 @@
 from sqlalchemy import select
 
 from ..attendance.models import AttendanceRecord
-from ..extensions import db
-from ..translate.models import utcnow
+from ..extensions import db, utcnow
 from . import services
 from .models import Household, Merge, Person
 

@@ -21,8 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db, one_of
-from ..translate.models import fold, utcnow
+from ..extensions import db, one_of, utcnow
+from ..translate.models import fold
 
 SEXES = ("female", "male", "unrecorded")
 RELATIONSHIPS = ("head", "spouse", "child", "parent", "sibling", "grandchild", "other")

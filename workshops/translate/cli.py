@@ -1,11 +1,9 @@
 """`flask translate ...`: extract, update, export, import, compile, stats."""
 
-import subprocess
 import sys
 from pathlib import Path
 
 import click
-import polib
 from flask.cli import AppGroup
 
 from ..extensions import db
@@ -96,18 +94,3 @@ def stats_command():
                 f"{domain:<11} {language.code:<5} {counts['total']:>6} {counts['translated']:>8} "
                 f"{counts['approved']:>8} {counts['fuzzy']:>6} {counts['untranslated']:>9}"
             )
-
-
-def msgfmt_check(path):
-    """Run GNU msgfmt -c --check-format on a catalog; return (ok, output)."""
-    result = subprocess.run(  # noqa: S603 (fixed program, our own file)
-        ["msgfmt", "-c", "--check-format", "-o", "/dev/null", str(path)],  # noqa: S607
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return result.returncode == 0, result.stderr
-
-
-def read_back(path):
-    return polib.pofile(str(path))

@@ -6,8 +6,8 @@ from xml.etree import ElementTree as ET  # noqa: N817, S405 (building, not parsi
 
 from sqlalchemy import select
 
-from ..extensions import db
-from .models import GlossaryTerm, utcnow
+from ..extensions import db, utcnow
+from .models import GlossaryTerm
 
 TBX_STATUS = {
     "approved": "preferredTerm-admn-sts",
@@ -34,18 +34,15 @@ def save(term, form, user):
     db.session.add(term)
 
 
-def _module_number(term):
-    from ..curriculum.models import Module
-
-    module = db.session.get(Module, term.module_id) if term.module_id else None
-    return str(module.number) if module else ""
-
-
 def as_csv(language_code):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
+    from ..curriculum.models import Module
+
+    numbers = dict(db.session.execute(select(Module.id, Module.number)).all())
     for term in terms(language_code):
+        module_number = str(numbers.get(term.module_id, ""))
         writer.writerow(
             [
                 _safe_cell(v)
@@ -54,7 +51,7 @@ def as_csv(language_code):
                     term.target_term,
                     term.definition,
                     term.status,
-                    _module_number(term),
+                    module_number,
                 )
             ]
         )

@@ -9,7 +9,7 @@ for conflict detection, and every worker process sees the same truth. The
 import hashlib
 import re
 import unicodedata
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     JSON,
@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db, one_of
+from ..extensions import db, one_of, utcnow
 
 DOMAINS = ("messages", "curriculum")
 STATES = ("untranslated", "fuzzy", "translated", "approved")
@@ -40,10 +40,6 @@ def fold(text):
 
 def word_count(text):
     return len(re.findall(r"\w+", text or ""))
-
-
-def utcnow():
-    return datetime.now(UTC)
 
 
 def entry_key(context, msgid):

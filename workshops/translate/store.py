@@ -6,8 +6,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
-from .models import CatalogEntry, CatalogRevision, Translation, TranslationHistory, entry_key, fold, utcnow
+from ..extensions import db, utcnow
+from .models import CatalogEntry, CatalogRevision, Translation, TranslationHistory, entry_key, fold
 
 
 @dataclass

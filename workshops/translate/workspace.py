@@ -11,7 +11,7 @@ from ..auth.models import User
 from ..curriculum.models import Module, Section
 from ..extensions import db
 from . import store
-from .checks import BLOCKING, run_checks
+from .checks import run_checks
 from .models import CatalogEntry, GlossaryTerm, Suggestion, Translation, TranslationHistory, fold
 
 STATE_FILTERS = ("untranslated", "fuzzy", "translated", "approved", "failing", "suggestion")
@@ -346,6 +346,3 @@ def load_entry(entry_id, domain):
         .where(CatalogEntry.id == entry_id, CatalogEntry.domain == domain)
         .options(selectinload(CatalogEntry.translations))
     )
-
-
-__all__ = ["BLOCKING", "Filters", "SaveResult"]
