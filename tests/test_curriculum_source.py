@@ -70,6 +70,8 @@ GOOD = textwrap.dedent(
     number: 3
     slug: prueba
     area: finance
+    practices:
+      - financial
     title: Prueba
     duration_minutes: 60
     summary: Un resumen.
@@ -102,7 +104,7 @@ def test_a_minimal_valid_module_parses(tmp_path):
     module = parse_module(write(tmp_path, good_text()))
     assert module.number == 3
     assert module.sections[0].texts[0].uid == "prueba.s0.p1"
-    assert module.sections[0].texts[0].line == 16
+    assert module.sections[0].texts[0].line == 18
 
 
 @pytest.mark.parametrize(
@@ -110,13 +112,15 @@ def test_a_minimal_valid_module_parses(tmp_path):
     [
         (lambda t: t.replace("number: 3", "number: 13"), 1, "between 1 and 12"),
         (lambda t: t.replace("area: finance", "area: music"), 3, "area must be one of"),
+        (lambda t: t.replace("- financial", "- dancing"), 5, "practice must be one of"),
+        (lambda t: t.replace("- financial", "- financial\n  - financial"), 6, "each once"),
         (lambda t: t.replace("slug: prueba\n", ""), 1, "missing 'slug'"),
-        (lambda t: t.replace("  o1: Aprender.", "  o1: Aprender.\n  o1: Otra vez."), 9, "appears twice"),
-        (lambda t: t.replace("kind: explanation", "kind: poem", 1), 13, "kind must be one of"),
-        (lambda t: t.replace("      p1: Texto 0.", "      p1: ''"), 16, "is empty"),
-        (lambda t: t.replace("title: Prueba", "title: [Prueba"), 5, "YAML syntax"),
-        (lambda t: t.replace("duration_minutes: 60", "duration_minutes: sesenta"), 5, "whole number"),
-        (lambda t: t + "colour: green\n", 56, "unknown field 'colour'"),
+        (lambda t: t.replace("  o1: Aprender.", "  o1: Aprender.\n  o1: Otra vez."), 11, "appears twice"),
+        (lambda t: t.replace("kind: explanation", "kind: poem", 1), 15, "kind must be one of"),
+        (lambda t: t.replace("      p1: Texto 0.", "      p1: ''"), 18, "is empty"),
+        (lambda t: t.replace("title: Prueba", "title: [Prueba"), 7, "YAML syntax"),
+        (lambda t: t.replace("duration_minutes: 60", "duration_minutes: sesenta"), 7, "whole number"),
+        (lambda t: t + "colour: green\n", 58, "unknown field 'colour'"),
     ],
 )
 def test_malformed_module_names_file_line_and_problem(tmp_path, change, line, words):
@@ -138,7 +142,7 @@ def test_not_utf8_is_refused(tmp_path):
     path.write_bytes(good_text().replace("Un resumen.", "Añadido.").encode("latin-1"))
     with pytest.raises(CurriculumError, match="not UTF-8") as caught:
         parse_module(path)
-    assert caught.value.line == 6
+    assert caught.value.line == 8
 
 
 def test_activity_without_steps_is_refused(tmp_path):

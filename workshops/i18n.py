@@ -7,7 +7,7 @@ The *catalog language* (es, agr, ...) picks the translations; the
 
 from babel.dates import format_date as babel_format_date
 from flask import g, has_request_context, request, session
-from flask_babel import lazy_pgettext
+from flask_babel import format_decimal, format_percent, lazy_pgettext
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -130,3 +130,5 @@ def init_app(app):
     )
     app.jinja_env.globals.update(ct=ct, current_language=current_language, languages=languages)
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["number"] = format_decimal
+    app.jinja_env.filters["percent"] = lambda value: format_percent(value, format="#,##0.0 %")

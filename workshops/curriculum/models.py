@@ -4,7 +4,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Te
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db, one_of
-from .source import AREAS, SECTION_KINDS
+from .source import AREAS, PRACTICES, SECTION_KINDS
 
 SEGMENT_ROLES = ("objective", "material", "paragraph", "item", "step", "question")
 
@@ -30,6 +30,9 @@ class Module(db.Model):
     )
     key_terms: Mapped[list["KeyTerm"]] = relationship(
         back_populates="module", order_by="KeyTerm.position", cascade="all, delete-orphan"
+    )
+    practices: Mapped[list["ModulePractice"]] = relationship(
+        back_populates="module", order_by="ModulePractice.practice", cascade="all, delete-orphan"
     )
 
     __table_args__ = (
@@ -110,3 +113,18 @@ class KeyTerm(db.Model):
     module: Mapped[Module] = relationship(back_populates="key_terms")
 
     __table_args__ = (UniqueConstraint("module_id", "key"),)
+
+
+class ModulePractice(db.Model):
+    """A practice type a module teaches, for donor indicators (EG.3.2-24)."""
+
+    __tablename__ = "curriculum_module_practice"
+
+    module_id: Mapped[int] = mapped_column(
+        ForeignKey("curriculum_module.id", ondelete="CASCADE"), primary_key=True
+    )
+    practice: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+    module: Mapped[Module] = relationship(back_populates="practices")
+
+    __table_args__ = (CheckConstraint(one_of("practice", PRACTICES), name="practice_known"),)

@@ -5,7 +5,7 @@ from sqlalchemy.orm import selectinload
 
 from ..core.models import AppState
 from ..extensions import db
-from .models import KeyTerm, Module, Section, Segment
+from .models import KeyTerm, Module, ModulePractice, Section, Segment
 from .source import curriculum_hash, load_curriculum
 
 STATE_KEY = "curriculum_hash"
@@ -23,7 +23,9 @@ def _fill_module(row, parsed):
     row.sections.clear()
     row.segments.clear()
     row.key_terms.clear()
+    row.practices.clear()
     db.session.flush()
+    row.practices.extend(ModulePractice(practice=practice) for practice in parsed.practices)
     position = 0
     for role_segments in (parsed.objectives, parsed.materials):
         for seg in role_segments:
@@ -71,7 +73,10 @@ def sync_curriculum(modules):
         row.slug: row
         for row in db.session.scalars(
             select(Module).options(
-                selectinload(Module.sections), selectinload(Module.segments), selectinload(Module.key_terms)
+                selectinload(Module.sections),
+                selectinload(Module.segments),
+                selectinload(Module.key_terms),
+                selectinload(Module.practices),
             )
         )
     }

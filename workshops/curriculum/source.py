@@ -18,6 +18,17 @@ import yaml
 MODULES_DIR = Path(__file__).parent / "modules"
 
 AREAS = ("agronomy", "organization", "finance")
+# Practice types for donor reports (Feed the Future EG.3.2-24 style); a module may teach several.
+PRACTICES = (
+    "cultural_practices",
+    "pest_disease",
+    "soil_fertility_conservation",
+    "water_management",
+    "ecosystem_management",
+    "post_harvest",
+    "organizational",
+    "financial",
+)
 SECTION_KINDS = (
     "key_messages",
     "explanation",
@@ -78,6 +89,7 @@ class Module:
     slug: str
     area: str
     duration_minutes: int
+    practices: list[str]
     title: Segment
     summary: Segment
     objectives: list[Segment]
@@ -187,6 +199,7 @@ MODULE_FIELDS = {
     "number",
     "slug",
     "area",
+    "practices",
     "title",
     "duration_minutes",
     "summary",
@@ -231,6 +244,14 @@ def parse_module(path):
     if area not in AREAS:
         reader.fail(area_node, f"area must be one of {', '.join(AREAS)}")
     duration = reader.integer(get("duration_minutes"), "duration_minutes", 30, 960)
+    practices = []
+    for practice_node in reader.sequence(get("practices"), "practices"):
+        practice = reader.text(practice_node, "practice")
+        if practice not in PRACTICES or practice in practices:
+            reader.fail(practice_node, f"practice must be one of {', '.join(PRACTICES)}, each once")
+        practices.append(practice)
+    if not practices:
+        reader.fail(get("practices"), "practices: at least one is needed")
     module_where = f"módulo {number}"
 
     def single(name, role):
@@ -336,6 +357,7 @@ def parse_module(path):
         slug=slug,
         area=area,
         duration_minutes=duration,
+        practices=practices,
         title=title,
         summary=summary,
         objectives=objectives,

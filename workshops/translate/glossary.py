@@ -7,6 +7,7 @@ from xml.etree import ElementTree as ET  # noqa: N817, S405 (building, not parsi
 from sqlalchemy import select
 
 from ..extensions import db, utcnow
+from ..spreadsheets import safe_cell
 from .models import GlossaryTerm
 
 TBX_STATUS = {
@@ -45,7 +46,7 @@ def as_csv(language_code):
         module_number = str(numbers.get(term.module_id, ""))
         writer.writerow(
             [
-                _safe_cell(v)
+                safe_cell(v)
                 for v in (
                     term.source_term,
                     term.target_term,
@@ -56,11 +57,6 @@ def as_csv(language_code):
             ]
         )
     return "\ufeff" + buffer.getvalue()  # the BOM lets Excel read UTF-8
-
-
-def _safe_cell(value):
-    """Keep spreadsheets from running a cell as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def as_tbx(language_code):

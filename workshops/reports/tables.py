@@ -1,0 +1,320 @@
+"""Reports as tables: the same rows feed the page, the CSV and the XLSX files."""
+
+from dataclasses import dataclass, field
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from ..curriculum.source import PRACTICES
+from .services import AGE_GROUPS, CELL_STATES, SEXES
+
+SEX_LABELS = {"female": _l("mujeres"), "male": _l("hombres"), "unrecorded": _l("sexo no registrado")}
+AGE_LABELS = {
+    "15-29": _l("15 a 29 años"),
+    "30+": _l("30 años o más"),
+    "under15": _l("menores de 15"),
+    "unknown": _l("edad no disponible"),
+}
+PRACTICE_LABELS = {
+    "cultural_practices": _l("Prácticas culturales"),
+    "pest_disease": _l("Manejo de plagas y enfermedades"),
+    "soil_fertility_conservation": _l("Fertilidad y conservación de suelos"),
+    "water_management": _l("Manejo del agua"),
+    "ecosystem_management": _l("Manejo de recursos naturales y ecosistemas"),
+    "post_harvest": _l("Cosecha y poscosecha"),
+    "organizational": _l("Organización y gestión cooperativa"),
+    "financial": _l("Gestión financiera"),
+}
+CELL_LABELS = {
+    "attended": _l("asistió"),
+    "excused": _l("justificado"),
+    "absent": _l("no asistió"),
+    "not_held": _l("aún no realizado"),
+}
+# Short marks for the matrix cells; the legend explains them, and they survive black-and-white print.
+CELL_MARKS = {"attended": "●", "excused": "J", "absent": "✕", "not_held": "·"}
+assert set(SEX_LABELS) == set(SEXES) and set(AGE_LABELS) == set(AGE_GROUPS)  # noqa: S101
+assert set(PRACTICE_LABELS) == set(PRACTICES) and set(CELL_LABELS) == set(CELL_STATES)  # noqa: S101
+
+
+@dataclass
+class Cell:
+    """A value with, optionally, the text shown for it and the list of people behind it."""
+
+    value: object
+    text: object = None
+    href: str | None = None
+
+    @property
+    def shown(self):
+        return self.value if self.text is None else self.text
+
+
+@dataclass
+class Table:
+    code: str
+    title: object
+    columns: list  # [(code, label)]
+    rows: list = field(default_factory=list)  # [[Cell or plain value]]
+    total_rows: int = 0  # rows at the end styled as totals
+
+    def header(self, codes):
+        return [code if codes else str(label) for code, label in self.columns]
+
+    def values(self, codes):
+        """Yield rows of plain values: codes as stored, or the words the page shows."""
+        for row in self.rows:
+            values = []
+            for cell in row:
+                if isinstance(cell, Cell):
+                    values.append(cell.value if codes or cell.text is None else str(cell.text))
+                else:
+                    values.append(cell)
+            yield values
+
+
+def _people_link(filters, **extra):
+    arguments = {**filters, **{key: value for key, value in extra.items() if value}}
+    return url_for("reports.people", **arguments)
+
+
+def summary_tables(summary, filters):
+    """Return the summary's tables: communities, modules, sessions."""
+    communities = Table(
+        "communities",
+        _l("Familias y personas por comunidad"),
+        [
+            ("community", _l("Comunidad")),
+            ("households_reached", _l("Familias alcanzadas")),
+            ("households_trained", _l("Familias capacitadas")),
+            ("persons_reached", _l("Personas alcanzadas")),
+            ("persons_trained", _l("Personas capacitadas")),
+            ("women_reached", _l("Mujeres alcanzadas")),
+            ("women_share", _l("Proporción de mujeres (GNDR-2)")),
+        ],
+    )
+
+    def row(name, figures, community_id):
+        scope = {**filters, "community": community_id} if community_id else filters
+        return [
+            name,
+            figures.households_reached,
+            figures.households_trained,
+            Cell(figures.persons_reached, href=_people_link(scope)),
+            Cell(figures.persons_trained, href=_people_link(scope, trained=1)),
+            Cell(figures.women_reached, href=_people_link(scope, sex="female")),
+            Cell(round(figures.women_share, 3) if figures.women_share is not None else None),
+        ]
+
+    for community, figures in summary.by_community:
+        communities.rows.append(row(community.name, figures, community.id))
+    communities.rows.append(row(str(_l("Total")), summary.total, filters.get("community")))
+    communities.total_rows = 1
+
+    modules = Table(
+        "modules",
+        _l("Asistencia por módulo"),
+        [
+            ("module", _l("Módulo")),
+            ("title", _l("Título")),
+            ("sessions_held", _l("Sesiones realizadas")),
+            ("attendances", _l("Asistencias")),
+            ("excused", _l("Justificados")),
+            ("absent", _l("Ausentes")),
+            ("persons", _l("Personas distintas")),
+            ("female", _l("Mujeres")),
+            ("male", _l("Hombres")),
+            ("unrecorded", _l("Sexo no registrado")),
+        ],
+    )
+    for entry in summary.by_module:
+        modules.rows.append(
+            [
+                entry["module"].number,
+                entry["module"].title,
+                entry["sessions"],
+                entry["attended"],
+                entry["excused"],
+                entry["absent"],
+                entry["persons"],
+                entry["female"],
+                entry["male"],
+                entry["unrecorded"],
+            ]
+        )
+
+    sessions = Table(
+        "sessions",
+        _l("Asistencia por sesión"),
+        [
+            ("session_id", _l("Sesión")),
+            ("date", _l("Fecha")),
+            ("community", _l("Comunidad")),
+            ("module", _l("Módulo")),
+            ("present", _l("Presentes")),
+            ("late", _l("Tarde")),
+            ("excused", _l("Justificados")),
+            ("absent", _l("Ausentes")),
+            ("women", _l("Mujeres presentes")),
+        ],
+    )
+    for entry in summary.sessions:
+        sessions.rows.append(
+            [
+                Cell(entry["id"], href=url_for("sessions.show", session_id=entry["id"])),
+                entry["date"],
+                entry["community"],
+                entry["module"],
+                entry["present"],
+                entry["late"],
+                entry["excused"],
+                entry["absent"],
+                entry["female"],
+            ]
+        )
+    return [communities, modules, sessions]
+
+
+def _crosstab_cells(table, filters, **scope):
+    """Total, by sex and by age group: the disaggregation donors ask for."""
+    cells = [Cell(table["all", "all"], href=_people_link(filters, **scope))]
+    cells += [Cell(table[sex, "all"], href=_people_link(filters, sex=sex, **scope)) for sex in SEXES]
+    cells += [
+        Cell(table["all", group], href=_people_link(filters, age=group, **scope)) for group in AGE_GROUPS
+    ]
+    return cells
+
+
+def _crosstab_columns(first):
+    return [
+        first,
+        ("total", _l("Total")),
+        *((sex, SEX_LABELS[sex]) for sex in SEXES),
+        *((f"age_{group}", AGE_LABELS[group]) for group in AGE_GROUPS),
+    ]
+
+
+def indicator_tables(result, filters):
+    """Return EG.3-2 by sex and age, by community, and persons trained by practice type."""
+    overall = Table(
+        "eg32",
+        _l("EG.3-2: personas que participaron, por sexo y edad"),
+        [("age_group", _l("Edad")), *((sex, SEX_LABELS[sex]) for sex in SEXES), ("total", _l("Total"))],
+    )
+    for group in (*AGE_GROUPS, "all"):
+        label = AGE_LABELS.get(group) or _l("Total")
+        overall.rows.append(
+            [
+                Cell(group, label),
+                *(
+                    Cell(
+                        result.overall[sex, group],
+                        href=_people_link(filters, sex=sex, age=group if group != "all" else None),
+                    )
+                    for sex in SEXES
+                ),
+                Cell(
+                    result.overall["all", group],
+                    href=_people_link(filters, age=group if group != "all" else None),
+                ),
+            ]
+        )
+    overall.total_rows = 1
+
+    by_community = Table(
+        "eg32_communities",
+        _l("EG.3-2 por comunidad"),
+        _crosstab_columns(("community", _l("Comunidad"))),
+    )
+    for community, table in result.by_community:
+        by_community.rows.append(
+            [community.name, *_crosstab_cells(table, {**filters, "community": community.id})]
+        )
+
+    practices = Table(
+        "practices",
+        _l("Personas capacitadas por tipo de práctica (cada persona una vez por tipo)"),
+        _crosstab_columns(("practice", _l("Tipo de práctica"))),
+    )
+    for practice, table in result.by_practice:
+        practices.rows.append(
+            [Cell(practice, PRACTICE_LABELS[practice]), *_crosstab_cells(table, filters, practice=practice)]
+        )
+    practices.rows.append(
+        [
+            Cell("any", _l("Cualquier tipo (cada persona una vez)")),
+            *_crosstab_cells(result.any_practice, filters, practice="any"),
+        ]
+    )
+    practices.total_rows = 1
+    return [overall, by_community, practices]
+
+
+def people_table(rows):
+    table = Table(
+        "people",
+        _l("Personas"),
+        [
+            ("person_id", _l("N.º")),
+            ("name", _l("Nombre")),
+            ("household", _l("Familia")),
+            ("community", _l("Comunidad")),
+            ("sex", _l("Sexo")),
+            ("birth_year", _l("Año de nacimiento")),
+            ("age_group", _l("Edad")),
+            ("first_session", _l("Primera sesión")),
+            ("modules", _l("Módulos asistidos")),
+        ],
+    )
+    for row in rows:
+        table.rows.append(
+            [
+                Cell(row["id"], href=url_for("people.person", person_id=row["id"])),
+                row["name"],
+                row["household"],
+                row["community"],
+                Cell(row["sex"], SEX_LABELS[row["sex"]]),
+                row["birth_year"],
+                Cell(row["age_group"], AGE_LABELS[row["age_group"]]),
+                row["first_date"],
+                row["modules"],
+            ]
+        )
+    return table
+
+
+def matrix_table(rows, numbers):
+    """The completion matrix flattened: one line per household, then one per member."""
+    table = Table(
+        "matrix",
+        _l("Matriz de avance"),
+        [
+            ("household", _l("Familia")),
+            ("person", _l("Persona")),
+            *((f"module_{number}", _l("Módulo %(number)s", number=number)) for number in numbers),
+            ("completed", _l("Módulos completados")),
+            ("trained", _l("Capacitado")),
+        ],
+    )
+    yes, no = _l("sí"), _l("no")
+    for row in rows:
+        table.rows.append(
+            [
+                row.household.code,
+                "",
+                *(Cell(row.cells[n], CELL_LABELS[row.cells[n]]) for n in numbers),
+                row.completed,
+                Cell(int(row.trained), yes if row.trained else no),
+            ]
+        )
+        for person, cells, completed, trained in row.persons:
+            table.rows.append(
+                [
+                    row.household.code,
+                    person.full_name,
+                    *(Cell(cells[n], CELL_LABELS[cells[n]]) for n in numbers),
+                    completed,
+                    Cell(int(trained), yes if trained else no),
+                ]
+            )
+    return table
