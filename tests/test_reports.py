@@ -270,6 +270,7 @@ def test_summary_matches_the_independent_count(login_as, app, dataset):
             assert int(modules[str(number)]["excused"]) == sum(r.status == "excused" for r, _s in mine)
             women = {r.person_id for r in attended if db.session.get(Person, r.person_id).sex == "female"}
             assert int(modules[str(number)]["female"]) == len(women), number
+            assert int(modules[str(number)]["persons"]) == len({r.person_id for r in attended}), number
 
 
 def test_family_rule_together_changes_the_family_count(login_as, app, dataset):

@@ -26,6 +26,11 @@ def _configure_sqlite(dbapi_connection, _record):
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Reports aggregate hundreds of thousands of rows: read the file through memory
+        # mapping, keep a larger page cache, and sort GROUP BY / DISTINCT in memory.
+        cursor.execute("PRAGMA mmap_size=268435456")
+        cursor.execute("PRAGMA cache_size=-32000")
+        cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
 

@@ -49,7 +49,7 @@ def _axis(chart, maximum):
 
 
 def module_bars(by_module):
-    """Attendances (present or late) per module, three bars per module: women, men, not recorded."""
+    """Persons who attended each module, three bars per module: women, men, sex not recorded."""
     chart = Chart()
     maximum = nice_max(max((entry[s] for entry in by_module for s in SERIES), default=0))
     _axis(chart, maximum)

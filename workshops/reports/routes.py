@@ -151,7 +151,7 @@ def people():
     period = services.Period(start, end, form.community.data or None)
     rule = services.trained_rule()
     chosen = services.select_people(
-        services.participants(period),
+        services.participants(period, home_community=period.community_id, with_names=True),
         sex=form.sex.data,
         age=form.age.data,
         practice=form.practice.data,
@@ -198,7 +198,9 @@ def matrix():
             [tables.matrix_table(rows, numbers)], f"matriz-{community.code}", filters, personal=True
         )
     page = _page()
-    rows, total, totals, numbers, held = services.matrix(community, period, page, MATRIX_PER_PAGE)
+    expanded = request.args.get("expand") == "1"
+    per_page = MATRIX_PER_PAGE // 2 if expanded else MATRIX_PER_PAGE  # a page stays under 100 KB
+    rows, total, totals, numbers, held = services.matrix(community, period, page, per_page)
     return render_template(
         "reports/matrix.html",
         form=form,
@@ -209,9 +211,9 @@ def matrix():
         held=held,
         rule=services.trained_rule(),
         page=page,
-        pages=max(1, -(-total // MATRIX_PER_PAGE)),
+        pages=max(1, -(-total // per_page)),
         filters=filters,
-        expanded=request.args.get("expand") == "1",
+        expanded=expanded,
     )
 
 

@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, case, distinct, func, literal, select
+from sqlalchemy import case, distinct, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..attendance.models import AttendanceRecord, WorkshopSession
@@ -130,101 +130,142 @@ class Period:
         return args
 
 
-@dataclass
+@dataclass(slots=True)
 class Participant:
     person_id: int
     first_date: date
-    modules: int
-    practices: int
+    module_mask: int  # bit n-1 set when module n was attended
     sex: str
     birth_year: int | None
     household_id: int | None
     community_id: int
+    practices: int = 0  # PRACTICE_BITS of the attended modules
     age_group: str = ""
+    name: str = ""
+    household_code: str = ""
+
+    @property
+    def modules(self):
+        return self.module_mask.bit_count()
 
     def has_practice(self, practice):
         return bool(self.practices & PRACTICE_BITS[practice])
+
+
+def _fetch(statement):
+    """Run a report query on the session's connection, skipping the ORM's row processing."""
+    return db.session.connection().execute(statement).all()
 
 
 def _attended_in(period):
     return [AttendanceRecord.status.in_(ATTENDED), *period.session_conditions()]
 
 
-def participants(period):
-    """Return every person who participated in the period, one Participant each (one query)."""
+def _module_bits():
+    """Return {module id: (bit of its number, bits of its practices)} (one small query)."""
+    bits = {}
+    for module_id, number, practice in db.session.execute(
+        select(Module.id, Module.number, ModulePractice.practice).outerjoin(
+            ModulePractice, ModulePractice.module_id == Module.id
+        )
+    ):
+        module_bit, practices = bits.get(module_id, (1 << (number - 1), 0))
+        bits[module_id] = (module_bit, practices | PRACTICE_BITS.get(practice, 0))
+    return bits
+
+
+def modules_mask(module_bit):
+    """OR the module bits of a person's records: bit_or on PostgreSQL (a hash aggregate), else SUM(DISTINCT)."""
+    if db.engine.dialect.name == "postgresql":
+        return func.bit_or(module_bit)
+    return func.sum(distinct(module_bit))
+
+
+def participants(period, home_community=None, with_names=False):
+    """Return every person who participated in the period, one Participant each.
+
+    One aggregate over the attendance records (a covering index serves it), grouped
+    by person; each person's modules come back as a bit mask, so "distinct modules"
+    and the practice types need no second pass. home_community keeps only the
+    persons whose household is in that community (and walk-ins), in SQL.
+    """
     record, session = AttendanceRecord, WorkshopSession
+    bits = _module_bits()
+    module_bit = case(
+        *((session.module_id == module_id, literal(bit)) for module_id, (bit, _p) in bits.items()),
+        else_=literal(0),
+    )
+    conditions = _attended_in(period)
+    if home_community:
+        conditions.append(
+            record.person_id.in_(
+                select(Person.id)
+                .outerjoin(Household, Household.id == Person.household_id)
+                .where(or_(Household.community_id == home_community, Person.household_id.is_(None)))
+            )
+        )
     per_person = (
         select(
             record.person_id.label("person_id"),
             func.min(session.date).label("first_date"),
-            func.count(distinct(session.module_id)).label("modules"),
+            modules_mask(module_bit).label("modules"),
             func.min(session.community_id).label("session_community"),
         )
         .join(session, session.id == record.session_id)
-        .where(*_attended_in(period))
+        .where(*conditions)
         .group_by(record.person_id)
         .subquery()
     )
-    bit = case(
-        *((ModulePractice.practice == practice, literal(value)) for practice, value in PRACTICE_BITS.items()),
-        else_=literal(0),
-    )
-    person_practices = (
-        select(record.person_id.label("person_id"), bit.label("bit"))
-        .join(session, session.id == record.session_id)
-        .join(ModulePractice, ModulePractice.module_id == session.module_id)
-        .where(*_attended_in(period))
-        .distinct()
-        .subquery()
-    )
-    practice_sums = (
-        select(person_practices.c.person_id, func.sum(person_practices.c.bit).label("practices"))
-        .group_by(person_practices.c.person_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(
-            per_person.c.person_id,
-            per_person.c.first_date,
-            per_person.c.modules,
-            func.coalesce(practice_sums.c.practices, 0),
-            Person.sex,
-            Person.birth_year,
-            Person.household_id,
-            func.coalesce(Household.community_id, per_person.c.session_community),
-        )
+    columns = [
+        per_person.c.person_id,
+        per_person.c.first_date,
+        per_person.c.modules,
+        Person.sex,
+        Person.birth_year,
+        Person.household_id,
+        func.coalesce(Household.community_id, per_person.c.session_community),
+    ]
+    if with_names:
+        columns += [Person.given_names, Person.family_names, Household.code]
+    rows = _fetch(
+        select(*columns)
         .join(Person, Person.id == per_person.c.person_id)
         .outerjoin(Household, Household.id == Person.household_id)
-        .outerjoin(practice_sums, practice_sums.c.person_id == per_person.c.person_id)
-    ).all()
+    )
+    practices_of = {}  # module mask -> practice bits; masks repeat, so this is computed once each
+    wanted = period.community_id or home_community
     result = []
     for row in rows:
+        if wanted and row[6] != wanted:
+            continue
         first_date = row[1] if isinstance(row[1], date) else date.fromisoformat(str(row[1])[:10])
-        found = Participant(row[0], first_date, row[2], int(row[3]), row[4], row[5], row[6], row[7])
-        found.age_group = age_group(found.birth_year, first_date)
-        if period.community_id is None or found.community_id == period.community_id:
-            result.append(found)
+        mask = int(row[2] or 0)
+        practices = practices_of.get(mask)
+        if practices is None:
+            practices = 0
+            for bit, module_practices in bits.values():
+                if mask & bit:
+                    practices |= module_practices
+            practices_of[mask] = practices
+        found = Participant(
+            row[0], first_date, mask, row[3], row[4], row[5], row[6], practices, age_group(row[4], first_date)
+        )
+        if with_names:
+            found.name = f"{row[7]} {row[8]}".strip()
+            found.household_code = row[9] or ""
+        result.append(found)
     return result
 
 
-def household_module_counts(period):
-    """Return {household_id: distinct modules attended by its current members} (the "together" rule)."""
-    rows = db.session.execute(
-        select(Person.household_id, func.count(distinct(WorkshopSession.module_id)))
-        .join(AttendanceRecord, AttendanceRecord.person_id == Person.id)
-        .join(WorkshopSession, WorkshopSession.id == AttendanceRecord.session_id)
-        .where(Person.household_id.is_not(None), *_attended_in(period))
-        .group_by(Person.household_id)
-    ).all()
-    return dict(rows)
-
-
-def trained_households(people, rule, together_counts):
+def trained_households(people, rule):
     """Return the ids of trained households among the participants, per the rule."""
     if rule["family_rule"] == "together":
-        reached = {person.household_id for person in people if person.household_id}
+        together = defaultdict(int)
+        for person in people:
+            if person.household_id:
+                together[person.household_id] |= person.module_mask
         return {
-            household for household in reached if together_counts.get(household, 0) >= rule["family_modules"]
+            household for household, mask in together.items() if mask.bit_count() >= rule["family_modules"]
         }
     return {
         person.household_id
@@ -275,9 +316,8 @@ class Summary:
 def summary(period):
     """Build the program summary for a period and community (a fixed number of queries)."""
     rule = trained_rule()
-    people = participants(period)
-    together = household_module_counts(period) if rule["family_rule"] == "together" else {}
-    trained_homes = trained_households(people, rule, together)
+    people = participants(period, home_community=period.community_id)
+    trained_homes = trained_households(people, rule)
     figures = defaultdict(CommunityFigures)
     homes = defaultdict(set)
     for person in people:
@@ -295,12 +335,13 @@ def summary(period):
     total = CommunityFigures()
     for _community, entry in by_community:
         total.add(entry)
+    sessions = session_attendance(period)
     return Summary(
         rule=rule,
         by_community=by_community,
         total=total,
-        by_module=module_attendance(period),
-        sessions=session_attendance(period),
+        by_module=module_attendance(sessions, people),
+        sessions=sessions,
         months=progress_by_month(people),
     )
 
@@ -312,115 +353,87 @@ def _session_filter(period):
     return conditions
 
 
-def module_attendance(period):
-    """Per module: sessions held, attendances by status, unique participants by sex."""
+def session_attendance(period):
+    """One row per session in the period (and community): counts by status (two queries)."""
     record, session = AttendanceRecord, WorkshopSession
-    attended = record.status.in_(ATTENDED)
-    rows = db.session.execute(
-        select(
-            session.module_id,
-            func.count(distinct(session.id)),
-            func.sum(case((attended, 1), else_=0)),
-            func.sum(case((record.status == "excused", 1), else_=0)),
-            func.sum(case((record.status.in_(("absent", "not_enrolled")), 1), else_=0)),
-            func.count(distinct(case((attended, record.person_id)))),
-            func.count(distinct(case((and_(attended, Person.sex == "female"), record.person_id)))),
-            func.count(distinct(case((and_(attended, Person.sex == "male"), record.person_id)))),
-            func.count(distinct(case((and_(attended, Person.sex == "unrecorded"), record.person_id)))),
-        )
-        .select_from(session)
-        .join(record, record.session_id == session.id)
-        .join(Person, Person.id == record.person_id)
-        .where(*_session_filter(period))
-        .group_by(session.module_id)
-    ).all()
-    held = dict(
-        db.session.execute(
-            select(session.module_id, func.count(session.id))
-            .where(session.status.in_(HELD), *_session_filter(period))
-            .group_by(session.module_id)
-        ).all()
+    counts = defaultdict(Counter)
+    query = select(record.session_id, record.status, func.count())
+    conditions = _session_filter(period)
+    if conditions:
+        query = query.join(session, session.id == record.session_id).where(*conditions)
+    # Grouped in the order of a covering index: the database aggregates as it reads the index.
+    for session_id, status, number in _fetch(query.group_by(record.session_id, record.status)):
+        counts[session_id][status] += number
+    rows = _fetch(
+        select(session.id, session.date, session.status, session.module_id, Community.name, Module.number)
+        .join(Community, Community.id == session.community_id)
+        .join(Module, Module.id == session.module_id)
+        .where(*conditions)
+        .order_by(session.date, Community.name, Module.number)
     )
-    found = {row[0]: row for row in rows}
     result = []
-    for module in modules():
-        row = found.get(module.id)
-        values = [int(value or 0) for value in row[2:]] if row else [0] * 7
+    for session_id, day, status, module_id, community, number in rows:
+        found = counts[session_id]
         result.append(
             {
-                "module": module,
-                "sessions": held.get(module.id, 0),
-                "attended": values[0],
-                "excused": values[1],
-                "absent": values[2],
-                "persons": values[3],
-                "female": values[4],
-                "male": values[5],
-                "unrecorded": values[6],
+                "id": session_id,
+                "date": day,
+                "status": status,
+                "module_id": module_id,
+                "community": community,
+                "module": number,
+                "present": found["present"],
+                "late": found["late"],
+                "excused": found["excused"],
+                "absent": found["absent"] + found["not_enrolled"],
             }
         )
     return result
 
 
-def session_attendance(period):
-    """One row per session in the period: counts by status and women present."""
-    record, session = AttendanceRecord, WorkshopSession
-    counts = [func.sum(case((record.status == status, 1), else_=0)) for status in ("present", "late")]
-    rows = db.session.execute(
-        select(
-            session.id,
-            session.date,
-            session.status,
-            Community.name,
-            Module.number,
-            *counts,
-            func.sum(case((record.status == "excused", 1), else_=0)),
-            func.sum(case((record.status.in_(("absent", "not_enrolled")), 1), else_=0)),
-            func.sum(case((and_(record.status.in_(ATTENDED), Person.sex == "female"), 1), else_=0)),
+def module_attendance(sessions, people):
+    """Per module: sessions held, attendances by status, and the distinct persons who attended, by sex."""
+    # Count (module mask, sex) pairs first: masks repeat, so the per-module loop stays short.
+    persons = defaultdict(Counter)
+    for (mask, sex), number in Counter((person.module_mask, person.sex) for person in people).items():
+        for module_number in range(1, 13):
+            if mask & (1 << (module_number - 1)):
+                persons[module_number][sex] += number
+    totals = defaultdict(Counter)
+    for row in sessions:
+        found = totals[row["module_id"]]
+        found["sessions"] += row["status"] in HELD
+        found["attended"] += row["present"] + row["late"]
+        found["excused"] += row["excused"]
+        found["absent"] += row["absent"]
+    result = []
+    for module in modules():
+        found, learners = totals[module.id], persons[module.number]
+        result.append(
+            {
+                "module": module,
+                "sessions": found["sessions"],
+                "attended": found["attended"],
+                "excused": found["excused"],
+                "absent": found["absent"],
+                "persons": sum(learners.values()),
+                **{sex: learners[sex] for sex in SEXES},
+            }
         )
-        .select_from(session)
-        .join(Community, Community.id == session.community_id)
-        .join(Module, Module.id == session.module_id)
-        .outerjoin(record, record.session_id == session.id)
-        .outerjoin(Person, Person.id == record.person_id)
-        .where(*_session_filter(period))
-        .group_by(session.id, session.date, session.status, Community.name, Module.number)
-        .order_by(session.date, Community.name, Module.number)
-    ).all()
-    return [
-        {
-            "id": row[0],
-            "date": row[1],
-            "status": row[2],
-            "community": row[3],
-            "module": row[4],
-            "present": int(row[5] or 0),
-            "late": int(row[6] or 0),
-            "excused": int(row[7] or 0),
-            "absent": int(row[8] or 0),
-            "female": int(row[9] or 0),
-        }
-        for row in rows
-    ]
+    return result
 
 
 def progress_by_month(people):
     """Return [(YYYY-MM, reached, women, men)], cumulative, by the month of first participation."""
-    new = defaultdict(Counter)
-    for person in people:
-        new[person.first_date.strftime("%Y-%m")][person.sex] += 1
-    result, running = [], Counter()
-    for month in sorted(new):
-        running.update(new[month])
-        result.append((month, sum(running.values()), running["female"], running["male"]))
+    new = Counter((person.first_date.year, person.first_date.month, person.sex) for person in people)
+    months = sorted({(year, month) for year, month, _sex in new})
+    result, reached, female, male = [], 0, 0, 0
+    for year, month in months:
+        female += new[year, month, "female"]
+        male += new[year, month, "male"]
+        reached += sum(new[year, month, sex] for sex in SEXES)
+        result.append((f"{year}-{month:02d}", reached, female, male))
     return result
-
-
-def sex_by_module(period):
-    """Return [(module, female, male, unrecorded)] attendances (present or late) for the chart."""
-    return [
-        (row["module"], row["female"], row["male"], row["unrecorded"]) for row in module_attendance(period)
-    ]
 
 
 # --- Donor indicators --------------------------------------------------------------------------
@@ -428,11 +441,11 @@ def sex_by_module(period):
 
 def crosstab(people):
     """Return {(sex, age_group): count} with totals under the key "all"."""
+    cells = Counter((person.sex, person.age_group) for person in people)
     table = Counter()
-    for person in people:
-        for sex in (person.sex, "all"):
-            for group in (person.age_group, "all"):
-                table[sex, group] += 1
+    for (sex, group), number in cells.items():
+        for key in ((sex, group), (sex, "all"), ("all", group), ("all", "all")):
+            table[key] += number
     return table
 
 
@@ -447,7 +460,7 @@ class Indicators:
 
 def indicators(fiscal_year, community_id=None):
     start, end = fiscal_year_bounds(fiscal_year)
-    people = participants(Period(start, end, community_id))
+    people = participants(Period(start, end, community_id), home_community=community_id)
     by_community = defaultdict(list)
     for person in people:
         by_community[person.community_id].append(person)
@@ -482,37 +495,22 @@ def select_people(people, sex=None, age=None, practice=None, trained=None, rule=
 
 
 def people_rows(chosen):
-    """Return the persons behind a figure with their household and community, sorted by name."""
-    by_id = {person.person_id: person for person in chosen}
-    rows = []
-    # Fetched in chunks: an IN list of tens of thousands of ids is slow on both databases.
-    ids = sorted(by_id)
-    for start in range(0, len(ids), 900):
-        chunk = ids[start : start + 900]
-        rows.extend(
-            db.session.execute(
-                select(Person.id, Person.given_names, Person.family_names, Household.code)
-                .outerjoin(Household, Household.id == Person.household_id)
-                .where(Person.id.in_(chunk))
-            ).all()
-        )
+    """Return the persons behind a figure (participants fetched with_names), sorted for reading."""
     names = {c.id: c.name for c in communities()}
-    result = []
-    for person_id, given, family, household_code in rows:
-        person = by_id[person_id]
-        result.append(
-            {
-                "id": person_id,
-                "name": f"{given} {family}".strip(),
-                "household": household_code or "",
-                "community": names.get(person.community_id, ""),
-                "sex": person.sex,
-                "birth_year": person.birth_year,
-                "age_group": person.age_group,
-                "first_date": person.first_date,
-                "modules": person.modules,
-            }
-        )
+    result = [
+        {
+            "id": person.person_id,
+            "name": person.name,
+            "household": person.household_code,
+            "community": names.get(person.community_id, ""),
+            "sex": person.sex,
+            "birth_year": person.birth_year,
+            "age_group": person.age_group,
+            "first_date": person.first_date,
+            "modules": person.modules,
+        }
+        for person in chosen
+    ]
     result.sort(key=lambda row: (row["community"], row["household"], row["name"].casefold(), row["id"]))
     return result
 
@@ -558,14 +556,18 @@ def matrix(community, period, page, per_page=50):
     if per_page:
         query = query.limit(per_page).offset((page - 1) * per_page)
     households = db.session.scalars(query).all()
-    members = [p for household in households for p in household.members if p.merged_into_id is None]
+    if per_page:
+        shown = Person.household_id.in_([household.id for household in households])
+    else:
+        shown = Person.household_id.in_(select(Household.id).where(Household.community_id == community.id))
     states = defaultdict(lambda: defaultdict(set))
-    if members:
+    if households:
         for person_id, number, status in db.session.execute(
             select(AttendanceRecord.person_id, Module.number, AttendanceRecord.status)
+            .join(Person, Person.id == AttendanceRecord.person_id)
             .join(WorkshopSession, WorkshopSession.id == AttendanceRecord.session_id)
             .join(Module, Module.id == WorkshopSession.module_id)
-            .where(AttendanceRecord.person_id.in_([p.id for p in members]), *period.session_conditions())
+            .where(shown, *period.session_conditions())
         ):
             cell = "attended" if status in ATTENDED else ("excused" if status == "excused" else "absent")
             states[person_id][number].add(cell)
@@ -599,8 +601,11 @@ def matrix(community, period, page, per_page=50):
 
 def community_totals(community, period, rule):
     """Households and persons of a community, and how many are trained (the whole community)."""
-    people = [p for p in participants(Period(period.start, period.end, community.id)) if p.household_id]
-    together = household_module_counts(period) if rule["family_rule"] == "together" else {}
+    people = [
+        p
+        for p in participants(Period(period.start, period.end), home_community=community.id)
+        if p.household_id
+    ]
     households = db.session.scalar(
         select(func.count(Household.id)).where(
             Household.community_id == community.id, Household.merged_into_id.is_(None)
@@ -614,7 +619,7 @@ def community_totals(community, period, rule):
     return {
         "households": households,
         "households_reached": len({p.household_id for p in people}),
-        "households_trained": len(trained_households(people, rule, together)),
+        "households_trained": len(trained_households(people, rule)),
         "persons": persons,
         "persons_reached": len(people),
         "persons_trained": sum(p.modules >= rule["person_modules"] for p in people),

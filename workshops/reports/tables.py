@@ -121,7 +121,7 @@ def summary_tables(summary, filters):
             ("attendances", _l("Asistencias")),
             ("excused", _l("Justificados")),
             ("absent", _l("Ausentes")),
-            ("persons", _l("Personas distintas")),
+            ("persons", _l("Personas que asistieron")),
             ("female", _l("Mujeres")),
             ("male", _l("Hombres")),
             ("unrecorded", _l("Sexo no registrado")),
@@ -155,7 +155,6 @@ def summary_tables(summary, filters):
             ("late", _l("Tarde")),
             ("excused", _l("Justificados")),
             ("absent", _l("Ausentes")),
-            ("women", _l("Mujeres presentes")),
         ],
     )
     for entry in summary.sessions:
@@ -169,7 +168,6 @@ def summary_tables(summary, filters):
                 entry["late"],
                 entry["excused"],
                 entry["absent"],
-                entry["female"],
             ]
         )
     return [communities, modules, sessions]
