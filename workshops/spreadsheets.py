@@ -23,6 +23,21 @@ def csv_line(values):
     return buffer.getvalue()
 
 
+def csv_chunks(header, rows, batch=2000):
+    """Yield a CSV file in pieces of about batch rows: memory stays flat however many rows come."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")  # the BOM lets Excel read UTF-8
+    writer.writerow(header)
+    for count, values in enumerate(rows, start=1):
+        writer.writerow([safe_cell(value) if isinstance(value, str) else value for value in values])
+        if count % batch == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
 def xlsx_bytes(sheets):
     """Return an XLSX workbook with one sheet per (title, header, rows); numbers stay numbers."""
     book = Workbook()

@@ -19,7 +19,7 @@ from flask_login import current_user
 from .. import access
 from ..extensions import db
 from ..people.models import Community
-from ..spreadsheets import csv_line, xlsx_bytes
+from ..spreadsheets import csv_chunks, csv_line, xlsx_bytes
 from . import charts, services, tables
 from .forms import IndicatorForm, MatrixForm, PeopleForm, PeriodForm, RuleForm
 
@@ -231,18 +231,8 @@ def attendance_csv():
     )
     db.session.commit()
 
-    def generate():
-        yield "\ufeff" + csv_line(services.ATTENDANCE_COLUMNS)
-        batch = []
-        for values in services.attendance_rows(period):
-            batch.append(csv_line(values))
-            if len(batch) == 1000:
-                yield "".join(batch)
-                batch = []
-        yield "".join(batch)
-
     return Response(
-        stream_with_context(generate()),
+        stream_with_context(csv_chunks(services.ATTENDANCE_COLUMNS, services.attendance_rows(period))),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="asistencia-{date.today().isoformat()}.csv"'},
     )

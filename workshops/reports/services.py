@@ -655,23 +655,30 @@ def attendance_rows(period):
         .order_by(session.date, session.id, record.id)
         .execution_options(yield_per=2000)
     )
-    for row in db.session.execute(query):
+    years, groups = {}, {}  # per date and per (birth year, year): a few thousand distinct keys
+    for row in db.session.connection().execute(query):
         day = row[2]
-        yield [
+        if day not in years:
+            years[day] = (day.isoformat(), fiscal_year_of(day))
+        iso, fiscal_year = years[day]
+        key = (row[8], day.year)
+        if key not in groups:
+            groups[key] = age_group(row[8], day)
+        yield (
             row[0],
             row[1],
-            day.isoformat(),
-            fiscal_year_of(day),
+            iso,
+            fiscal_year,
             row[3],
             row[4],
             row[5],
             row[6] or "",
             row[7],
             row[8] or "",
-            age_group(row[8], day),
+            groups[key],
             row[9],
             row[10],
-        ]
+        )
 
 
 ATTENDANCE_COLUMNS = (

@@ -63,13 +63,19 @@ class Table:
 
     def values(self, codes):
         """Yield rows of plain values: codes as stored, or the words the page shows."""
+        words = {}  # each lazy label translated once, not once per cell
         for row in self.rows:
             values = []
             for cell in row:
-                if isinstance(cell, Cell):
-                    values.append(cell.value if codes or cell.text is None else str(cell.text))
-                else:
+                if not isinstance(cell, Cell):
                     values.append(cell)
+                elif codes or cell.text is None:
+                    values.append(cell.value)
+                else:
+                    key = id(cell.text)
+                    if key not in words:
+                        words[key] = str(cell.text)
+                    values.append(words[key])
             yield values
 
 
@@ -157,10 +163,12 @@ def summary_tables(summary, filters):
             ("absent", _l("Ausentes")),
         ],
     )
+    # One url_for, then plain formatting: the table can hold thousands of sessions.
+    session_url = url_for("sessions.show", session_id=0).removesuffix("0") + "%d"
     for entry in summary.sessions:
         sessions.rows.append(
             [
-                Cell(entry["id"], href=url_for("sessions.show", session_id=entry["id"])),
+                Cell(entry["id"], href=session_url % entry["id"]),
                 entry["date"],
                 entry["community"],
                 entry["module"],
