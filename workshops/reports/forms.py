@@ -113,7 +113,12 @@ class PeopleForm(FilterForm):
 
     start = ReportDate(validators=[Optional()])
     end = ReportDate(validators=[Optional()])
-    year = WholeNumber(validators=[Optional(), NumberRange(min=2000, max=2100)])
+    year = WholeNumber(
+        validators=[
+            Optional(),
+            NumberRange(min=2000, max=2100, message=_l("Elija un año fiscal entre 2000 y 2100.")),
+        ]
+    )
     community = ChoiceField(_l("Comunidad"), coerce=int, default=0, message=COMMUNITY_UNKNOWN)
     sex = ChoiceField(
         _l("Sexo"),
