@@ -391,6 +391,7 @@ def test_pages_print_and_speak_both_languages(login_as, dataset):
         ("/reports/indicators?year=dos", "Escriba un número entero"),
         ("/reports/matrix?community=99999", "Esa comunidad no existe"),
         ("/reports/people?sex=other", "Elija un valor de la lista"),
+        ("/reports/people?year=1800", "Elija un año fiscal entre 2000 y 2100."),
         ("/reports/people?start=2026-05-01&end=2026-01-01", "La fecha de inicio es posterior"),
     ],
 )
