@@ -111,13 +111,14 @@ class IndicatorForm(FilterForm):
 class PeopleForm(FilterForm):
     """The filter behind one figure: the period, and who was counted in it."""
 
-    start = ReportDate(validators=[Optional()])
-    end = ReportDate(validators=[Optional()])
+    start = ReportDate(_l("Desde"), validators=[Optional()])
+    end = ReportDate(_l("Hasta"), validators=[Optional()])
     year = WholeNumber(
+        _l("Año fiscal"),
         validators=[
             Optional(),
             NumberRange(min=2000, max=2100, message=_l("Elija un año fiscal entre 2000 y 2100.")),
-        ]
+        ],
     )
     community = ChoiceField(_l("Comunidad"), coerce=int, default=0, message=COMMUNITY_UNKNOWN)
     sex = ChoiceField(
