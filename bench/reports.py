@@ -202,7 +202,7 @@ def main():
     client.get(pages[0][1])  # warm up
     for label, url in pages:
         median, worst, size = timed(client, url, args.runs)
-        print(f"{label}: median {median:.0f} ms, max {worst:.0f} ms, {size / 1024:.0f} KB (budget 1000 ms)")
+        print(f"{label}: median {median:.0f} ms, max {worst:.0f} ms, {size / 1024:.1f} KB (budget 1000 ms)")
     seconds, size, lines, _peak = stream(client, "/reports/attendance.csv")
     print(f"full attendance CSV: {lines - 1} records, {size / 1e6:.1f} MB in {seconds:.1f} s (budget 10 s)")
     _s, _b, small_lines, small_peak = stream(client, "/reports/attendance.csv?end=2024-12-31", trace=True)
