@@ -17,13 +17,25 @@ class Defaults:
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Set to True when the site is served over HTTPS: the browser then sends the
+    # session cookie (and the remember-me cookie, which follows this setting
+    # unless REMEMBER_COOKIE_SECURE is set) only over HTTPS.
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Behind a reverse proxy (nginx): how many proxies' X-Forwarded-For, -Proto and
+    # -Host headers to trust. 0 trusts none; the client address is then the proxy's.
+    TRUSTED_PROXIES = 0
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     BABEL_DEFAULT_LOCALE = "es_PE"
     BABEL_DEFAULT_TIMEZONE = "America/Lima"
     PASSWORD_MIN_LENGTH = 8
+    # Login throttling: after this many failed logins within the window, further
+    # attempts for the account (or from the client address) are refused without
+    # checking the password. 0 turns a limit off.
+    LOGIN_FAILURE_WINDOW_MINUTES = 15
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 20
 
 
 def _parse_env_value(raw):

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -71,4 +71,26 @@ class UserRole(db.Model):
 
     __table_args__ = (
         CheckConstraint("role IN ({})".format(", ".join(f"'{role}'" for role in ROLES)), name="role_known"),
+    )
+
+
+class LoginFailure(db.Model):
+    """One failed login, kept for the throttling window (see auth/throttle.py).
+
+    A row per failure rather than a counter, so that several worker processes
+    count together through the database and old failures simply age out.
+    """
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The username as typed and normalised, whether or not such an account exists.
+    account: Mapped[str] = mapped_column(String(64), nullable=False)
+    address: Mapped[str] = mapped_column(String(64), nullable=False)
+    failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_login_failure_account_failed_at", "account", "failed_at"),
+        Index("ix_login_failure_address_failed_at", "address", "failed_at"),
+        Index("ix_login_failure_failed_at", "failed_at"),
     )

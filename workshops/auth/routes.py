@@ -4,11 +4,12 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from .. import access
 from ..extensions import db, login_manager
-from . import services
+from . import services, throttle
 from .forms import ChangePasswordForm, ConfirmForm, LoginForm, SetupForm
 
 bp = Blueprint("auth", __name__)
@@ -31,12 +32,27 @@ def login():
         return redirect(url_for("curriculum.index"))
     form = LoginForm()
     if form.validate_on_submit():
+        minutes = throttle.minutes_to_wait(form.username.data, request.remote_addr)
+        if minutes:
+            # Refused before the password is checked: guessing gains nothing meanwhile.
+            form.password.errors.append(
+                ngettext(
+                    "Demasiados intentos fallidos. Espere %(num)s minuto e intente de nuevo.",
+                    "Demasiados intentos fallidos. Espere %(num)s minutos e intente de nuevo.",
+                    minutes,
+                )
+            )
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(minutes * 60)}
         user = services.authenticate(form.username.data, form.password.data)
         if user is None:
+            throttle.record_failure(form.username.data, request.remote_addr)
+            db.session.commit()
             # One message for unknown user, wrong password and disabled account.
             form.password.errors.append(_("Usuario o contraseña incorrectos."))
         else:
-            session.clear()  # a fresh session at login
+            throttle.clear_account(form.username.data)
+            db.session.commit()
+            session.clear()  # a fresh session at login: nothing from before carries over
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
