@@ -122,8 +122,9 @@ def security_headers(response):
 
 
 # `flask curriculum check` must work on a broken curriculum and `flask db`
-# must be able to repair a broken schema, so neither sets the database up.
-COMMANDS_WITHOUT_SETUP = {"curriculum", "db", "routes", "shell"}
+# must be able to repair a broken schema, so neither sets the database up;
+# `backup` copies the database as it is and `restore` replaces it, so neither migrates it.
+COMMANDS_WITHOUT_SETUP = {"curriculum", "db", "routes", "shell", "backup", "restore"}
 # (`translate extract` reads only files, but the other translate commands need the store.)
 _FLASK_OPTIONS_WITH_VALUE = {"--app", "-A", "--env-file", "-e"}
 

@@ -1,4 +1,4 @@
-"""`flask ...` commands: init, create-user, curriculum check."""
+"""`flask ...` commands: init, create-user, demo, curriculum check; backup and restore live in core/cli.py."""
 
 import sys
 
@@ -95,6 +95,10 @@ def register_commands(app):
     app.cli.add_command(create_user_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(curriculum_cli)
+    from .core.cli import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     from .translate.cli import translate_cli
 
     app.cli.add_command(translate_cli)

@@ -1,0 +1,167 @@
+"""Backups of a SQLite installation: the database and the uploaded files in one archive.
+
+The database is copied with SQLite's online backup API, which reads one
+consistent snapshot while the app goes on writing (WAL mode lets writers
+continue meanwhile). Uploads are copied after it: they are written once under
+a new random name and never changed, so every file the snapshot refers to is
+there already (a file uploaded meanwhile is an unreferenced extra).
+
+An archive is `workshops-YYYYMMDD-HHMMSS.tar.gz` (UTC) holding
+`manifest.json` (format, date, schema revision, size and SHA-256 of every
+file), `workshops.sqlite` and `uploads/...`. Restoring (restore.py) checks all of it
+before changing anything, then writes the backup into the live database
+through SQLite (again the backup API, in one transaction) and swaps the
+uploads folder.
+
+PostgreSQL installations use pg_dump / pg_restore instead (see README).
+"""
+
+import hashlib
+import json
+import os
+import sqlite3
+import tarfile
+import tempfile
+from contextlib import closing
+from io import BytesIO
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ..extensions import utcnow
+
+FORMAT = "workshops-backup"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+DATABASE = "workshops.sqlite"
+UPLOADS = "uploads"
+CHUNK = 1024 * 1024
+
+
+class BackupError(Exception):
+    """A backup cannot be made or restored; the message says why, for the operator."""
+
+
+class NotSQLite(BackupError):
+    """The configured database is not a SQLite file."""
+
+    def __init__(self, url):
+        self.url = url
+        super().__init__(f"the database is {url.get_backend_name()}, not SQLite")
+
+
+def database_path(app):
+    """The SQLite file of the app; raise NotSQLite for another database."""
+    url = sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "sqlite":
+        raise NotSQLite(url)
+    if not url.database or url.database == ":memory:" or url.query.get("mode") == "memory":
+        raise BackupError("an in-memory database cannot be backed up")
+    path = Path(url.database)
+    return path if path.is_absolute() else Path(app.instance_path) / path
+
+
+def uploads_path(app):
+    return Path(app.instance_path) / UPLOADS
+
+
+def default_directory(app):
+    return Path(app.instance_path) / "backups"
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_only_uri(path):
+    return f"{Path(path).resolve().as_uri()}?mode=ro"
+
+
+def schema_revision(connection):
+    try:
+        return connection.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+    except (sqlite3.Error, TypeError):
+        return None
+
+
+def copy_database(source, target):
+    """Copy a live SQLite database into a new self-contained file; return its schema revision."""
+    with closing(sqlite3.connect(source, timeout=30)) as live, closing(sqlite3.connect(target)) as copy:
+        try:
+            live.backup(copy)
+            copy.execute("PRAGMA journal_mode=DELETE")  # one file, no -wal beside it
+            healthy = copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        except sqlite3.Error as error:
+            raise BackupError(f"{source} cannot be read: {error}") from None
+        if not healthy:
+            raise BackupError(f"{source} fails SQLite's integrity check; it was not backed up")
+        revision = schema_revision(copy)
+        if revision is None:
+            raise BackupError(f"{source} is not a workshops database (no schema revision)")
+        try:
+            referenced = {row[0] for row in copy.execute("SELECT stored_name FROM session_attachment")}
+        except sqlite3.Error:  # a schema from before uploads existed
+            referenced = set()
+    return revision, referenced
+
+
+def _upload_files(app):
+    """(name in the archive, path) of every finished upload, in a stable order."""
+    root = uploads_path(app)
+    if not root.is_dir():
+        return []
+    found = []
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and not path.is_symlink() and not path.name.endswith(".part"):
+            found.append((f"{UPLOADS}/{path.relative_to(root).as_posix()}", path))
+    return found
+
+
+def create_backup(app, directory=None, label=""):
+    """Write a backup archive into `directory` (default instance/backups); return (path, manifest)."""
+    source = database_path(app)
+    if not source.is_file():
+        raise BackupError(f"there is no database at {source}")
+    directory = Path(directory) if directory else default_directory(app)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    created = utcnow()
+    with tempfile.TemporaryDirectory(dir=directory, prefix=".backup-") as work:
+        copy = Path(work) / DATABASE
+        revision, referenced = copy_database(source, copy)
+        members = [(DATABASE, copy), *_upload_files(app)]
+        manifest = {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "created_at": created.isoformat(timespec="seconds"),
+            "schema_revision": revision,
+            "files": {name: {"size": path.stat().st_size, "sha256": _sha256(path)} for name, path in members},
+        }
+        present = {name.removeprefix(f"{UPLOADS}/") for name, _ in members}
+        manifest["missing_uploads"] = sorted(referenced - present)
+        archive = Path(work) / "archive.tar.gz"
+        with tarfile.open(archive, "w:gz") as tar:
+            data = json.dumps(manifest, indent=2, sort_keys=True).encode()
+            info = tarfile.TarInfo(MANIFEST)
+            info.size, info.mtime, info.mode = len(data), int(created.timestamp()), 0o600
+            tar.addfile(info, BytesIO(data))
+            for name, path in members:
+                tar.add(path, arcname=name, recursive=False)
+        archive.chmod(0o600)  # personal data
+        target = _link_new(archive, directory, f"workshops-{created:%Y%m%d-%H%M%S}{label}")
+    return target, manifest
+
+
+def _link_new(source, directory, stem):
+    """Give `source` a name in `directory` that no other backup has (link() never overwrites)."""
+    for attempt in range(1, 100):
+        target = directory / (f"{stem}.tar.gz" if attempt == 1 else f"{stem}-{attempt}.tar.gz")
+        try:
+            os.link(source, target)
+        except FileExistsError:
+            continue
+        return target
+    raise BackupError(f"too many backups named {stem} in {directory}")

@@ -1,0 +1,216 @@
+"""Restoring a backup archive (see backup.py): check everything first, then replace."""
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import sqlite3
+import tarfile
+import tempfile
+import zlib
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+
+from ..extensions import utcnow
+from .backup import (
+    CHUNK,
+    DATABASE,
+    FORMAT,
+    FORMAT_VERSION,
+    MANIFEST,
+    UPLOADS,
+    BackupError,
+    database_path,
+    read_only_uri,
+    schema_revision,
+    uploads_path,
+)
+from .services import MIGRATIONS_DIR
+
+_SAFE_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
+
+
+@dataclass
+class OpenedBackup:
+    """A checked backup unpacked into a folder next to the live data."""
+
+    path: Path
+    manifest: dict
+    folder: Path
+
+    @property
+    def database(self):
+        return self.folder / DATABASE
+
+    @property
+    def uploads(self):
+        return self.folder / UPLOADS
+
+    @property
+    def upload_count(self):
+        return sum(1 for name in self.manifest["files"] if name.startswith(f"{UPLOADS}/"))
+
+
+def _check_name(name):
+    parts = PurePosixPath(name).parts
+    if name in (MANIFEST, DATABASE):
+        return
+    if len(parts) < 2 or parts[0] != UPLOADS or not all(_SAFE_PART.match(part) for part in parts[1:]):
+        raise BackupError(f"unexpected file in the archive: {name!r}")
+
+
+def _read_manifest(tar):
+    try:
+        member = tar.getmember(MANIFEST)
+    except KeyError:
+        raise BackupError("it has no manifest.json") from None
+    try:
+        manifest = json.loads(tar.extractfile(member).read(1024 * 1024 * 16))
+    except (ValueError, AttributeError):
+        raise BackupError("its manifest.json cannot be read") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BackupError("its manifest.json is not a workshops backup manifest")
+    if manifest.get("version") != FORMAT_VERSION:
+        raise BackupError(
+            f"it is in backup format {manifest.get('version')}, this version reads {FORMAT_VERSION}"
+        )
+    files = manifest.get("files")
+    if not isinstance(files, dict) or DATABASE not in files:
+        raise BackupError("its manifest.json lists no database")
+    return manifest
+
+
+def _extract(tar, manifest, folder):
+    seen = set()
+    for member in tar:
+        if member.name == MANIFEST:
+            if MANIFEST in seen:
+                raise BackupError(f"{MANIFEST} is in the archive twice")
+            seen.add(MANIFEST)
+            continue
+        _check_name(member.name)
+        if not member.isfile():
+            raise BackupError(f"{member.name} is not a regular file")
+        if member.name in seen:
+            raise BackupError(f"{member.name} is in the archive twice")
+        seen.add(member.name)
+        expected = manifest["files"].get(member.name)
+        if not isinstance(expected, dict):
+            raise BackupError(f"{member.name} is not listed in the manifest")
+        target = folder / member.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        size = 0
+        with tar.extractfile(member) as source, open(target, "wb") as out:
+            while chunk := source.read(CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+        if size != expected.get("size") or digest.hexdigest() != expected.get("sha256"):
+            raise BackupError(f"{member.name} is damaged (its size or checksum differs from the manifest)")
+    missing = set(manifest["files"]) - seen
+    if missing:
+        raise BackupError(f"files listed in the manifest are missing: {', '.join(sorted(missing))}")
+
+
+def _check_database(path, manifest):
+    with closing(sqlite3.connect(read_only_uri(path), uri=True)) as connection:
+        try:
+            healthy = connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        except sqlite3.DatabaseError:
+            healthy = False
+        if not healthy:
+            raise BackupError("its database is not a sound SQLite database")
+        revision = schema_revision(connection)
+    if revision is None or revision != manifest.get("schema_revision"):
+        raise BackupError("its database has no schema revision, or not the one in the manifest")
+    try:
+        known = ScriptDirectory(str(MIGRATIONS_DIR)).get_revision(revision)
+    except CommandError:
+        known = None
+    if known is None:
+        raise BackupError(
+            f"its database is at schema revision {revision}, unknown to this version of the app "
+            "(made by a newer version?)"
+        )
+
+
+@contextmanager
+def open_backup(app, path):
+    """Check a backup archive fully and unpack it; raise BackupError and change nothing if it is not valid."""
+    database_path(app)  # NotSQLite before anything else
+    path = Path(path)
+    if not path.is_file():
+        raise BackupError(f"{path} is not a backup: there is no such file")
+    with tempfile.TemporaryDirectory(dir=app.instance_path, prefix=".restore-") as work:
+        folder = Path(work)
+        try:
+            with tarfile.open(path, "r:gz") as tar:
+                manifest = _read_manifest(tar)
+                _extract(tar, manifest, folder)
+        except BackupError as error:
+            raise BackupError(f"{path} is not a valid backup: {error}") from None
+        except (tarfile.TarError, EOFError, zlib.error, OSError) as error:
+            raise BackupError(
+                f"{path} is not a valid backup: not a readable .tar.gz archive ({error})"
+            ) from None
+        (folder / UPLOADS).mkdir(exist_ok=True)
+        try:
+            _check_database(folder / DATABASE, manifest)
+        except BackupError as error:
+            raise BackupError(f"{path} is not a valid backup: {error}") from None
+        yield OpenedBackup(path, manifest, folder)
+
+
+def is_current_schema(revision):
+    return revision in ScriptDirectory(str(MIGRATIONS_DIR)).get_heads()
+
+
+def restore(app, opened):
+    """Replace the live database and uploads folder with an opened backup.
+
+    Return the path a damaged live database was moved to, or None.
+    """
+    target = database_path(app)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    damaged = None
+    # Through SQLite, not by replacing the file: one transaction, and the live
+    # database's -wal and -shm files stay consistent with it.
+    try:
+        with (
+            closing(sqlite3.connect(read_only_uri(opened.database), uri=True)) as source,
+            closing(sqlite3.connect(target, timeout=60)) as live,
+        ):
+            source.backup(live)
+    except sqlite3.DatabaseError as error:
+        if getattr(error, "sqlite_errorcode", None) not in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
+            raise BackupError(f"the database could not be written, nothing was changed: {error}") from None
+        # The live file is not a database any more: keep it aside and put the copy in its place.
+        damaged = _set_aside(target)
+        partial = target.with_name(f"{target.name}.restoring")
+        shutil.copyfile(opened.database, partial)
+        os.replace(partial, target)
+    except sqlite3.Error as error:
+        raise BackupError(f"the database could not be written, nothing was changed: {error}") from None
+    uploads = uploads_path(app)
+    replaced = opened.folder / "uploads.replaced"
+    if uploads.exists():
+        os.replace(uploads, replaced)
+    os.replace(opened.uploads, uploads)
+    shutil.rmtree(replaced, ignore_errors=True)
+    return damaged
+
+
+def _set_aside(target):
+    """Keep a live database SQLite cannot read (and its -wal, -shm) under another name."""
+    stamp = f"{utcnow():%Y%m%d-%H%M%S}"
+    for suffix in ("-wal", "-shm", ""):
+        path = target.with_name(target.name + suffix)
+        if path.exists():
+            os.replace(path, target.with_name(f"{target.name}.damaged-{stamp}{suffix}"))
+    return target.with_name(f"{target.name}.damaged-{stamp}")
