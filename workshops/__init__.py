@@ -68,6 +68,8 @@ def create_app(config=None):
     from .people import partners as _people_partners  # noqa: F401 (adds routes to people_routes.bp)
     from .people import routes as people_routes
     from .people import tools_routes as _people_tools  # noqa: F401 (adds routes to people_routes.bp)
+    from .field import models as _field_models  # noqa: F401
+    from .field import routes as field_routes
     from .reports import routes as report_routes
     from .translate import glossary_routes, offline_routes, workspace_routes
     from .translate import models as _translate_models  # noqa: F401
@@ -84,6 +86,7 @@ def create_app(config=None):
     app.register_blueprint(people_routes.bp)
     app.register_blueprint(session_routes.bp)
     app.register_blueprint(report_routes.bp)
+    app.register_blueprint(field_routes.bp)
     errors.init_app(app)
     app.before_request(access.enforce_access)
     app.after_request(security_headers)

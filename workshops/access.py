@@ -6,6 +6,7 @@ never be open by accident.
 """
 
 from flask import abort, current_app, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .extensions import db, login_manager
@@ -64,6 +65,10 @@ def enforce_access():
     if rule == PUBLIC:
         return None
     if not current_user.is_authenticated:
+        if request.path.startswith("/api/"):
+            from .errors import render_error
+
+            return render_error(401, message=_("Inicie sesión de nuevo; lo guardado en el dispositivo se conserva."))
         return login_manager.unauthorized()
     if rule == SIGNED_IN or current_user.has_role(*rule):
         return None

@@ -1,6 +1,6 @@
 """Error pages in the app's style; never a stack trace."""
 
-from flask import current_app, render_template
+from flask import current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -12,6 +12,7 @@ MESSAGES = {
         _l("Solicitud incorrecta"),
         _l("No se pudo entender la solicitud. Vuelva atrás e inténtelo de nuevo."),
     ),
+    401: (_l("Sesión cerrada"), _l("Inicie sesión de nuevo.")),
     403: (_l("No permitido"), _l("Su cuenta no tiene permiso para abrir esta página.")),
     404: (_l("Página no encontrada"), _l("La página que busca no existe o fue movida.")),
     405: (_l("No permitido"), _l("Esta página no se puede usar de esta manera.")),
@@ -27,6 +28,9 @@ MESSAGES = {
 
 def render_error(code, title=None, message=None):
     default_title, default_message = MESSAGES.get(code, MESSAGES[500])
+    if request.path.startswith("/api/"):
+        # The field app reads errors as JSON and shows the message to the facilitator.
+        return jsonify(error=str(message or default_message), status=code), code
     return (
         render_template(
             "errors/error.html", code=code, title=title or default_title, message=message or default_message

@@ -1,0 +1,298 @@
+"""Field mode API: packs, sync applied exactly once, conflicts kept, bad batches refused whole."""
+
+import json
+import uuid
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+import yaml
+
+from workshops.attendance.models import AttendanceChange, AttendanceRecord, SessionStaff, WorkshopSession
+from workshops.curriculum.models import Module
+from workshops.extensions import db
+from workshops.field.models import FieldSubmission
+from workshops.people import services as people
+from workshops.people.models import Community, Person
+
+from .conftest import TEST_PASSWORD
+
+
+@pytest.fixture
+def field(app, make_user, admin_exists):
+    """A facilitator assigned to one session and not to another; return ids."""
+    facilitator = make_user("fac", roles=("facilitator",))
+    with app.app_context():
+        community = Community(name="Comunidad Campo", code="CCA")
+        db.session.add(community)
+        db.session.flush()
+        household = people.create_household(community, "", None)
+        persons = [
+            people.add_person(household, {"given_names": name, "family_names": "Campo", "sex": sex}, None).id
+            for name, sex in (("Rosa", "female"), ("Luis", "male"), ("Ana", "female"))
+        ]
+        module = db.session.scalar(sa.select(Module).where(Module.number == 2))
+        mine = WorkshopSession(
+            module_id=module.id, community_id=community.id, date=date.today() + timedelta(days=3)
+        )
+        other = WorkshopSession(
+            module_id=module.id, community_id=community.id, date=date.today() + timedelta(days=9)
+        )
+        db.session.add_all([mine, other])
+        db.session.flush()
+        db.session.add(SessionStaff(session_id=mine.id, user_id=facilitator, role="facilitator"))
+        db.session.commit()
+        return {"session": mine.id, "other": other.id, "persons": persons, "community": community.id}
+
+
+def login(client, username):
+    response = client.post("/login", data={"username": username, "password": TEST_PASSWORD})
+    assert response.status_code == 302
+
+
+def record(session_id, person_id, status="present", **extra):
+    return {
+        "id": str(uuid.uuid4()),
+        "session_id": session_id,
+        "person_id": person_id,
+        "status": status,
+        "remark": "",
+        "base_status": "",
+        "entered_at": "2020-01-01T08:00:00Z",  # a wrong device clock: never the session's date
+        **extra,
+    }
+
+
+def stored(app):
+    with app.app_context():
+        return (
+            sorted(
+                (r.session_id, r.person_id, r.status, r.remark)
+                for r in db.session.scalars(sa.select(AttendanceRecord))
+            ),
+            db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceChange)),
+            db.session.scalar(sa.select(sa.func.count()).select_from(FieldSubmission)),
+            db.session.scalar(sa.select(sa.func.count()).select_from(Person)),
+        )
+
+
+def sync(client, records):
+    return client.post("/api/field/sync", json={"records": records})
+
+
+def test_pack_has_the_roster_and_files_of_assigned_sessions_only(client, field):
+    login(client, "fac")
+    response = client.get(f"/api/field/pack?session={field['session']}&lang=agr&lang=es")
+    assert response.status_code == 200
+    pack = response.get_json()
+    (session,) = pack["sessions"]
+    names = [p["name"] for group in session["roster"] for p in group["persons"]]
+    assert names == ["Rosa Campo", "Luis Campo", "Ana Campo"]
+    assert any("/modules/" in f and "lang=agr" in f for f in pack["files"])
+    assert any("document=handout" in f for f in pack["files"])
+    assert "/field/offline" in pack["files"]
+    refused = client.get(f"/api/field/pack?session={field['session']}&session={field['other']}")
+    assert refused.status_code == 403
+    assert "no está asignado" in refused.get_json()["error"]
+    assert client.get("/api/field/pack?session=abc").status_code == 400
+
+
+def test_the_api_speaks_json_to_a_signed_out_device(client, field):
+    response = client.get(f"/api/field/pack?session={field['session']}")
+    assert response.status_code == 401
+    assert "Inicie sesión" in response.get_json()["error"]
+
+
+def test_sync_applies_each_record_exactly_once(app, client, field):
+    login(client, "fac")
+    batch = [record(field["session"], person) for person in field["persons"]]
+    batch[1]["status"] = "late"
+    first = sync(client, batch)
+    assert [r["outcome"] for r in first.get_json()["results"]] == ["applied"] * 3
+    after_first = stored(app)
+    assert [row[2] for row in after_first[0]] == ["present", "late", "present"]
+    again = sync(client, batch)
+    assert [r["outcome"] for r in again.get_json()["results"]] == ["already_applied"] * 3
+    assert stored(app) == after_first
+    with app.app_context():
+        session = db.session.get(WorkshopSession, field["session"])
+        assert session.date == date.today() + timedelta(days=3)  # the session's own date
+        assert session.status == "entered"
+        submission = db.session.scalar(
+            sa.select(FieldSubmission).where(FieldSubmission.uid == batch[0]["id"])
+        )
+        assert submission.device_entered_at.year == 2020  # the device's clock, kept apart
+
+
+def test_a_change_on_the_server_since_the_pack_is_a_conflict_kept_for_review(app, client, make_user, field):
+    login(client, "fac")
+    rosa = field["persons"][0]
+    assert sync(client, [record(field["session"], rosa, "present")]).status_code == 200
+    # The pack on a second device was taken when Rosa was "present"; a coordinator then marks her excused.
+    with app.app_context():
+        row = db.session.scalar(sa.select(AttendanceRecord).where(AttendanceRecord.person_id == rosa))
+        row.status = "excused"
+        db.session.commit()
+    late = record(field["session"], rosa, "absent", base_status="present", remark="llegó tarde")
+    answer = sync(client, [late]).get_json()["results"]
+    assert answer == [{"id": late["id"], "outcome": "conflict"}]
+    with app.app_context():
+        assert db.session.scalar(
+            sa.select(AttendanceRecord.status).where(AttendanceRecord.person_id == rosa)
+        ) == ("excused")
+    assert sync(client, [late]).get_json()["results"][0]["outcome"] == "already_applied"
+
+    coordinator = app.test_client()
+    make_user("coord", roles=("coordinator",))
+    login(coordinator, "coord")
+    page = coordinator.get("/field/conflicts").get_data(as_text=True)
+    assert "Rosa Campo" in page and "justificado" in page and "ausente" in page
+    with app.app_context():
+        submission = db.session.scalar(sa.select(FieldSubmission).where(FieldSubmission.uid == late["id"]))
+    assert coordinator.post(f"/field/conflicts/{submission.id}", data={"keep": "device"}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(
+            sa.select(AttendanceRecord.status).where(AttendanceRecord.person_id == rosa)
+        ) == ("absent")
+    assert "Rosa Campo" not in coordinator.get("/field/conflicts").get_data(as_text=True)
+    assert client.get("/field/conflicts").status_code == 403  # facilitators do not resolve
+
+
+def test_bad_records_are_rejected_with_a_reason_and_the_rest_applied(app, client, make_user, field):
+    login(client, "fac")
+    with app.app_context():
+        stranger = people.add_person(None, {"given_names": "Otra"}, None).id
+        db.session.commit()
+    batch = [
+        record(field["other"], field["persons"][0]),  # not the facilitator's session
+        record(field["session"], stranger),  # not on the roster
+        record(field["session"], field["persons"][0], "dancing"),
+        {**record(field["session"], field["persons"][1]), "id": "not-a-uuid"},
+        record(field["session"], field["persons"][2]),
+    ]
+    results = sync(client, batch).get_json()["results"]
+    assert [r["outcome"] for r in results] == ["rejected"] * 4 + ["applied"]
+    assert "no está asignado" in results[0]["reason"]
+    assert "no está en la lista" in results[1]["reason"]
+    assert "no es válido" in results[2]["reason"]
+    assert len(stored(app)[0]) == 1
+
+
+def test_walk_ins_go_to_the_duplicate_review(app, client, field):
+    login(client, "fac")
+    walk_in = record(
+        field["session"], None, walk_in={"given_names": "Nuevo", "family_names": "Visitante", "sex": "male"}
+    )
+    del walk_in["person_id"]
+    assert sync(client, [walk_in, walk_in]).get_json()["results"][1]["outcome"] == "already_applied"
+    with app.app_context():
+        person = db.session.scalar(sa.select(Person).where(Person.given_names == "Nuevo"))
+        assert person.needs_review and person.household_id is None
+        assert db.session.scalar(
+            sa.select(AttendanceRecord.status).where(AttendanceRecord.person_id == person.id)
+        ) == ("present")
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "words"),
+    [
+        (b"{not json", 400, "no es JSON"),
+        (b'{"records": 5}', 400, "records"),
+        (b"[]", 400, "records"),
+    ],
+)
+def test_malformed_batches_are_refused_whole(app, client, field, body, status, words):
+    login(client, "fac")
+    before = stored(app)
+    response = client.post("/api/field/sync", data=body, content_type="application/json")
+    assert response.status_code == status
+    assert words in response.get_json()["error"]
+    assert stored(app) == before
+
+
+def test_oversized_batches_are_refused_whole(app, client, field):
+    login(client, "fac")
+    before = stored(app)
+    many = [record(field["session"], field["persons"][0]) for _ in range(501)]
+    response = sync(client, many)
+    assert response.status_code == 413 and "500" in response.get_json()["error"]
+    huge = [record(field["session"], field["persons"][0], remark="x" * 3000) for _ in range(400)]
+    response = client.post(
+        "/api/field/sync", data=json.dumps({"records": huge}), content_type="application/json"
+    )
+    assert response.status_code == 413
+    assert stored(app) == before
+
+
+def test_sync_needs_the_csrf_token(csrf_app, field):
+    client = csrf_app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    client.post("/login", data={"username": "fac", "password": TEST_PASSWORD, "csrf_token": token})
+    batch = [record(field["session"], field["persons"][0])]
+    refused = client.post("/api/field/sync", json={"records": batch})
+    assert refused.status_code == 400 and "código de seguridad" in refused.get_json()["error"]
+    fresh = client.get("/api/field/token").get_json()["csrf_token"]
+    accepted = client.post("/api/field/sync", json={"records": batch}, headers={"X-CSRFToken": fresh})
+    assert accepted.get_json()["results"][0]["outcome"] == "applied"
+
+
+def test_installable_app_files(client, field):
+    login(client, "fac")
+    manifest = client.get("/manifest.webmanifest")
+    assert manifest.mimetype == "application/manifest+json"
+    body = manifest.get_json(force=True)
+    assert body["display"] == "standalone" and {i["sizes"] for i in body["icons"]} == {"192x192", "512x512"}
+    for icon in body["icons"]:
+        image = client.get(icon["src"])
+        assert image.status_code == 200 and image.data[:8] == b"\x89PNG\r\n\x1a\n"
+        image.close()
+    worker = client.get("/sw.js")
+    assert worker.status_code == 200 and worker.headers["Service-Worker-Allowed"] == "/"
+    assert "caches.match" in worker.get_data(as_text=True)
+    worker.close()
+    spec = yaml.safe_load(client.get("/api/openapi.yaml").get_data(as_text=True))
+    assert set(spec["paths"]) == {"/api/field/token", "/api/field/pack", "/api/field/sync"}
+    page = client.get("/field/").get_data(as_text=True)
+    assert "Modo de campo" in page and 'rel="manifest"' in page
+
+
+def test_the_same_record_sent_twice_at_once_is_stored_once(app, client, field, monkeypatch):
+    """Another request commits the same record id first: this one rolls back, runs again, changes nothing."""
+    from workshops.field import services
+
+    login(client, "fac")
+    batch = [record(field["session"], field["persons"][0])]
+    real_sync, calls = services.sync, []
+
+    def racing_sync(items, user):
+        outcomes = real_sync(items, user)
+        if not calls:
+            calls.append(1)
+            with db.engine.begin() as other:  # the other request, on its own connection
+                other.execute(
+                    sa.insert(FieldSubmission).values(
+                        uid=batch[0]["id"],
+                        session_id=field["session"],
+                        person_id=field["persons"][0],
+                        status="present",
+                        outcome="applied",
+                        received_at=sa.func.now(),
+                    )
+                )
+                other.execute(
+                    sa.insert(AttendanceRecord).values(
+                        session_id=field["session"],
+                        person_id=field["persons"][0],
+                        status="present",
+                        remark="",
+                        entered_at=sa.func.now(),
+                    )
+                )
+        return outcomes
+
+    monkeypatch.setattr(services, "sync", racing_sync)
+    response = sync(client, batch)
+    assert response.get_json()["results"] == [{"id": batch[0]["id"], "outcome": "already_applied"}]
+    records, _changes, submissions, _persons = stored(app)
+    assert len(records) == 1 and submissions == 1

@@ -1,0 +1,383 @@
+"""Field packs and the sync of attendance taken offline: each record applied exactly once."""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..attendance import services as attendance
+from ..attendance.models import ATTENDANCE_STATES, AttendanceChange, AttendanceRecord, WorkshopSession
+from ..extensions import db, utcnow
+from ..people import services as people
+from ..people.models import SEXES, Household, Person
+from .models import FieldSubmission
+
+MAX_RECORDS = 500
+MAX_BYTES = 1_000_000
+UID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+UPCOMING_DAYS = 60
+
+
+def upcoming_sessions(user):
+    """The sessions a user may take into the field: from a week ago to two months ahead."""
+    today = date.today()
+    return db.session.scalars(
+        attendance.visible_sessions_query(user).where(
+            WorkshopSession.date >= today - timedelta(days=7),
+            WorkshopSession.date <= today + timedelta(days=UPCOMING_DAYS),
+        )
+    ).all()
+
+
+def pack_files(module, languages):
+    """The pages a pack caches for a module: its page and key terms in each language, and the handout."""
+    files = []
+    for code in languages:
+        files.append(url_for("curriculum.module", slug=module.slug, lang=code))
+        files.append(url_for("curriculum.terms", lang=code))
+    first = languages[0]
+    files.append(
+        url_for(
+            "materials.view", document="handout", module=module.slug, first=first, layout="side", lang=first
+        )
+    )
+    return files
+
+
+def build_pack(sessions, languages, user):
+    """Return the pack as plain data: sessions with rosters and current statuses, and files to cache."""
+    packed, files = [], []
+    for session in sessions:
+        stored = attendance.records_by_person(session)
+        groups = []
+        for household, members in attendance.roster(session):
+            groups.append(
+                {
+                    "household": household.code if household else "",
+                    "persons": [
+                        {
+                            "id": person.id,
+                            "name": person.full_name,
+                            "sex": person.sex,
+                            "birth_year": person.birth_year,
+                            "status": stored[person.id].status if person.id in stored else "",
+                            "remark": stored[person.id].remark if person.id in stored else "",
+                        }
+                        for person in members
+                    ],
+                }
+            )
+        packed.append(
+            {
+                "id": session.id,
+                "date": session.date.isoformat(),
+                "community": session.community.name,
+                "module": {"number": session.module.number, "title": session.module.title},
+                "revision": session.revision,
+                "roster": groups,
+                "files": pack_files(session.module, languages),
+            }
+        )
+        for path in packed[-1]["files"]:
+            if path not in files:
+                files.append(path)
+    shell = [
+        url_for("field.index"),
+        url_for("field.offline"),
+        url_for("static", filename="css/app.css"),
+        url_for("static", filename="css/print.css"),
+        url_for("static", filename="js/field.js"),
+        url_for("field.manifest"),
+    ]
+    return {
+        "taken_at": utcnow().isoformat(timespec="seconds"),
+        "user": user.username,
+        "languages": languages,
+        "sessions": packed,
+        "files": shell + files,
+    }
+
+
+@dataclass
+class Outcome:
+    id: str
+    outcome: str  # applied, already_applied, conflict, rejected
+    reason: str = ""
+
+    def as_dict(self):
+        result = {"id": self.id, "outcome": self.outcome}
+        if self.reason:
+            result["reason"] = self.reason
+        return result
+
+
+class Rejected(Exception):
+    """A record the server will never apply, with the reason for the device to show."""
+
+
+def _text(value, limit, what):
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise Rejected(_("El campo %(field)s debe ser texto.", field=what))
+    return value.strip()[:limit]
+
+
+def _parse(item):
+    """Check one record's shape; return its cleaned fields or raise Rejected."""
+    if not isinstance(item, dict):
+        raise Rejected(_("Cada registro debe ser un objeto JSON."))
+    status = item.get("status")
+    if status not in ATTENDANCE_STATES:
+        raise Rejected(_("El estado «%(status)s» no es válido.", status=str(status)[:20]))
+    session_id = item.get("session_id")
+    if not isinstance(session_id, int) or isinstance(session_id, bool):
+        raise Rejected(_("Falta el número de la sesión."))
+    base_status = item.get("base_status") or ""
+    if base_status and base_status not in ATTENDANCE_STATES:
+        raise Rejected(_("El estado anterior no es válido."))
+    entered_at = None
+    if item.get("entered_at"):
+        try:
+            entered_at = datetime.fromisoformat(str(item["entered_at"]).replace("Z", "+00:00"))
+        except ValueError:
+            raise Rejected(_("La hora de registro no es una fecha válida.")) from None
+    person_id, walk_in = item.get("person_id"), item.get("walk_in")
+    if walk_in is not None:
+        if not isinstance(walk_in, dict):
+            raise Rejected(_("Los datos de la persona nueva no son válidos."))
+        given = _text(walk_in.get("given_names"), 120, "given_names")
+        if not given:
+            raise Rejected(_("Falta el nombre de la persona nueva."))
+        year = walk_in.get("birth_year")
+        if year in ("", None):
+            year = None
+        elif not isinstance(year, int) or not 1900 <= year <= date.today().year:
+            raise Rejected(_("El año de nacimiento no es válido."))
+        sex = walk_in.get("sex") or "unrecorded"
+        walk_in = {
+            "given_names": given,
+            "family_names": _text(walk_in.get("family_names"), 120, "family_names"),
+            "sex": sex if sex in SEXES else "unrecorded",
+            "birth_year": year,
+        }
+    elif not isinstance(person_id, int) or isinstance(person_id, bool):
+        raise Rejected(_("Falta la persona."))
+    return {
+        "session_id": session_id,
+        "person_id": person_id,
+        "walk_in": walk_in,
+        "status": status,
+        "remark": _text(item.get("remark"), 500, "remark"),
+        "base_status": base_status,
+        "entered_at": entered_at,
+    }
+
+
+class Batch:
+    """What a sync needs to look up, loaded in a few queries for the whole batch."""
+
+    def __init__(self, items):
+        self.sessions = {}
+        self.touched = set()
+        person_ids = {
+            i.get("person_id") for i in items if isinstance(i, dict) and isinstance(i.get("person_id"), int)
+        }
+        session_ids = {
+            i.get("session_id") for i in items if isinstance(i, dict) and isinstance(i.get("session_id"), int)
+        }
+        self.persons = {
+            person.id: person
+            for person in db.session.scalars(select(Person).where(Person.id.in_(person_ids)))
+        }
+        merged_into = {p.merged_into_id for p in self.persons.values() if p.merged_into_id}
+        self.persons.update(
+            {
+                person.id: person
+                for person in db.session.scalars(select(Person).where(Person.id.in_(merged_into)))
+            }
+        )
+        self.communities = dict(
+            db.session.execute(
+                select(Household.id, Household.community_id).where(
+                    Household.id.in_({p.household_id for p in self.persons.values() if p.household_id})
+                )
+            ).all()
+        )
+        self.records = {
+            (record.session_id, record.person_id): record
+            for record in db.session.scalars(
+                select(AttendanceRecord).where(
+                    AttendanceRecord.session_id.in_(session_ids),
+                    AttendanceRecord.person_id.in_(set(self.persons)),
+                )
+            )
+        }
+
+    def session(self, session_id):
+        if session_id not in self.sessions:
+            self.sessions[session_id] = db.session.get(WorkshopSession, session_id)
+        return self.sessions[session_id]
+
+    def person(self, person_id):
+        person = self.persons.get(person_id)
+        if person is not None and person.merged_into_id is not None:
+            person = self.persons.get(person.merged_into_id)
+        return person
+
+    def in_roster(self, session, person):
+        """A device may mark the persons of the session's community, and those already recorded in it."""
+        if self.communities.get(person.household_id) == session.community_id:
+            return True
+        return (session.id, person.id) in self.records
+
+
+def _apply_one(uid, data, user, batch):
+    """Apply one record inside the caller's savepoint; return the outcome."""
+    session = batch.session(data["session_id"])
+    if session is None or not attendance.can_see(user, session):
+        # The same answer whether the session is missing or not the facilitator's.
+        raise Rejected(_("Usted no está asignado a esta sesión."))
+    submission = FieldSubmission(
+        uid=uid,
+        user_id=user.id,
+        session_id=session.id,
+        status=data["status"],
+        remark=data["remark"],
+        base_status=data["base_status"],
+        device_entered_at=data["entered_at"],
+        walk_in=data["walk_in"] is not None,
+    )
+    if data["walk_in"] is not None:
+        # Walk-ins go to the registry flagged for the duplicate review, like those typed on the entry page.
+        person = people.add_person(None, data["walk_in"], user, needs_review=True)
+        record = None
+    else:
+        person = batch.person(data["person_id"])
+        if person is None or not batch.in_roster(session, person):
+            raise Rejected(_("Esa persona no está en la lista de esta sesión."))
+        record = batch.records.get((session.id, person.id))
+    submission.person_id = person.id
+    current = record.status if record else ""
+    if record is not None and (record.status, record.remark) == (data["status"], data["remark"]):
+        submission.outcome = "applied"  # the server already says the same
+    elif current != data["base_status"]:
+        submission.outcome = "conflict"
+        submission.server_status, submission.server_remark = current, record.remark if record else ""
+    else:
+        batch.records[session.id, person.id] = _write(
+            session, person, record, data["status"], data["remark"], user
+        )
+        batch.touched.add(session)
+        submission.outcome = "applied"
+    db.session.add(submission)
+    return submission.outcome
+
+
+def _write(session, person, record, status, remark, user):
+    """Create or change one attendance record, keeping the earlier value; return the record."""
+    if record is None:
+        record = AttendanceRecord(
+            session_id=session.id, person_id=person.id, status=status, remark=remark, entered_by_id=user.id
+        )
+        db.session.add(record)
+        return record
+    db.session.add(
+        AttendanceChange(
+            record_id=record.id, status=record.status, remark=record.remark, changed_by_id=user.id
+        )
+    )
+    record.status, record.remark, record.entered_by_id, record.entered_at = status, remark, user.id, utcnow()
+    return record
+
+
+def _mark_entered(sessions, user):
+    """Bump each changed session's revision once: a page open on the entry form will not overwrite."""
+    for session in sessions:
+        session.revision += 1
+        if session.status in ("planned", "held"):
+            session.status = "entered"
+        session.entered_by_id, session.entered_at = user.id, utcnow()
+
+
+def sync(items, user):
+    """Apply a batch and answer per record; the caller commits (see sync_and_commit)."""
+    outcomes = []
+    batch = Batch(items)
+    known = {
+        submission.uid: submission.outcome
+        for submission in db.session.scalars(
+            select(FieldSubmission).where(
+                FieldSubmission.uid.in_([i.get("id") for i in items if isinstance(i, dict)][:MAX_RECORDS])
+            )
+        )
+    }
+    applied = 0
+    for item in items:
+        uid = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(uid, str) or not UID_RE.match(uid.lower()):
+            outcomes.append(
+                Outcome(str(uid)[:40] if uid else "", "rejected", _("El registro no tiene un id válido."))
+            )
+            continue
+        uid = uid.lower()
+        if uid in known:
+            outcomes.append(Outcome(uid, "already_applied"))
+            continue
+        try:
+            # Every check comes before the first write, so a rejected record leaves nothing behind.
+            data = _parse(item)
+            outcome = _apply_one(uid, data, user, batch)
+        except Rejected as refusal:
+            outcomes.append(Outcome(uid, "rejected", str(refusal)))
+            continue
+        known[uid] = outcome
+        applied += outcome == "applied"
+        outcomes.append(Outcome(uid, outcome))
+    _mark_entered(batch.touched, user)
+    for session in batch.touched:
+        people.audit(user, "field-sync", session, records=applied)
+    return outcomes
+
+
+def open_conflicts():
+    return db.session.scalars(
+        select(FieldSubmission)
+        .where(FieldSubmission.outcome == "conflict", FieldSubmission.resolution.is_(None))
+        .order_by(FieldSubmission.received_at)
+    ).all()
+
+
+def resolve(submission, keep, user):
+    """Settle a conflict: keep the server's value, or apply the device's."""
+    if keep == "device":
+        session = db.session.get(WorkshopSession, submission.session_id)
+        person = db.session.get(Person, submission.person_id)
+        record = db.session.scalar(
+            select(AttendanceRecord).where(
+                AttendanceRecord.session_id == session.id, AttendanceRecord.person_id == person.id
+            )
+        )
+        _write(session, person, record, submission.status, submission.remark, user)
+        _mark_entered([session], user)
+    submission.resolution, submission.resolved_by_id, submission.resolved_at = keep, user.id, utcnow()
+    people.audit(user, "field-resolve", submission.session, submission=submission.id, kept=keep)
+
+
+def sync_and_commit(items, user):
+    """Apply and commit a batch. The same batch sent twice at once: the unique record id stops
+    the later commit; it is rolled back and run again, and then finds every record already there."""
+    for attempt in (1, 2):
+        try:
+            outcomes = sync(items, user)
+            db.session.commit()
+            return outcomes
+        except IntegrityError:
+            db.session.rollback()
+            if attempt == 2:
+                raise
+    return []
