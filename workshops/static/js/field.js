@@ -97,6 +97,7 @@
         });
     }).then(function (done) {
       sending = false;
+      showRejected();
       return showQueue(done === null ? "" : say("sent", totals));
     }, function () {
       sending = false;
@@ -136,6 +137,17 @@
         if (found) return { pack: packs[i], session: found };
       }
       return null;
+    });
+  }
+  function showRejected() {
+    var list = document.getElementById("rejected-list");
+    if (!list) return Promise.resolve();
+    return all("rejected").then(function (items) {
+      list.textContent = "";
+      items.forEach(function (item) {
+        var who = item.walk_in ? item.walk_in.given_names : "#" + item.person_id;
+        list.appendChild(el("li", {}, who + " · " + say("rejected", { reason: item.reason })));
+      });
     });
   }
   function showPacks() {
@@ -323,7 +335,7 @@
   if ("serviceWorker" in navigator) navigator.serviceWorker.register(root.dataset.swUrl, { scope: "/" });
   showConnection();
   dbPromise.then(function () {
-    return Promise.all([showQueue(), showPacks(), openSession()]);
+    return Promise.all([showQueue(), showPacks(), showRejected(), openSession()]);
   }).then(function () { if (navigator.onLine) send(); }, function (error) {
     queueStatus.textContent = error.message;
   });
