@@ -63,13 +63,13 @@ def create_app(config=None):
     from .auth import routes as auth_routes
     from .core import models as _core_models  # noqa: F401
     from .curriculum import routes as curriculum_routes
+    from .field import models as _field_models  # noqa: F401
+    from .field import routes as field_routes
     from .materials import routes as materials_routes
     from .people import models as _people_models  # noqa: F401
     from .people import partners as _people_partners  # noqa: F401 (adds routes to people_routes.bp)
     from .people import routes as people_routes
     from .people import tools_routes as _people_tools  # noqa: F401 (adds routes to people_routes.bp)
-    from .field import models as _field_models  # noqa: F401
-    from .field import routes as field_routes
     from .reports import routes as report_routes
     from .translate import glossary_routes, offline_routes, workspace_routes
     from .translate import models as _translate_models  # noqa: F401
