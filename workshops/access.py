@@ -68,7 +68,9 @@ def enforce_access():
         if request.path.startswith("/api/"):
             from .errors import render_error
 
-            return render_error(401, message=_("Inicie sesión de nuevo; lo guardado en el dispositivo se conserva."))
+            return render_error(
+                401, message=_("Inicie sesión de nuevo; lo guardado en el dispositivo se conserva.")
+            )
         return login_manager.unauthorized()
     if rule == SIGNED_IN or current_user.has_role(*rule):
         return None
