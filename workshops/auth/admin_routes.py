@@ -1,12 +1,14 @@
 """User management for administrators."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from .. import access
 from ..extensions import db
+from ..people.models import AuditEntry
+from ..people.services import audit
 from . import services
 from .forms import NewUserForm, ResetPasswordForm, UserForm
 from .models import User
@@ -41,6 +43,8 @@ def new_user():
             form.username.errors.append(_("Este nombre de usuario ya existe. Elija otro."))
         else:
             user.is_enabled = form.is_enabled.data
+            db.session.flush()
+            audit(current_user, "create", user, username=user.username, roles=sorted(user.roles))
             db.session.commit()
             flash(_("Se creó el usuario %(name)s.", name=user.username), "success")
             return redirect(url_for("admin.users"))
@@ -68,7 +72,17 @@ def edit_user(user_id):
             user.username = services.normalise_username(form.username.data)
             user.display_name = form.display_name.data.strip()
             user.is_enabled = form.is_enabled.data
+            before = sorted(user.roles)
             user.set_roles(form.roles.data)
+            audit(
+                current_user,
+                "update",
+                user,
+                username=user.username,
+                roles_before=before,
+                roles=sorted(form.roles.data),
+                enabled=user.is_enabled,
+            )
             db.session.commit()
             flash(_("Se guardó el usuario %(name)s.", name=user.username), "success")
             return redirect(url_for("admin.users"))
@@ -83,10 +97,42 @@ def reset_password(user_id):
     if form.validate_on_submit():
         user.set_password(form.password.data)
         user.session_version += 1
+        audit(current_user, "reset-password", user, username=user.username)
         db.session.commit()
         flash(_("Se restableció la contraseña de %(name)s.", name=user.username), "success")
         return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=UserForm(obj=user), user=user, reset_form=form)
+
+
+AUDIT_PER_PAGE = 100
+
+
+@bp.route("/audit")
+@access.roles("admin")
+def audit_log():
+    """Who changed what, newest first: people, attendance, sessions, roles, exports."""
+    query = select(AuditEntry, User.display_name).outerjoin(User, User.id == AuditEntry.user_id)
+    kind = request.args.get("type", "")
+    if kind:
+        query = query.where(AuditEntry.object_type == kind)
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    rows = db.session.execute(
+        query.order_by(AuditEntry.id.desc()).limit(AUDIT_PER_PAGE + 1).offset((page - 1) * AUDIT_PER_PAGE)
+    ).all()
+    kinds = db.session.scalars(
+        select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)
+    ).all()
+    return render_template(
+        "admin/audit.html",
+        rows=rows[:AUDIT_PER_PAGE],
+        more=len(rows) > AUDIT_PER_PAGE,
+        page=page,
+        kind=kind,
+        kinds=kinds,
+    )
 
 
 @bp.app_context_processor
