@@ -49,6 +49,12 @@ def _download(report_tables, name, filters, personal):
         return None
     codes = request.args.get("headers") == "codes"
     stamp = date.today().isoformat()
+    table = None
+    if chosen == "csv":
+        wanted = request.args.get("table") or report_tables[0].code
+        table = next((t for t in report_tables if t.code == wanted), None)
+        if table is None:
+            abort(404)  # before logging: nothing was exported
     services.log(current_user, "export", report=name, format=chosen, filters=filters, personal=personal)
     db.session.commit()
     if chosen == "xlsx":
@@ -60,10 +66,6 @@ def _download(report_tables, name, filters, personal):
             mimetype=XLSX,
             headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.xlsx"'},
         )
-    wanted = request.args.get("table") or report_tables[0].code
-    table = next((t for t in report_tables if t.code == wanted), None)
-    if table is None:
-        abort(404)
     lines = [csv_line(table.header(codes)), *(csv_line(values) for values in table.values(codes))]
     return Response(
         "\ufeff" + "".join(lines),  # the BOM lets Excel read UTF-8
@@ -193,14 +195,14 @@ def matrix():
     period = services.Period(form.start.data, form.end.data, community.id)
     filters = period.query_args()
     if request.args.get("format"):
-        rows, *_rest, numbers, _held = services.matrix(community, period, 1, per_page=None)
+        rows, _total, _totals, numbers = services.matrix(community, period, 1, per_page=None)
         return _download(
             [tables.matrix_table(rows, numbers)], f"matriz-{community.code}", filters, personal=True
         )
     page = _page()
     expanded = request.args.get("expand") == "1"
     per_page = MATRIX_PER_PAGE // 2 if expanded else MATRIX_PER_PAGE  # a page stays under 100 KB
-    rows, total, totals, numbers, held = services.matrix(community, period, page, per_page)
+    rows, total, totals, numbers = services.matrix(community, period, page, per_page)
     return render_template(
         "reports/matrix.html",
         form=form,
@@ -208,7 +210,6 @@ def matrix():
         rows=rows,
         totals=totals,
         numbers=numbers,
-        held=held,
         rule=services.trained_rule(),
         page=page,
         pages=max(1, -(-total // per_page)),

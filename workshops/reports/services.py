@@ -596,7 +596,7 @@ def matrix(community, period, page, per_page=50):
             trained = any(entry[2] >= rule["family_modules"] for entry in persons)
         rows.append(MatrixRow(household, cells, completed, trained, persons))
     totals = community_totals(community, period, rule)
-    return rows, total_households, totals, numbers, held
+    return rows, total_households, totals, numbers
 
 
 def community_totals(community, period, rule):
