@@ -1,0 +1,150 @@
+"""Shared by bench/page_weight.py and bench/throughput.py: realistic data, a real server, a login.
+
+Not a benchmark itself. `seed()` fills a fresh database (SQLite in a throwaway
+instance folder, or the empty PostgreSQL database DATABASE_URL names) with what
+a program in its second year holds: the curriculum, Awajún translations of
+nine in ten catalog entries (pseudo-Awajún text of realistic length, clearly
+not real), the demo program (5 communities, 80 households, 60 sessions with
+attendance), a coordinator holding every role and a facilitator.
+"""
+
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(PROJECT))
+
+PASSWORD = "bench-password-2026"  # noqa: S105 (a throwaway benchmark account)
+USERS = {
+    "coordinadora": ("admin", "coordinator", "facilitator", "translator", "reviewer"),
+    "facilitador": ("facilitator",),
+}
+# Placeholders, markup and entities stay as they are; every other word of three
+# letters or more gets a suffix, so the text is about 15 % longer, like Awajún.
+_TOKEN = re.compile(r"(%\([^)]*\)[a-z]|%[a-z%]|\{[^}]*\}|<[^>]+>|&\w+;)|([^\W\d_]{3,})")
+
+
+def pseudo_awajun(text):
+    return _TOKEN.sub(lambda m: m.group(1) or m.group(2) + "nu", text)
+
+
+def new_environment():
+    """Return (env for server and `flask` commands, database URL): a fresh instance folder."""
+    instance = tempfile.mkdtemp(prefix="bench-")
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance}/bench.sqlite"
+    env = {**os.environ, "DATABASE_URL": url, "WORKSHOPS_INSTANCE_PATH": instance}
+    env.pop("FLASK_DEBUG", None)
+    return env, url
+
+
+def seed(env, untranslated_every=10):
+    """Set up the database the way the first start does, then add the program data; print counts."""
+    import sqlalchemy as sa
+
+    from workshops import create_app
+    from workshops.access import SETUP_DONE_KEY
+    from workshops.attendance.models import AttendanceRecord, WorkshopSession
+    from workshops.auth import services as auth_services
+    from workshops.core.models import AppState
+    from workshops.extensions import db
+    from workshops.languages import all_languages
+    from workshops.people import demo
+    from workshops.translate.models import CatalogEntry, Translation
+    from workshops.translate.store import bump_revision
+
+    app = create_app(
+        {
+            "INSTANCE_PATH": env["WORKSHOPS_INSTANCE_PATH"],
+            "SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"],
+        }
+    )
+    with app.app_context():
+        if db.session.scalar(sa.select(AppState).where(AppState.key == SETUP_DONE_KEY)) is not None:
+            raise SystemExit("DATABASE_URL must name an empty database")
+        for username, roles in USERS.items():
+            auth_services.create_user(username, username.capitalize(), PASSWORD, roles)
+        db.session.add(AppState(key=SETUP_DONE_KEY, value="1"))
+        demo.load()
+        agr = {language.code: language for language in all_languages()}["agr"]
+        done = set(db.session.scalars(sa.select(Translation.entry_id).where(Translation.language == "agr")))
+        entries = db.session.scalars(
+            sa.select(CatalogEntry).where(CatalogEntry.obsolete.is_(False)).order_by(CatalogEntry.id)
+        ).all()
+        added = 0
+        for index, entry in enumerate(entries):
+            if entry.id in done or index % untranslated_every == 0:
+                continue
+            forms = [pseudo_awajun(entry.msgid)]
+            if entry.msgid_plural:
+                forms += [pseudo_awajun(entry.msgid_plural)] * (agr.nplurals - 1)
+            db.session.add(
+                Translation(entry_id=entry.id, language="agr", forms=forms, state="translated", revision=1)
+            )
+            added += 1
+        db.session.flush()
+        bump_revision("agr")
+        db.session.commit()
+        counts = {
+            "catalog entries": len(entries),
+            "agr translations": len(done) + added,
+            "sessions": db.session.scalar(sa.select(sa.func.count()).select_from(WorkshopSession)),
+            "attendance records": db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceRecord)),
+        }
+        dialect = db.engine.dialect.name
+        db.engine.dispose()
+    print(f"{dialect} database: " + ", ".join(f"{value} {name}" for name, value in counts.items()))
+    return app
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(command, env, port, log_path):
+    """Start a server process; return it once /login answers."""
+    log = open(log_path, "wb")  # noqa: SIM115 (the process keeps it)
+    process = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            urllib.request.urlopen(base + "/login", timeout=2)  # noqa: S310 (our local server)
+            return process
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise SystemExit("server did not start:\n" + Path(log_path).read_text()) from None
+            time.sleep(0.3)
+
+
+def stop(process):
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def login(base, username):
+    """Log in through the form (with its CSRF token); return the Cookie header value."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    html = opener.open(base + "/login").read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    data = urllib.parse.urlencode({"csrf_token": token, "username": username, "password": PASSWORD})
+    response = opener.open(base + "/login", data=data.encode())
+    if response.url.rstrip("/").endswith("/login"):
+        raise SystemExit(f"could not log in as {username}")
+    return "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
