@@ -39,23 +39,14 @@ BUDGET_KB = 100
 TEXT_TYPES = ("text/", "application/javascript", "application/json", "image/svg", "application/manifest")
 
 
-def get(base, path, cookie):
-    request = urllib.request.Request(base + path, headers={"Cookie": cookie})  # noqa: S310 (local server)
-    with urllib.request.urlopen(request) as response:  # noqa: S310
-        return response.url, response.read().decode()
-
-
 def pages(base, cookie):
     """Return [(label, path)]: the heaviest module page, workspace, attendance, reports, field, registry."""
-    _url, listing = get(base, "/modules", cookie)
-    slugs = sorted(set(re.findall(r'href="/modules/([a-z0-9-]+)"', listing)))
-    sizes = {slug: len(get(base, f"/modules/{slug}?lang=agr", cookie)[1]) for slug in slugs}
-    heaviest = max(sizes, key=sizes.get)
-    _url, entries = get(base, "/translate/agr/curriculum/", cookie)
+    heaviest = serving.heaviest_module(base, cookie)
+    entries = serving.get(base, "/translate/agr/curriculum/", cookie)
     entry = re.search(r'href="(/translate/agr/curriculum/\d+)[?"]', entries).group(1)
-    _url, sessions = get(base, "/sessions/", cookie)
+    sessions = serving.get(base, "/sessions/", cookie)
     session = re.findall(r'href="/sessions/(\d+)"', sessions)[-1]
-    _url, people = get(base, "/people/", cookie)
+    people = serving.get(base, "/people/", cookie)
     community = re.search(r'href="/people/communities/(\d+)"', people).group(1)
     return [
         (f"module {heaviest} (es)", f"/modules/{heaviest}"),

@@ -148,3 +148,16 @@ def login(base, username):
     if response.url.rstrip("/").endswith("/login"):
         raise SystemExit(f"could not log in as {username}")
     return "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
+
+
+def heaviest_module(base, cookie):
+    """Return the slug of the module whose Awajún page is the largest."""
+    listing = get(base, "/modules", cookie)
+    slugs = sorted(set(re.findall(r'href="/modules/([a-z0-9-]+)"', listing)))
+    return max(slugs, key=lambda slug: len(get(base, f"/modules/{slug}?lang=agr", cookie)))
+
+
+def get(base, path, cookie):
+    request = urllib.request.Request(base + path, headers={"Cookie": cookie})  # noqa: S310 (local server)
+    with urllib.request.urlopen(request) as response:  # noqa: S310
+        return response.read().decode()

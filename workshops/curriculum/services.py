@@ -2,6 +2,7 @@
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..core.models import AppState
 from ..extensions import db
@@ -124,16 +125,29 @@ def modules_by_area():
 
 
 def get_module(slug):
-    """Return a module with its sections, segments and key terms loaded, or None."""
-    return db.session.scalar(
+    """Return a module with its sections, segments and key terms loaded, or None.
+
+    The segments are read once, as the module's, and handed to their sections
+    (a second eager load through Section.segments would read and build every
+    one of them again: bench/throughput.py).
+    """
+    module = db.session.scalar(
         select(Module)
         .where(Module.slug == slug)
         .options(
-            selectinload(Module.sections).selectinload(Section.segments),
+            selectinload(Module.sections),
             selectinload(Module.segments),
             selectinload(Module.key_terms),
         )
     )
+    if module is not None:
+        by_section = {section.id: [] for section in module.sections}
+        for segment in module.segments:  # in position order, as Section.segments is
+            if segment.section_id is not None:
+                by_section[segment.section_id].append(segment)
+        for section in module.sections:
+            set_committed_value(section, "segments", by_section[section.id])
+    return module
 
 
 def all_key_terms():
