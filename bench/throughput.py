@@ -182,7 +182,9 @@ def profile(env, path, runs=200):
     profiler.disable()
     print(f"\nprofile of {path}: {(time.perf_counter() - begin) / runs * 1000:.1f} ms per request in-process")
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(
+        r"workshops|templates|jinja2/environment|sqlalchemy/orm/session", 25
+    )
     print(out.getvalue())
 
 
@@ -218,7 +220,8 @@ def main():
         print(
             f"server: {kind} (one process{', 3 workers' if kind == 'gunicorn' else ''}), "
             f"{os.cpu_count()} CPUs shared with the client; {args.connections} keep-alive connections, "
-            f"{args.seconds:g} s per URL, {args.rounds} rounds; logged in as facilitador"
+            f"{args.seconds:g} s per URL, {args.rounds} rounds; logged in as facilitador; "
+            f"load average {os.getloadavg()[0]:.1f}"
         )
         rates = {path: [] for _label, path in targets}
         cpu = {path: [] for _label, path in targets}
@@ -242,15 +245,22 @@ def main():
             )
         bare = statistics.median(rates["/bench-bare"])
         bare_user = statistics.median(rates["/bench-bare-signed-in"])
+        bare_cpu = statistics.median(cpu["/bench-bare"])
+        bare_user_cpu = statistics.median(cpu["/bench-bare-signed-in"])
         below = False
         for label, path in targets[2:]:
             rate = statistics.median(rates[path])
             ratio = rate / bare
             below |= ratio < BUDGET
+            used = statistics.median(cpu[path])
             print(
-                f"ratio {label} / bare: {ratio:.2f} (budget >= {BUDGET:.2f}{', BELOW' if ratio < BUDGET else ''}); "
-                f"/ bare signed in: {rate / bare_user:.2f}"
+                f"ratio {label} / bare: {ratio:.2f} req/s, {bare_cpu / used:.2f} by server CPU "
+                f"(budget >= {BUDGET:.2f}{', BELOW' if ratio < BUDGET else ''}); "
+                f"/ bare signed in: {rate / bare_user:.2f} req/s, {bare_user_cpu / used:.2f} by CPU"
             )
+        print(
+            f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())} (other work skews req/s)"
+        )
     finally:
         serving.stop(server)
     if below or args.profile:
