@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import event
 
 from ..extensions import db
 from ..people import services as people
@@ -48,11 +49,6 @@ def save(session, stream, original_name, user):
         raise UploadRefused("type")
     content_type, extension = kind
     stored_name = f"{secrets.token_hex(16)}.{extension}"
-    directory = upload_dir()
-    fd, temporary = tempfile.mkstemp(dir=directory, suffix=".part")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(temporary, directory / stored_name)
     attachment = SessionAttachment(
         session_id=session.id,
         stored_name=stored_name,
@@ -63,8 +59,62 @@ def save(session, stream, original_name, user):
     )
     db.session.add(attachment)
     db.session.flush()
+    _write(upload_dir() / stored_name, data)
     people.audit(user, "upload", attachment, session=session.id, size=len(data))
     return attachment
+
+
+def _write(path, data):
+    """Write a file that belongs to the current transaction: it is removed if that is rolled back."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    session = db.session()
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_PENDING, []).append((transaction, path))
+
+
+# Files written in a transaction that is not committed yet: [(transaction, path)].
+_PENDING = "uploads_pending"
+
+
+def _within(transaction, ended):
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def _remove(session, ended):
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    for transaction, path in [item for item in pending if _within(item[0], ended)]:
+        path.unlink(missing_ok=True)
+        pending.remove((transaction, path))
+
+
+@event.listens_for(db.session, "after_commit")
+def _keep_committed_files(session):
+    if session.get_nested_transaction() is None:  # the whole transaction, not a savepoint
+        session.info.pop(_PENDING, None)
+
+
+@event.listens_for(db.session, "after_soft_rollback")
+def _remove_rolled_back_files(session, previous_transaction):
+    _remove(session, previous_transaction)
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def _remove_uncommitted_files(session, transaction):
+    if transaction.parent is None:  # closed without a commit (a commit has emptied the list)
+        _remove(session, transaction)
 
 
 def path_of(attachment):

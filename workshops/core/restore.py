@@ -172,10 +172,34 @@ def is_current_schema(revision):
 
 
 def restore(app, opened):
-    """Replace the live database and uploads folder with an opened backup.
+    """Replace the live database and uploads folder with an opened backup: both, or neither.
 
-    Return the path a damaged live database was moved to, or None.
+    The uploads folder is swapped first and swapped back if the database
+    cannot be written. Return the path a damaged live database was moved to, or None.
     """
+    uploads = uploads_path(app)
+    replaced = opened.folder / "uploads.replaced"
+    had_uploads = uploads.exists()
+    try:
+        if had_uploads:
+            os.replace(uploads, replaced)
+        os.replace(opened.uploads, uploads)
+    except OSError as error:
+        if replaced.exists():
+            os.replace(replaced, uploads)
+        raise BackupError(f"the uploads folder could not be replaced, nothing was changed: {error}") from None
+    try:
+        damaged = _restore_database(app, opened)
+    except BaseException:
+        os.replace(uploads, opened.uploads)
+        if had_uploads:
+            os.replace(replaced, uploads)
+        raise
+    shutil.rmtree(replaced, ignore_errors=True)
+    return damaged
+
+
+def _restore_database(app, opened):
     target = database_path(app)
     target.parent.mkdir(parents=True, exist_ok=True)
     damaged = None
@@ -197,12 +221,6 @@ def restore(app, opened):
         os.replace(partial, target)
     except sqlite3.Error as error:
         raise BackupError(f"the database could not be written, nothing was changed: {error}") from None
-    uploads = uploads_path(app)
-    replaced = opened.folder / "uploads.replaced"
-    if uploads.exists():
-        os.replace(uploads, replaced)
-    os.replace(opened.uploads, uploads)
-    shutil.rmtree(replaced, ignore_errors=True)
     return damaged
 
 

@@ -24,10 +24,11 @@ def extract_command():
 @translate_cli.command("update")
 def update_command():
     """Merge the .pot templates into the store and write every .po back."""
-    for domain, result in services.update_from_templates().items():
-        added, changed, obsoleted = result
-        click.echo(f"{domain}: {added} new, {changed} changed (fuzzy), {obsoleted} obsolete")
+    results = services.update_from_templates()
     db.session.commit()
+    services.export_all()  # after the commit: the files never get ahead of the database
+    for domain, (added, changed, obsoleted) in results.items():
+        click.echo(f"{domain}: {added} new, {changed} changed (fuzzy), {obsoleted} obsolete")
 
 
 @translate_cli.command("export")
@@ -61,6 +62,11 @@ def import_command(path, language_code, domain):
             click.echo(f"{path}:{line}: {message}", err=True)
         click.echo("Nothing was imported.", err=True)
         sys.exit(1)
+    except Exception as error:
+        db.session.rollback()
+        raise click.ClickException(
+            f"{path}: the import failed ({type(error).__name__}: {error}). Nothing was imported."
+        ) from error
     click.echo(
         f"{path}: {report.applied} applied, {report.unchanged} unchanged, "
         f"{len(report.unknown)} not in the catalog (ignored)"

@@ -80,12 +80,15 @@ def write_templates():
 
 
 def update_from_templates():
-    """Merge the .pot files into the store (forcing a merge) and write every .po back."""
+    """Merge the .pot files into the store (forcing a merge); the caller commits, then exports.
+
+    Exporting after the commit means the .po files never show a merge the
+    database does not have; if an export fails, `flask translate export` redoes it.
+    """
     results = {}
     for domain in DOMAINS:
         entries = extract.read_template(catalogs.catalog_path(None, domain, template=True))
         results[domain] = sync_template(domain, entries, force=True)
-    export_all()
     return results
 
 
