@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from .. import access
@@ -18,7 +19,7 @@ from ..materials.services import RenderError
 from ..people.models import Community
 from . import services, sheet, uploads
 from .forms import SeriesForm, SessionForm
-from .models import ATTENDANCE_STATES, SessionAttachment, WorkshopSession
+from .models import ATTENDANCE_STATES, SessionAttachment, SessionStaff, WorkshopSession
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
 STAFF = ("admin", "coordinator", "facilitator")
@@ -60,8 +61,8 @@ def _choices(form):
     return {m.id: m for m in modules}, {c.id: c for c in communities}
 
 
-def _session(session_id):
-    found = db.session.get(WorkshopSession, session_id)
+def _session(session_id, options=()):
+    found = db.session.get(WorkshopSession, session_id, options=options)
     if found is None or not services.can_see(current_user, found):
         abort(404)  # a facilitator does not learn that other sessions exist
     return found
@@ -128,7 +129,8 @@ def generate():
 @bp.route("/<int:session_id>")
 @access.roles(*STAFF)
 def show(session_id):
-    session = _session(session_id)
+    # The page names every member of the team: load them with their accounts, not one by one.
+    session = _session(session_id, [selectinload(WorkshopSession.staff).selectinload(SessionStaff.user)])
     counts, by_sex = services.figures(session)
     attachments = db.session.scalars(
         select(SessionAttachment)

@@ -76,7 +76,7 @@ def index():
         languages=languages(),
         strings=strings(),
         manager=attendance.is_manager(current_user),
-        conflicts=len(services.open_conflicts()) if attendance.is_manager(current_user) else 0,
+        conflicts=services.count_open_conflicts() if attendance.is_manager(current_user) else 0,
     )
 
 

@@ -6,8 +6,9 @@ from datetime import date, datetime, timedelta
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..attendance import services as attendance
 from ..attendance.models import ATTENDANCE_STATES, AttendanceChange, AttendanceRecord, WorkshopSession
@@ -344,12 +345,26 @@ def sync(items, user):
     return outcomes
 
 
+OPEN_CONFLICT = (FieldSubmission.outcome == "conflict", FieldSubmission.resolution.is_(None))
+
+
 def open_conflicts():
+    """The conflicts to settle, with what the page shows of each (session, person, sender) loaded at once."""
     return db.session.scalars(
         select(FieldSubmission)
-        .where(FieldSubmission.outcome == "conflict", FieldSubmission.resolution.is_(None))
+        .where(*OPEN_CONFLICT)
+        .options(
+            selectinload(FieldSubmission.session).selectinload(WorkshopSession.community),
+            selectinload(FieldSubmission.session).selectinload(WorkshopSession.module),
+            selectinload(FieldSubmission.person),
+            selectinload(FieldSubmission.user),
+        )
         .order_by(FieldSubmission.received_at)
     ).all()
+
+
+def count_open_conflicts():
+    return db.session.scalar(select(func.count()).select_from(FieldSubmission).where(*OPEN_CONFLICT))
 
 
 def resolve(submission, keep, user):

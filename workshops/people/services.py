@@ -4,6 +4,7 @@ import json
 from datetime import date
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
 from ..translate.models import fold
@@ -98,7 +99,13 @@ def names_match(given_a, family_a, given_b, family_b):
 
 def similar_people(given_names, family_names, birth_year=None, community_id=None, exclude_id=None, limit=10):
     """Return existing people who may be the same person, for the user to confirm."""
-    query = select(Person).outerjoin(Person.household).where(Person.merged_into_id.is_(None))
+    # The household comes with the same join: the pages show each candidate's household code.
+    query = (
+        select(Person)
+        .outerjoin(Person.household)
+        .options(contains_eager(Person.household))
+        .where(Person.merged_into_id.is_(None))
+    )
     if community_id is not None:
         query = query.where(Household.community_id == community_id)
     family = _tokens(family_names)
