@@ -7,8 +7,10 @@ The *catalog language* (es, agr, ...) picks the translations; the
 
 from babel.dates import format_date as babel_format_date
 from flask import g, has_request_context, request, session
-from flask_babel import format_decimal, format_percent, lazy_pgettext
+from flask_babel import format_decimal, format_percent, get_translations, lazy_pgettext
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from .languages import SOURCE_LANGUAGE, all_languages
@@ -117,6 +119,33 @@ def format_date(value, language=None):
     return f"{value.day} {month} {value.year}"
 
 
+def _escaped(translate):
+    """Wrap a gettext callable for Jinja so that the translation is HTML-escaped.
+
+    Jinja's "newstyle" gettext marks whatever the catalog returns as safe markup,
+    but a translation is text typed by a volunteer (or imported from a .po file,
+    which is not checked): it must be escaped like any other user text. Only the
+    translation is escaped here; Jinja still escapes the %(name)s values itself.
+    """
+
+    @pass_context
+    def call(context, *args):
+        text = translate(*args)
+        return escape(text) if context.eval_ctx.autoescape else text
+
+    return call
+
+
+def _lazy_html(self):
+    return escape(str(self))
+
+
+# Flask-Babel's lazy strings (_l: form labels, label tables) claim to be safe markup
+# (`__html__` returns the raw text; flask-babel issues #121 and #224), so Jinja and
+# WTForms would print a translation unescaped. They are plain text: escape them.
+LazyString.__html__ = _lazy_html
+
+
 def init_app(app):
     from . import PROJECT_ROOT
     from .extensions import babel
@@ -127,6 +156,13 @@ def init_app(app):
         default_translation_directories=str(PROJECT_ROOT / "translations"),
         default_domain="messages",
         default_locale="es_PE",
+    )
+    app.jinja_env.install_gettext_callables(
+        gettext=_escaped(lambda s: get_translations().ugettext(s)),
+        ngettext=_escaped(lambda s, p, n: get_translations().ungettext(s, p, n)),
+        pgettext=_escaped(lambda c, s: get_translations().upgettext(c, s)),
+        npgettext=_escaped(lambda c, s, p, n: get_translations().unpgettext(c, s, p, n)),
+        newstyle=True,
     )
     app.jinja_env.globals.update(ct=ct, current_language=current_language, languages=languages)
     app.jinja_env.filters["date"] = format_date
