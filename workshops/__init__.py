@@ -5,9 +5,9 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask
 
 from .config import Defaults, apply_environment, ensure_secret_key
+from .core.busy import Flask
 from .extensions import csrf, db, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -3,8 +3,10 @@
 from flask import current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .core.busy import is_busy
 from .extensions import db
 
 MESSAGES = {
@@ -17,6 +19,12 @@ MESSAGES = {
     404: (_l("Página no encontrada"), _l("La página que busca no existe o fue movida.")),
     405: (_l("No permitido"), _l("Esta página no se puede usar de esta manera.")),
     413: (_l("Archivo demasiado grande"), _l("El archivo que envió es más grande de lo permitido.")),
+    503: (
+        _l("Servidor ocupado"),
+        _l(
+            "Muchas personas están guardando a la vez y no se guardó nada. Espere unos segundos y vuelva a enviar el formulario."
+        ),
+    ),
     500: (
         _l("Algo salió mal"),
         _l(
@@ -62,7 +70,18 @@ def handle_unexpected_error(error):
     return render_error(500)
 
 
+def handle_database_error(error):
+    """A database still busy after the retries (core/busy.py) is a 503 with nothing saved, not a 500."""
+    if not is_busy(error):
+        raise error  # Flask's usual handling: a logged 500 page (or the exception, in tests)
+    db.session.rollback()
+    current_app.logger.warning("Database busy, request refused: %s", error.orig)
+    body, code = render_error(503)
+    return body, code, {"Retry-After": "5"}
+
+
 def init_app(app):
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_unexpected_error)
+    app.register_error_handler(DBAPIError, handle_database_error)

@@ -111,6 +111,39 @@ def set_translation(
     return translation
 
 
+class StaleRevision(Exception):
+    """Another save changed the translation after the revision a save was based on."""
+
+
+def set_translation_at(entry, language, revision, forms, state, **options):
+    """set_translation(), only while the translation is still at `revision`; else raise StaleRevision.
+
+    Reading the revision and then writing is not atomic: two saves based on the same
+    revision would both pass the check and the later would silently overwrite the
+    earlier. The conditional UPDATE takes the row lock (SQLite: the write lock) and
+    matches only if nobody saved in between; a new row is guarded by the unique
+    (entry, language) key.
+    """
+    translation = translation_for(entry, language)
+    if translation is not None:
+        claimed = db.session.execute(
+            update(Translation)
+            .where(Translation.id == translation.id, Translation.revision == revision)
+            .values(revision=revision)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:
+            db.session.expire(translation)
+            raise StaleRevision
+        return set_translation(entry, language, forms, state, **options)
+    try:
+        with db.session.begin_nested():
+            return set_translation(entry, language, forms, state, **options)
+    except IntegrityError:
+        db.session.expire(entry, ["translations"])
+        raise StaleRevision from None
+
+
 def merge_template(domain, template, languages):
     """Make the store's entries of a domain match a template; return (added, changed, obsoleted).
 

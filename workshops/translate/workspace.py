@@ -187,17 +187,27 @@ def save(entry, language, forms, base_revision, user, needs_review=False, origin
         return SaveResult("refused", errors=result.errors, warnings=result.warnings)
     current = store.translation_for(entry, language.code)
     current_revision = current.revision if current else 0
-    if base_revision != current_revision:
-        suggestion = _suggest(entry, language.code, forms, base_revision, user, conflict=True)
-        return SaveResult("conflict", warnings=result.warnings, translation=current, suggestion=suggestion)
-    if language.review_mode == "suggest" and not user.has_role("reviewer"):
-        suggestion = _suggest(entry, language.code, forms, base_revision, user, conflict=False)
-        return SaveResult("suggested", warnings=result.warnings, suggestion=suggestion)
-    state = "fuzzy" if needs_review else "translated"
-    translation = store.set_translation(
-        entry, language.code, forms, state, author_id=user.id, origin=origin, warnings=result.warnings
-    )
-    return SaveResult("saved", warnings=result.warnings, translation=translation or current)
+    if base_revision == current_revision:
+        if language.review_mode == "suggest" and not user.has_role("reviewer"):
+            suggestion = _suggest(entry, language.code, forms, base_revision, user, conflict=False)
+            return SaveResult("suggested", warnings=result.warnings, suggestion=suggestion)
+        state = "fuzzy" if needs_review else "translated"
+        try:
+            translation = store.set_translation_at(
+                entry,
+                language.code,
+                base_revision,
+                forms,
+                state,
+                author_id=user.id,
+                origin=origin,
+                warnings=result.warnings,
+            )
+            return SaveResult("saved", warnings=result.warnings, translation=translation or current)
+        except store.StaleRevision:
+            current = store.translation_for(entry, language.code)  # saved by someone else just now
+    suggestion = _suggest(entry, language.code, forms, base_revision, user, conflict=True)
+    return SaveResult("conflict", warnings=result.warnings, translation=current, suggestion=suggestion)
 
 
 def _suggest(entry, language_code, forms, base_revision, user, conflict):
