@@ -108,6 +108,11 @@ def main():
         + ", ".join(f"{code}: {n}" for code, n in sorted(summary.statuses.items()))
     )
     print("saves: " + ", ".join(f"{outcome}: {n}" for outcome, n in sorted(summary.outcomes.items())))
+    log = server.log()
+    print(
+        f"database busy: {log.count('Database busy (attempt')} attempts retried, "
+        f"{log.count('Database busy, request refused')} requests answered 503"
+    )
     print(
         f"client errors: {len(summary.errors)}" + (f" (first: {summary.errors[0]})" if summary.errors else "")
     )

@@ -22,7 +22,7 @@ from . import loadkit
 CLIENTS = 8
 SECONDS = 8
 MAX_SECONDS = 30  # a slow machine goes on until the run has saved and collided enough (_exercised)
-IMPORT_ROWS = 1500
+IMPORT_ROWS = 3000
 IMPORT_FAMILY = "Corte Importado"
 
 
@@ -173,7 +173,7 @@ def _import_traces(url, community_code):
 
 
 def test_a_worker_killed_mid_request_loses_only_that_request(program, server_factory):
-    """A CSV import (1,500 persons, one transaction) is running; its worker gets SIGKILL.
+    """A CSV import (3,000 persons, one transaction) is running; its worker gets SIGKILL.
 
     The import is killed only once it holds the write lock (it has written, not
     committed) and is still holding it with other clients' requests waiting or
