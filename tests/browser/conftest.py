@@ -14,6 +14,7 @@ from ..conftest import tool_required
 
 PROJECT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+AXE = PROJECT / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def _free_port():
@@ -121,3 +122,77 @@ def new_page(browser):
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="session")
+def axe_script():
+    """The axe-core source (package.json pins it); `npm ci` once if node_modules lacks it."""
+    if not AXE.exists():
+        tool_required("npm")
+        result = subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"], cwd=PROJECT, capture_output=True, text=True, check=False
+        )
+        if result.returncode != 0 or not AXE.exists():
+            message = "npm ci could not install axe-core:\n" + result.stdout + result.stderr
+            if os.environ.get("CI"):
+                pytest.fail(message)
+            pytest.skip(message)
+    return AXE.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def axe_page(browser, axe_script):
+    """A page whose context ignores the app's CSP, so that axe-core can be injected.
+
+    Call `axe_page.axe()` after each navigation: it returns axe's violations
+    (dicts with id, impact, help, helpUrl and nodes) for the WCAG 2.x A/AA rules
+    and axe's best practices.
+    """
+    context = browser.new_context(locale="es-PE", bypass_csp=True)
+    page = context.new_page()
+
+    def run_axe():
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            page.add_script_tag(content=axe_script)
+        return page.evaluate(
+            """async () => {
+                const result = await axe.run(document, {resultTypes: ['violations']});
+                return result.violations.map(v => ({
+                    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+                    nodes: v.nodes.map(n => ({target: n.target, summary: n.failureSummary})),
+                }));
+            }"""
+        )
+
+    page.axe = run_axe
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def live_sample(live_server):
+    """Return a callable that adds one object of each kind to the live server's database.
+
+    It gives the URL arguments tests/test_access.py uses (slug, household_id,
+    session_id, entry_id, ...), so that every route can be built with real ids.
+    """
+    from ..conftest import make_test_app
+    from ..test_access import _sample_values
+
+    def make(admin_username):
+        import sqlalchemy as sa
+
+        from workshops.auth.models import User
+        from workshops.extensions import db
+
+        app = make_test_app(live_server.env["DATABASE_URL"], live_server.env["WORKSHOPS_INSTANCE_PATH"])
+        try:
+            with app.app_context():
+                admin_id = db.session.scalar(sa.select(User.id).where(User.username == admin_username))
+            return _sample_values(app, admin_id)
+        finally:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+    return make
