@@ -6,7 +6,7 @@ The *catalog language* (es, agr, ...) picks the translations; the
 """
 
 from babel.dates import format_date as babel_format_date
-from flask import g, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import format_decimal, format_percent, get_translations, lazy_pgettext
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
@@ -88,7 +88,35 @@ def store_translations(domain):
     """Return the gettext object of a domain for the current request."""
     from .translate.runtime import get_translations
 
-    return get_translations(domain, current_language(), show_untranslated())
+    # Asked for by every gettext call on a page: look it up once per request.
+    language, marking = current_language(), show_untranslated()
+    per_request = g.setdefault("store_translations", {})
+    key = (domain, language.code, marking)
+    if key not in per_request:
+        per_request[key] = get_translations(domain, language, marking)
+    return per_request[key]
+
+
+def rendering_state():
+    """Return (what translated output depends on, the catalog revision it was made at).
+
+    The first part, the language with its plural rule and formatting locale and
+    the "show untranslated" marking, names a rendering; the revision (bumped by
+    every saved translation, in any process) tells whether a kept one is current.
+    A cache holds one rendering per name and replaces it when the revision
+    differs, as translate.runtime does with the gettext objects.
+    """
+    from .translate.runtime import catalog_revision
+
+    language = current_language()
+    name = (
+        current_app.config["SQLALCHEMY_DATABASE_URI"],
+        language.code,
+        language.plural_forms,
+        language.locale,
+        show_untranslated(),
+    )
+    return name, catalog_revision(language)
 
 
 def curriculum_text(uid, text):
@@ -164,7 +192,13 @@ def init_app(app):
         npgettext=_escaped(lambda c, s, p, n: get_translations().unpgettext(c, s, p, n)),
         newstyle=True,
     )
-    app.jinja_env.globals.update(ct=ct, current_language=current_language, languages=languages)
+    app.jinja_env.globals.update(
+        ct=ct,
+        current_language=current_language,
+        languages=languages,
+        language_registry=languages,  # "languages" is also a variable of some pages
+        show_untranslated=show_untranslated,
+    )
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["percent"] = lambda value: format_percent(value, format="#,##0.0 %")

@@ -4,6 +4,7 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -25,23 +26,25 @@ bp = Blueprint("sessions", __name__, url_prefix="/sessions")
 STAFF = ("admin", "coordinator", "facilitator")
 
 
+# Lazy: a context processor runs for every page rendered, and these are needed on a few.
+ATTENDANCE_LABELS = {
+    "present": _l("presente"),
+    "late": _l("tarde"),
+    "excused": _l("justificado"),
+    "absent": _l("ausente"),
+    "not_enrolled": _l("aún no inscrito"),
+}
+SESSION_LABELS = {
+    "planned": _l("planificada"),
+    "held": _l("realizada"),
+    "entered": _l("asistencia ingresada"),
+    "checked": _l("revisada"),
+}
+
+
 @bp.app_context_processor
 def labels():
-    return {
-        "ATTENDANCE_LABELS": {
-            "present": _("presente"),
-            "late": _("tarde"),
-            "excused": _("justificado"),
-            "absent": _("ausente"),
-            "not_enrolled": _("aún no inscrito"),
-        },
-        "SESSION_LABELS": {
-            "planned": _("planificada"),
-            "held": _("realizada"),
-            "entered": _("asistencia ingresada"),
-            "checked": _("revisada"),
-        },
-    }
+    return {"ATTENDANCE_LABELS": ATTENDANCE_LABELS, "SESSION_LABELS": SESSION_LABELS}
 
 
 def _choices(form):

@@ -2,6 +2,7 @@
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from ..core.models import AppState
 from ..extensions import db, login_manager
@@ -81,7 +82,8 @@ def load_user(session_id):
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    # Every signed-in request runs this: one query, the roles joined in.
+    user = db.session.get(User, int(user_id), options=[joinedload(User.role_rows)])
     if user is None or user.session_version != int(version) or not user.is_enabled:
         return None
     return user

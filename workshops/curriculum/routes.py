@@ -2,11 +2,17 @@
 
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
-from .. import access
+from .. import access, i18n
+from ..core.render_cache import RenderCache
 from . import services
 
 bp = Blueprint("curriculum", __name__)
+
+# The rendered module, one per module version, language and marking mode (i18n.rendering_state):
+# 12 modules in a few languages, with and without marking, and room for a curriculum update.
+rendered_modules = RenderCache(size=96)
 
 AREA_LABELS = {
     "agronomy": _l("Agronomía del café"),
@@ -43,10 +49,21 @@ def modules():
 @bp.route("/modules/<slug>")
 @access.signed_in
 def module(slug):
-    found = services.get_module(slug)
-    if found is None:
+    content_hash = services.module_version(slug)
+    if content_hash is None:
         abort(404)
-    return render_template("curriculum/module.html", module=found)
+    name, revision = i18n.rendering_state()
+    key = (slug, content_hash, name)
+    rendered = rendered_modules.get(key)
+    if rendered is None or rendered[0] != revision:
+        found = services.get_module(slug)
+        # An autoescaped template's output is already safe HTML.
+        article = Markup(render_template("curriculum/_module_article.html", module=found))  # noqa: S704
+        # As Jinja's |striptags: tags dropped; the plain str result is escaped again on output.
+        title = Markup(str(i18n.ct(f"{slug}.title", found.title))).striptags()  # noqa: S704
+        rendered_modules.put(key, rendered := (revision, title, article))
+    _, title, article = rendered
+    return render_template("curriculum/module.html", title=title, article=article)
 
 
 @bp.route("/terms")

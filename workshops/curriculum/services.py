@@ -124,6 +124,11 @@ def modules_by_area():
     return list(grouped.items())
 
 
+def module_version(slug):
+    """Return the content hash of a module's source, or None if there is no such module."""
+    return db.session.scalar(select(Module.content_hash).where(Module.slug == slug))
+
+
 def get_module(slug):
     """Return a module with its sections, segments and key terms loaded, or None.
 

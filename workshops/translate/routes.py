@@ -1,37 +1,20 @@
 """The language switcher (every page) and the admins' language settings."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms.fields.choices import SelectChoice
 
 from .. import access
 from ..auth.routes import safe_next
 from ..extensions import db
-from ..i18n import SESSION_KEY, SHOW_UNTRANSLATED_KEY, current_language, languages, show_untranslated
+from ..i18n import SESSION_KEY, SHOW_UNTRANSLATED_KEY, languages
 from ..languages import LanguageSetting, get_language, parse_plural_forms
 from .forms import LanguageSettingForm, LanguageSwitchForm
 from .models import CatalogEntry, Translation
 from .store import bump_revision
 
 bp = Blueprint("language", __name__)
-
-
-@bp.app_context_processor
-def switcher():
-    def language_form():
-        form = LanguageSwitchForm(formdata=None)
-        form.language.choices = [
-            SelectChoice(code, language.native_name) for code, language in languages().items()
-        ]
-
-        form.language.data = current_language().code
-        form.show_untranslated.data = show_untranslated()
-        form.next.data = request.full_path.rstrip("?")
-        return form
-
-    return {"language_form": language_form}
 
 
 @bp.route("/language", methods=["POST"])

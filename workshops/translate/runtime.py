@@ -69,14 +69,21 @@ def _build(domain, language):
     return translations
 
 
+def catalog_revision(language):
+    """Return the language's catalog revision, read once per request."""
+    if language.is_source:
+        return 0
+    revisions = g.setdefault("catalog_revisions", {})
+    if language.code not in revisions:
+        revisions[language.code] = current_revision(language.code)
+    return revisions[language.code]
+
+
 def get_translations(domain, language, mark_untranslated=False):
     """Return the gettext object of a domain in a language, rebuilt when the store changed."""
     if language.is_source:
         return NullTranslations()
-    revisions = g.setdefault("catalog_revisions", {})
-    if language.code not in revisions:
-        revisions[language.code] = current_revision(language.code)
-    revision = revisions[language.code]
+    revision = catalog_revision(language)
     database = current_app.config["SQLALCHEMY_DATABASE_URI"]
     key = (database, domain, language.code, language.plural_forms)
     cached = _cache.get(key)
