@@ -230,3 +230,48 @@ def test_a_first_translation_saved_by_two_people_at_once_is_kept_twice(app, make
     assert current == (["de otra persona"], 1)
     assert history == []
     assert suggestions == [(["mío"], True)]
+
+
+def test_an_offline_upload_racing_a_web_save_keeps_both(app, make_user, monkeypatch):
+    """A web save committed between the upload's read and its write wins; the file's text becomes a conflict."""
+    from workshops.translate import offline
+
+    translations = db.metadata.tables["translation"]
+    user_id = make_user("revisora", roles=("translator", "reviewer"))
+    entry_id = _plain_entry_id(app)
+    with app.test_request_context():
+        entry = workspace.load_entry(entry_id, "messages")
+        workspace.save(entry, languages()["agr"], ["primero"], 0, db.session.get(User, user_id))
+        db.session.commit()
+        _name, text = offline.download("agr", "messages")
+        db.session.remove()
+    edited = text.replace('msgid "Guardar"\nmsgstr "primero"', 'msgid "Guardar"\nmsgstr "del archivo"')
+    assert edited != text
+
+    real_check = workspace.check
+
+    def check_then_someone_saves(entry, language, forms):
+        # The upload has read the translation at revision 1; another person saves now.
+        if entry.id == entry_id:
+            with db.engine.connect() as other:
+                other.execute(
+                    translations.update()
+                    .where(translations.c.entry_id == entry_id, translations.c.language == "agr")
+                    .values(forms=["de la web"], revision=translations.c.revision + 1)
+                )
+                other.commit()
+        return real_check(entry, language, forms)
+
+    monkeypatch.setattr(workspace, "check", check_then_someone_saves)
+    with app.test_request_context():
+        report = offline.upload(edited, languages()["agr"], "messages", db.session.get(User, user_id))
+        db.session.commit()
+        current = db.session.execute(
+            sa.select(Translation.forms, Translation.revision).where(Translation.entry_id == entry_id)
+        ).one()
+        suggestions = db.session.execute(sa.select(Suggestion.forms, Suggestion.is_conflict)).all()
+        db.session.remove()
+    assert "Guardar" not in report.applied
+    assert [msgid for msgid, *_ in report.conflicts] == ["Guardar"]
+    assert tuple(current) == (["de la web"], 2)
+    assert suggestions == [(["del archivo"], True)]

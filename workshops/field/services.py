@@ -238,7 +238,7 @@ class Batch:
 
 
 def _apply_one(uid, data, user, batch):
-    """Apply one record inside the caller's savepoint; return the outcome."""
+    """Apply one record within the caller's transaction; return the outcome."""
     session = batch.session(data["session_id"])
     if session is None or not attendance.can_see(user, session):
         # The same answer whether the session is missing or not the facilitator's.

@@ -85,8 +85,24 @@ def upload(data, language, domain, user, filename="upload.po"):
             )
             report.suggested.append(po_entry.msgid)
             continue
-        store.set_translation(
-            entry, language.code, forms, state, author_id=user.id, origin="upload", warnings=result.warnings
-        )
+        try:
+            # Conditional on the revision read above: a web save landing in between makes a conflict.
+            store.set_translation_at(
+                entry,
+                language.code,
+                current.revision if current else 0,
+                forms,
+                state,
+                author_id=user.id,
+                origin="upload",
+                warnings=result.warnings,
+            )
+        except store.StaleRevision:
+            current = store.translation_for(entry, language.code)
+            suggestion = workspace._suggest(
+                entry, language.code, forms, current.revision if current else 0, user, conflict=True
+            )
+            report.conflicts.append((po_entry.msgid, current.forms if current else [], suggestion.forms))
+            continue
         report.applied.append(po_entry.msgid)
     return report
