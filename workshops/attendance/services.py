@@ -178,11 +178,13 @@ def save_attendance(session, marks, base_revision, user, walk_ins=()):
     return SaveResult(True, changed=changed)
 
 
+# The sheet's narrow age column: the donor's groups (people.age_group), shortened.
+SHEET_AGE_LABELS = {"under15": "<15", "15-29": "15-29", "30+": "30+", "unknown": ""}
+
+
 def age_group(person, on_date):
-    if not person.birth_year:
-        return ""
-    age = on_date.year - person.birth_year
-    return "15-29" if 15 <= age <= 29 else ("30+" if age >= 30 else "<15")
+    """Return the person's age group on a date as the printed sheet shows it."""
+    return SHEET_AGE_LABELS[people.age_group(person.birth_year, on_date)]
 
 
 def figures(session):

@@ -125,3 +125,13 @@ def similar_people(given_names, family_names, birth_year=None, community_id=None
         if len(found) >= limit:
             break
     return found
+
+
+def age_group(birth_year, on_date):
+    """Return the donor's age group on a date, from a birth year (the birthday is not recorded)."""
+    if not birth_year:
+        return "unknown"
+    age = on_date.year - birth_year
+    if age >= 30:
+        return "30+"
+    return "15-29" if age >= 15 else "under15"

@@ -31,6 +31,7 @@ from ..curriculum.models import Module, ModulePractice
 from ..curriculum.source import PRACTICES
 from ..extensions import db
 from ..people.models import AuditEntry, Community, Household, Person
+from ..people.services import age_group
 
 ATTENDED = ("present", "late")
 HELD = ("held", "entered", "checked")
@@ -61,16 +62,6 @@ def fiscal_years():
     low = min(fiscal_year_of(first), current) if first else current
     high = max(fiscal_year_of(last), current) if last else current
     return list(range(high, low - 1, -1))
-
-
-def age_group(birth_year, on_date):
-    """Return the donor's age group on a date, from a birth year (the birthday is not recorded)."""
-    if not birth_year:
-        return "unknown"
-    age = on_date.year - birth_year
-    if age >= 30:
-        return "30+"
-    return "15-29" if age >= 15 else "under15"
 
 
 def trained_rule():
