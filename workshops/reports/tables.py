@@ -33,8 +33,12 @@ CELL_LABELS = {
 }
 # Short marks for the matrix cells; the legend explains them, and they survive black-and-white print.
 CELL_MARKS = {"attended": "●", "excused": "J", "absent": "✕", "not_held": "·"}
-assert set(SEX_LABELS) == set(SEXES) and set(AGE_LABELS) == set(AGE_GROUPS)  # noqa: S101
-assert set(PRACTICE_LABELS) == set(PRACTICES) and set(CELL_LABELS) == set(CELL_STATES)  # noqa: S101
+# Every code the reports produce needs a label; checked on import (not an assert: `python -O` drops those).
+for labels, codes in ((SEX_LABELS, SEXES), (AGE_LABELS, AGE_GROUPS), (PRACTICE_LABELS, PRACTICES)):
+    if set(labels) != set(codes):
+        raise RuntimeError(f"report labels {sorted(labels)} do not match the codes {sorted(codes)}")
+if set(CELL_LABELS) != set(CELL_STATES):
+    raise RuntimeError("matrix cell labels do not match the cell states")
 
 
 @dataclass
