@@ -195,7 +195,9 @@ def matrix():
     period = services.Period(form.start.data, form.end.data, community.id)
     filters = period.query_args()
     if request.args.get("format"):
-        rows, _total, _totals, numbers = services.matrix(community, period, 1, per_page=None)
+        rows, _total, _totals, numbers = services.matrix(
+            community, period, 1, per_page=None, with_totals=False
+        )
         return _download(
             [tables.matrix_table(rows, numbers)], f"matriz-{community.code}", filters, personal=True
         )

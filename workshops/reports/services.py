@@ -525,8 +525,8 @@ def _best(states):
     return "not_held"
 
 
-def matrix(community, period, page, per_page=50):
-    """Households of a community by the 12 modules, one page, plus the community's totals."""
+def matrix(community, period, page, per_page=50, with_totals=True):
+    """Households of a community by the 12 modules, one page, plus the community's totals (or None)."""
     rule = trained_rule()
     numbers = [module.number for module in modules()]
     held = set(
@@ -551,7 +551,7 @@ def matrix(community, period, page, per_page=50):
         shown = Person.household_id.in_([household.id for household in households])
     else:
         shown = Person.household_id.in_(select(Household.id).where(Household.community_id == community.id))
-    states = defaultdict(lambda: defaultdict(set))
+    states = {}  # person id -> module number -> cell states
     if households:
         for person_id, number, status in db.session.execute(
             select(AttendanceRecord.person_id, Module.number, AttendanceRecord.status)
@@ -561,7 +561,7 @@ def matrix(community, period, page, per_page=50):
             .where(shown, *period.session_conditions())
         ):
             cell = "attended" if status in ATTENDED else ("excused" if status == "excused" else "absent")
-            states[person_id][number].add(cell)
+            states.setdefault(person_id, {}).setdefault(number, set()).add(cell)
     rows = []
     for household in households:
         persons = []
@@ -570,10 +570,14 @@ def matrix(community, period, page, per_page=50):
             if person.merged_into_id is not None:
                 continue
             cells = {}
+            person_states = states.get(person.id, {})
             for number in numbers:
-                found = states[person.id][number]
-                union[number] |= found
-                cells[number] = _best(found) if found else ("absent" if number in held else "not_held")
+                found = person_states.get(number)
+                if found:
+                    union[number] |= found
+                    cells[number] = _best(found)
+                else:
+                    cells[number] = "absent" if number in held else "not_held"
             completed = sum(state == "attended" for state in cells.values())
             persons.append((person, cells, completed, completed >= rule["person_modules"]))
         cells = {
@@ -586,7 +590,7 @@ def matrix(community, period, page, per_page=50):
         else:
             trained = any(entry[2] >= rule["family_modules"] for entry in persons)
         rows.append(MatrixRow(household, cells, completed, trained, persons))
-    totals = community_totals(community, period, rule)
+    totals = community_totals(community, period, rule) if with_totals else None
     return rows, total_households, totals, numbers
 
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from flask import url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..curriculum.source import PRACTICES
@@ -309,15 +310,17 @@ def matrix_table(rows, numbers):
             ("trained", _l("Capacitado")),
         ],
     )
-    yes, no = _l("sí"), _l("no")
+    # One cell per person and module: translate each label once, not per cell (a community is 100,000 cells).
+    cell_of = {state: Cell(state, str(label)) for state, label in CELL_LABELS.items()}
+    trained_cells = {True: Cell(1, _("sí")), False: Cell(0, _("no"))}
     for row in rows:
         table.rows.append(
             [
                 row.household.code,
                 "",
-                *(Cell(row.cells[n], CELL_LABELS[row.cells[n]]) for n in numbers),
+                *(cell_of[row.cells[n]] for n in numbers),
                 row.completed,
-                Cell(int(row.trained), yes if row.trained else no),
+                trained_cells[bool(row.trained)],
             ]
         )
         for person, cells, completed, trained in row.persons:
@@ -325,9 +328,9 @@ def matrix_table(rows, numbers):
                 [
                     row.household.code,
                     person.full_name,
-                    *(Cell(cells[n], CELL_LABELS[cells[n]]) for n in numbers),
+                    *(cell_of[cells[n]] for n in numbers),
                     completed,
-                    Cell(int(trained), yes if trained else no),
+                    trained_cells[bool(trained)],
                 ]
             )
     return table
