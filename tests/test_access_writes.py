@@ -1,0 +1,73 @@
+"""Access on state-changing routes, read from the URL map: each role the rule does not name is refused.
+
+tests/test_access.py opens every GET route as every role; this sends every POST,
+PUT, PATCH and DELETE route, with CSRF off so that the access check is what
+answers, as anonymous and as each role its rule leaves out, and checks the
+refusal and that the database did not change. (What the allowed roles can do
+is what the feature tests check.)
+"""
+
+import pytest
+
+from workshops.access import PUBLIC, SIGNED_IN
+
+from .conftest import TEST_PASSWORD
+from .test_access import ROLES, _sample_values
+from .test_csrf import (
+    EXTRA_ARGUMENTS,
+    STATE_CHANGING,
+    _changed,
+    _database_state,
+    _path,
+    _reflect,
+    _send,
+    _state_changing_rules,
+)
+
+
+def _client_for(app, make_user, role):
+    client = app.test_client()
+    if role is not None:
+        username = f"writes-{role}"
+        make_user(username, roles=(role,))
+        response = client.post("/login", data={"username": username, "password": TEST_PASSWORD})
+        assert response.status_code == 302
+    return client
+
+
+def _expected(rule, role, path):
+    """The refusal this role should get, or None when the rule lets it through."""
+    if rule == PUBLIC:
+        return None
+    if role is None:
+        return {401} if path.startswith("/api/") else {302}
+    if rule == SIGNED_IN or role in rule:
+        return None
+    return {403}
+
+
+@pytest.mark.parametrize("role", [None, *ROLES])
+def test_every_state_changing_route_refuses_roles_its_rule_does_not_name(app, make_user, admin_exists, role):
+    sample = {**_sample_values(app, admin_exists), **EXTRA_ARGUMENTS}
+    client = _client_for(app, make_user, role)
+    metadata = _reflect(app)
+    before = _database_state(app, metadata, full=True)
+    checked, problems = 0, []
+    for rule in _state_changing_rules(app):
+        access_rule = app.view_functions[rule.endpoint].access_rule
+        path = _path(rule, sample)
+        expected = _expected(access_rule, role, path)
+        if expected is None:
+            continue
+        for method in sorted(rule.methods & STATE_CHANGING):
+            response = _send(client, method, path)
+            checked += 1
+            if response.status_code not in expected:
+                problems.append(f"{method} {path} as {role}: {response.status_code}, expected {expected}")
+            elif response.status_code == 302 and "/login" not in response.headers["Location"]:
+                problems.append(f"{method} {path} as {role}: redirected to {response.headers['Location']}")
+    assert problems == []
+    assert checked, "no route refused this role: the test would check nothing"
+    assert _changed(before, _database_state(app, metadata, full=True)) == []
+    if role is not None:  # the refusals did not end the session
+        assert client.get("/account").status_code == 200
