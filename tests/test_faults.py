@@ -25,6 +25,7 @@ from workshops.attendance import uploads
 from workshops.attendance.models import AttendanceRecord, SessionAttachment, WorkshopSession
 from workshops.auth.models import User
 from workshops.core import restore as restoring
+from workshops.core.models import AppState
 from workshops.extensions import db
 from workshops.field import services as field
 from workshops.people import services as people
@@ -453,3 +454,20 @@ def test_snapshot_sees_a_single_changed_value(app, program):
         )
         db.session.commit()
     assert snapshot(app) != before
+
+
+def test_a_released_savepoint_is_undone_by_the_rollback_of_its_transaction(app):
+    """Two savepoints in one transaction, then an error: neither is kept.
+
+    On SQLite a SAVEPOINT opened before any write used to start its own transaction,
+    and releasing it committed (the .po upload kept the entries before a failure).
+    """
+    with app.app_context():
+        db.session.scalar(sa.select(sa.func.count()).select_from(AppState))  # a read first, as views do
+        for key in ("savepoint-1", "savepoint-2"):
+            with db.session.begin_nested():
+                db.session.add(AppState(key=key, value="x"))
+        db.session.rollback()
+        kept = db.session.scalars(sa.select(AppState.key).where(AppState.key.like("savepoint-%"))).all()
+        db.session.remove()
+    assert kept == []

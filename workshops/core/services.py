@@ -34,6 +34,22 @@ def _configure_sqlite(dbapi_connection, _record):
         cursor.close()
 
 
+@event.listens_for(Engine, "savepoint")
+def _begin_before_sqlite_savepoint(connection, _name):
+    """Open the SQLite transaction before a first SAVEPOINT, so that releasing it does not commit.
+
+    Python's sqlite3 (before 3.12's autocommit attribute) sends BEGIN only before
+    INSERT, UPDATE or DELETE. A SAVEPOINT outside a transaction starts one of its
+    own, and SQLite's RELEASE of that outermost savepoint is a COMMIT: a request
+    would be committed piecemeal, and an error later in it could no longer undo the
+    earlier parts. IMMEDIATE because a savepoint is there to write: take the write
+    lock now (waiting busy_timeout) rather than fail to upgrade a read snapshot later.
+    """
+    raw = connection.connection.driver_connection
+    if isinstance(raw, sqlite3.Connection) and not raw.in_transaction:
+        raw.execute("BEGIN IMMEDIATE")
+
+
 @contextmanager
 def setup_lock():
     """Let only one process at a time migrate and load the curriculum."""
