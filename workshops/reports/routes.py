@@ -195,24 +195,23 @@ def matrix():
     period = services.Period(form.start.data, form.end.data, community.id)
     filters = period.query_args()
     if request.args.get("format"):
-        rows, _total, _totals, numbers = services.matrix(
-            community, period, 1, per_page=None, with_totals=False
-        )
+        rows, _total, numbers = services.matrix(community, period, 1, per_page=None)
         return _download(
             [tables.matrix_table(rows, numbers)], f"matriz-{community.code}", filters, personal=True
         )
     page = _page()
     expanded = request.args.get("expand") == "1"
     per_page = MATRIX_PER_PAGE // 2 if expanded else MATRIX_PER_PAGE  # a page stays under 100 KB
-    rows, total, totals, numbers = services.matrix(community, period, page, per_page)
+    rows, total, numbers = services.matrix(community, period, page, per_page)
+    rule = services.trained_rule()
     return render_template(
         "reports/matrix.html",
         form=form,
         community=community,
         rows=rows,
-        totals=totals,
+        totals=services.community_totals(community, period, rule),
         numbers=numbers,
-        rule=services.trained_rule(),
+        rule=rule,
         page=page,
         pages=max(1, -(-total // per_page)),
         filters=filters,

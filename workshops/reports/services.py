@@ -525,8 +525,8 @@ def _best(states):
     return "not_held"
 
 
-def matrix(community, period, page, per_page=50, with_totals=True):
-    """Households of a community by the 12 modules, one page, plus the community's totals (or None)."""
+def matrix(community, period, page, per_page=50):
+    """Households of a community by the 12 modules, one page (all of them without per_page)."""
     rule = trained_rule()
     numbers = [module.number for module in modules()]
     held = set(
@@ -590,8 +590,7 @@ def matrix(community, period, page, per_page=50, with_totals=True):
         else:
             trained = any(entry[2] >= rule["family_modules"] for entry in persons)
         rows.append(MatrixRow(household, cells, completed, trained, persons))
-    totals = community_totals(community, period, rule) if with_totals else None
-    return rows, total_households, totals, numbers
+    return rows, total_households, numbers
 
 
 def community_totals(community, period, rule):

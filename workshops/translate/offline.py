@@ -74,10 +74,7 @@ def upload(data, language, domain, user, filename="upload.po"):
             report.rejected.append((po_entry.linenum, po_entry.msgid, reason))
             continue
         if current is not None and current.changed_at_revision > report.stamp and current.forms != forms:
-            suggestion = workspace._suggest(
-                entry, language.code, forms, current.revision, user, conflict=True
-            )
-            report.conflicts.append((po_entry.msgid, current.forms, suggestion.forms))
+            _keep_as_conflict(report, po_entry.msgid, entry, language, forms, user)
             continue
         if language.review_mode == "suggest" and not user.has_role("reviewer"):
             workspace._suggest(
@@ -86,7 +83,7 @@ def upload(data, language, domain, user, filename="upload.po"):
             report.suggested.append(po_entry.msgid)
             continue
         try:
-            # Conditional on the revision read above: a web save landing in between makes a conflict.
+            # Conditional on the revision read above: a web save landing in between is a conflict too.
             store.set_translation_at(
                 entry,
                 language.code,
@@ -98,11 +95,16 @@ def upload(data, language, domain, user, filename="upload.po"):
                 warnings=result.warnings,
             )
         except store.StaleRevision:
-            current = store.translation_for(entry, language.code)
-            suggestion = workspace._suggest(
-                entry, language.code, forms, current.revision if current else 0, user, conflict=True
-            )
-            report.conflicts.append((po_entry.msgid, current.forms if current else [], suggestion.forms))
+            _keep_as_conflict(report, po_entry.msgid, entry, language, forms, user)
             continue
         report.applied.append(po_entry.msgid)
     return report
+
+
+def _keep_as_conflict(report, msgid, entry, language, forms, user):
+    """Keep the file's text as a conflict suggestion against the translation the server has now."""
+    current = store.translation_for(entry, language.code)
+    suggestion = workspace._suggest(
+        entry, language.code, forms, current.revision if current else 0, user, conflict=True
+    )
+    report.conflicts.append((msgid, current.forms if current else [], suggestion.forms))
