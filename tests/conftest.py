@@ -33,6 +33,8 @@ KEEP_STATE_KEYS = (
     "template_hash:messages",
 )
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Test data kept in the repository, with its source and licence (tests/data/README.md).
+DATA = Path(__file__).resolve().parent / "data"
 TEST_PASSWORD = "correct horse battery"
 
 

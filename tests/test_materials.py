@@ -14,11 +14,9 @@ from workshops.languages import BUILTIN_LANGUAGES
 from workshops.translate import store
 from workshops.translate.models import CatalogEntry
 
-from .conftest import tool_required
+from .conftest import DATA, tool_required
 
-UDHR = json.loads(
-    (Path(__file__).resolve().parents[2] / "shared" / "data" / "udhr_art1_agr_es.json").read_text()
-)[0]
+UDHR = json.loads((DATA / "udhr_art1_agr_es.json").read_text(encoding="utf-8"))[0]
 GUIDE = "/materials/print.pdf?document=guide&module=conservacion-de-suelos-y-agua&layout=side&first=agr"
 AGR = BUILTIN_LANGUAGES[1]
 

@@ -193,7 +193,7 @@ def test_revision_ids_fit_alembic_version_column():
     # alembic_version.version_num is VARCHAR(32); PostgreSQL refuses longer ids.
     import re
 
-    for path in (PROJECT / "migrations" / "versions").glob("*.py"):
+    for path in (PROJECT / "workshops" / "migrations" / "versions").glob("*.py"):
         revision = re.search(r'^revision = "([^"]+)"', path.read_text(), re.M).group(1)
         assert len(revision) <= 32, path.name
 

@@ -138,7 +138,9 @@ def test_filters_and_accent_insensitive_search(login_as, app):
 
 def test_interface_entries_filter_by_page(login_as):
     client = login_as("translator")
-    page = client.get("/translate/agr/messages/?page_ref=templates/auth/login.html").get_data(as_text=True)
+    page = client.get("/translate/agr/messages/?page_ref=workshops/templates/auth/login.html").get_data(
+        as_text=True
+    )
     assert "Iniciar sesión" in page and "Los 12 módulos" not in page
 
 

@@ -8,24 +8,20 @@ import click
 
 from .config import Defaults, apply_environment, ensure_secret_key
 from .core.busy import Flask
+from .core.paths import MIGRATIONS_DIR
 from .extensions import csrf, db, login_manager, migrate
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config=None):
     """Create and configure the application."""
     config = dict(config or {})
-    instance_path = (
-        config.pop("INSTANCE_PATH", None)
-        or os.environ.get("WORKSHOPS_INSTANCE_PATH")
-        or str(PROJECT_ROOT / "instance")
-    )
+    # None lets Flask choose: <checkout>/instance when run from a checkout (or an
+    # editable install), <venv>/var/workshops-instance for an installed wheel.
+    instance_path = config.pop("INSTANCE_PATH", None) or os.environ.get("WORKSHOPS_INSTANCE_PATH") or None
     app = Flask(
         __name__,
-        instance_path=str(instance_path),
+        instance_path=str(instance_path) if instance_path else None,
         instance_relative_config=True,
-        template_folder=str(PROJECT_ROOT / "templates"),
     )
     app.config.from_object(Defaults)
     app.config.from_pyfile("config.py", silent=True)
@@ -45,7 +41,7 @@ def create_app(config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
 

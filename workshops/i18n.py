@@ -175,13 +175,13 @@ LazyString.__html__ = _lazy_html
 
 
 def init_app(app):
-    from . import PROJECT_ROOT
+    from .core.paths import TRANSLATIONS_DIR
     from .extensions import babel
 
     babel.init_app(
         app,
         locale_selector=select_locale,
-        default_translation_directories=str(PROJECT_ROOT / "translations"),
+        default_translation_directories=str(TRANSLATIONS_DIR),
         default_domain="messages",
         default_locale="es_PE",
     )

@@ -2,18 +2,16 @@
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
+from ..conftest import DATA
 from .test_translators import PASSWORD, login
 
 pytestmark = pytest.mark.browser
 
-UDHR = json.loads(
-    (Path(__file__).resolve().parents[3] / "shared" / "data" / "udhr_art1_agr_es.json").read_text()
-)[0]
-LONGEST = "apatukjintiagyachameaktinme"  # 27 letters, the longest Awajún word seen (DESIGN.md)
+UDHR = json.loads((DATA / "udhr_art1_agr_es.json").read_text(encoding="utf-8"))[0]
+LONGEST = "apatukjintiagyachameaktinme"  # 27 letters, the longest Awajún word seen in real text
 THIRTY = "Palabrasinteticadetreintaletra"  # a made-up 30-letter test token, not Awajún
 
 OVERFLOWING = """() => Array.from(document.querySelectorAll('.t, .col, .inter p, .single, h1, h2, .pair'))

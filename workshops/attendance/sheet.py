@@ -48,12 +48,11 @@ def render_pdf(session):
     """The same sheet as a PDF (WeasyPrint); raise RenderError on failure."""
     from weasyprint import HTML
 
-    from ..materials.services import PROJECT_ROOT, RenderError
+    from ..core.paths import PACKAGE_DIR
+    from ..materials.services import RenderError
 
     try:
-        return HTML(
-            string=render(session, for_pdf=True), base_url=str(PROJECT_ROOT / "workshops")
-        ).write_pdf()
+        return HTML(string=render(session, for_pdf=True), base_url=str(PACKAGE_DIR)).write_pdf()
     except Exception as error:  # never show WeasyPrint's exception to a user
         import logging
 

@@ -11,8 +11,8 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from ..extensions import db
+from .paths import MIGRATIONS_DIR
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent.parent / "migrations"
 # Any fixed number: the key of the PostgreSQL advisory lock held during setup.
 SETUP_LOCK_KEY = 4_151_270_031
 

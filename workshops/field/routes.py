@@ -22,6 +22,7 @@ from .. import access
 from ..attendance import services as attendance
 from ..attendance.models import WorkshopSession
 from ..auth.forms import ConfirmForm
+from ..core.paths import STATIC_DIR
 from ..errors import render_error
 from ..extensions import db
 from ..i18n import languages
@@ -31,7 +32,6 @@ from .models import FieldSubmission
 bp = Blueprint("field", __name__)
 STAFF = ("admin", "coordinator", "facilitator")
 MANAGERS = ("admin", "coordinator")
-STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
 def strings():
@@ -184,7 +184,7 @@ def openapi():
 @access.public
 def service_worker():
     """Served from the root so that the worker may answer for every page of the app."""
-    response = Response((STATIC / "js" / "sw.js").read_bytes(), mimetype="text/javascript")
+    response = Response((STATIC_DIR / "js" / "sw.js").read_bytes(), mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
     return response

@@ -13,6 +13,7 @@ from flask import current_app, render_template
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..core.paths import PACKAGE_DIR, STATIC_DIR, TEMPLATES_DIR
 from ..curriculum.models import Module, Section
 from ..extensions import db
 from ..languages import SOURCE_LANGUAGE
@@ -26,7 +27,6 @@ PAPERS = ("A4", "Letter")
 SIZES = ("normal", "large")
 FUZZY = ("mark", "omit")
 HANDOUT_KINDS = ("key_messages", "activity", "discussion")
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 FILE_WORDS = {
     "handout": "hoja",
     "guide": "guia",
@@ -244,8 +244,8 @@ def render_html(document, context, for_pdf=False):
 def template_version():
     """A hash of everything that shapes a PDF besides the data: templates, CSS, the app."""
     digest = hashlib.sha256()
-    for path in sorted((PROJECT_ROOT / "templates" / "materials").glob("*.html")) + [
-        PROJECT_ROOT / "workshops" / "static" / "css" / "print.css",
+    for path in sorted((TEMPLATES_DIR / "materials").glob("*.html")) + [
+        STATIC_DIR / "css" / "print.css",
         Path(__file__),
     ]:
         digest.update(path.read_bytes())
@@ -282,7 +282,7 @@ def pdf_path(document, context):
     try:
         from weasyprint import HTML
 
-        data = HTML(string=html, base_url=str(PROJECT_ROOT / "workshops")).write_pdf()
+        data = HTML(string=html, base_url=str(PACKAGE_DIR)).write_pdf()
     except Exception as error:  # WeasyPrint raises many kinds; none may reach the user
         log.exception("PDF rendering failed for %r", document.options)
         raise RenderError(str(error)) from error

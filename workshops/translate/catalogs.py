@@ -11,12 +11,12 @@ import polib
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from ..core.paths import TRANSLATIONS_DIR
 from ..extensions import db
 from ..languages import get_language, parse_plural_forms
 from . import store
 from .models import CatalogEntry, CatalogHeader, Translation
 
-TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent.parent / "translations"
 REQUIRED_HEADERS = {
     "Project-Id-Version": "workshops",
     "Report-Msgid-Bugs-To": "",

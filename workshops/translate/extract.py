@@ -1,17 +1,19 @@
 """Extract the templates (.pot) of both domains: interface and curriculum."""
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import polib
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 
+from ..core.paths import PACKAGE_DIR
 from ..curriculum.source import load_curriculum
 from .store import SourceEntry
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+# References in the templates are relative to the folder that holds the package
+# (workshops/templates/base.html), in a checkout and in an installed wheel alike.
+REFERENCE_ROOT = PACKAGE_DIR.parent
 # For the translators' comments, which they read in Spanish.
 ROLE_NAMES = {
     "title": "título",
@@ -37,19 +39,25 @@ COMMENT_TAGS = ("i18n:",)
 
 def messages_template():
     """Return the interface strings found in code and templates, in source order."""
-    with open(PROJECT_ROOT / "babel.cfg", encoding="utf-8") as handle:
+    with open(PACKAGE_DIR / "babel.cfg", encoding="utf-8") as handle:
         method_map, options_map = parse_mapping_cfg(handle)
     # Babel's Catalog merges duplicates and flags python-format strings.
     catalog = Catalog(fuzzy=False)
     for filename, lineno, message, comments, context in extract_from_dir(
-        PROJECT_ROOT,
+        PACKAGE_DIR,
         method_map,
         options_map,
         keywords=KEYWORDS,
         comment_tags=COMMENT_TAGS,
         strip_comment_tags=True,
     ):
-        catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+        catalog.add(
+            message,
+            None,
+            [(f"{PACKAGE_DIR.name}/{filename}", lineno)],
+            auto_comments=comments,
+            context=context,
+        )
     entries = []
     for message in catalog:
         if not message.id:
@@ -73,7 +81,9 @@ def curriculum_template(directory=None):
     entries = []
     for module in load_curriculum(directory):
         relative = (
-            module.path.relative_to(PROJECT_ROOT) if module.path.is_relative_to(PROJECT_ROOT) else module.path
+            module.path.relative_to(REFERENCE_ROOT)
+            if module.path.is_relative_to(REFERENCE_ROOT)
+            else module.path
         )
         for segment in module.segments():
             entries.append(
