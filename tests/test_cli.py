@@ -1,5 +1,7 @@
 """`flask init` and `flask create-user`."""
 
+import re
+
 import sqlalchemy as sa
 
 from workshops.auth.models import User
@@ -62,3 +64,37 @@ def test_demo_loads_once(runner, app):
         )
     again = runner.invoke(args=["demo"])
     assert "loaded already" in again.output
+
+
+def test_demo_has_upcoming_sessions_for_a_facilitator_who_can_sign_in(runner, app):
+    from datetime import date
+
+    from workshops.attendance.models import AttendanceRecord, SessionStaff, WorkshopSession
+    from workshops.auth.models import User
+    from workshops.field.services import upcoming_sessions
+
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "15 of them upcoming" in result.output
+    password = re.search(r"user 'demo-facilitadora', password '([^']+)'", result.output).group(1)
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == "demo-facilitadora"))
+        assert user.check_password(password) and user.roles == {"facilitator"}
+        sessions = db.session.scalars(sa.select(WorkshopSession)).all()
+        assigned = db.session.scalar(
+            sa.select(sa.func.count(sa.distinct(SessionStaff.session_id))).where(
+                SessionStaff.user_id == user.id
+            )
+        )
+        assert assigned == len(sessions) == 60
+        future = [s for s in sessions if s.date > date.today()]
+        assert len(future) == 15 and {s.status for s in future} == {"planned"}
+        assert {s.status for s in sessions if s.date < date.today()} == {"entered"}
+        future_ids = [s.id for s in future]
+        assert not db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AttendanceRecord)
+            .where(AttendanceRecord.session_id.in_(future_ids))
+        )
+        # Field mode has something to take offline right away.
+        assert len(upcoming_sessions(user)) >= 10

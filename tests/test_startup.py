@@ -201,3 +201,25 @@ def test_revision_ids_fit_alembic_version_column():
 def test_models_and_migrations_agree(runner):
     result = runner.invoke(args=["db", "check"])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("command", [["demo", "--help"], ["init", "--help"], ["--help"]])
+def test_asking_for_help_does_not_touch_the_database(tmp_path, command):
+    database = tmp_path / "help.sqlite"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "WORKSHOPS_INSTANCE_PATH": str(tmp_path / "instance"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "workshops", *command],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Usage:" in result.stdout
+    assert "Running upgrade" not in result.stderr
+    assert not database.exists()

@@ -123,15 +123,18 @@ def security_headers(response):
 # `flask curriculum check` must work on a broken curriculum and `flask db`
 # must be able to repair a broken schema, so neither sets the database up;
 # `backup` copies the database as it is and `restore` replaces it, so neither migrates it.
-COMMANDS_WITHOUT_SETUP = {"curriculum", "db", "routes", "shell", "backup", "restore"}
+# Asking any command for its --help must not touch the database either.
+COMMANDS_WITHOUT_SETUP = {"curriculum", "db", "routes", "shell", "backup", "restore", "--help"}
 # (`translate extract` reads only files, but the other translate commands need the store.)
 _FLASK_OPTIONS_WITH_VALUE = {"--app", "-A", "--env-file", "-e"}
 
 
 def _cli_command():
-    """Return the `flask` sub-command being run, or None outside the flask CLI."""
+    """Return the `flask` sub-command being run ("--help" when help is asked), or None outside the CLI."""
     if click.get_current_context(silent=True) is None:
         return None
+    if "--help" in sys.argv[1:]:
+        return "--help"
     args = iter(sys.argv[1:])
     for arg in args:
         if arg in _FLASK_OPTIONS_WITH_VALUE:

@@ -75,7 +75,7 @@ def curriculum_check(directory):
 @click.command("demo")
 @with_appcontext
 def demo_command():
-    """Load a clearly fictitious demo program (5 communities, 80 households, 60 sessions)."""
+    """Load a clearly fictitious demo program (5 communities, 80 households, 60 sessions, a facilitator)."""
     from .extensions import db
     from .people import demo
 
@@ -86,8 +86,16 @@ def demo_command():
     db.session.commit()
     click.echo(
         f"Demo loaded: {result['communities']} communities, {result['households']} households, "
-        f"{result['adults']} people aged 15 or more, {result['sessions']} sessions, {result['records']} attendance records."
+        f"{result['adults']} people aged 15 or more, {result['sessions']} sessions "
+        f"({result['upcoming']} of them upcoming), {result['records']} attendance records."
     )
+    if result["password"]:
+        click.echo(
+            f"Every session is assigned to the demo facilitator: user '{result['facilitator']}', "
+            f"password '{result['password']}' (shown once; an administrator can reset it)."
+        )
+    else:
+        click.echo(f"Every session is assigned to the existing account '{result['facilitator']}'.")
 
 
 def register_commands(app):

@@ -1,11 +1,14 @@
 """`flask demo`: a clearly fictitious program shaped like the real one, to try everything."""
 
 import random
+import secrets
 from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from ..attendance.models import AttendanceRecord, WorkshopSession
+from ..attendance.models import AttendanceRecord, SessionStaff, WorkshopSession
+from ..auth import services as accounts
+from ..auth.models import User
 from ..curriculum.models import Module
 from ..extensions import db
 from . import services
@@ -14,10 +17,18 @@ from .models import Community
 GIVEN_FEMALE = ("Ana", "Rosa", "Elena", "Lucía", "Marta", "Nora", "Sara", "Julia", "Irene", "Carmen")
 GIVEN_MALE = ("Luis", "Juan", "Pedro", "Raúl", "Hugo", "Mario", "Pablo", "Iván", "Óscar", "Tomás")
 STATUSES = ("present",) * 15 + ("late", "excused", "excused", "absent", "absent")
+FACILITATOR = "demo-facilitadora"
+# The last modules are still to come, so that field mode and "my next sessions" have
+# something to show right after `flask demo`; the earlier ones are held and entered.
+UPCOMING_MODULES = 3
 
 
 def load(households=80, seed=2026):
-    """Create 5 demo communities, about 80 households and 240 people, 60 sessions; return counts."""
+    """Create 5 demo communities, about 80 households and 240 people, 60 sessions; return counts.
+
+    Every session is assigned to a demo facilitator account (created with a new
+    random password, returned so the command can print it).
+    """
     if db.session.scalar(select(Community).where(Community.code == "DEMA")) is not None:
         return None
     rng = random.Random(seed)  # noqa: S311 (demo data, not security)
@@ -62,20 +73,24 @@ def load(households=80, seed=2026):
             )
             if date.today().year - year >= 15:
                 people_by_community[community.id].append(person.id)
-    start = date.today() - timedelta(days=14 * len(modules))
+    facilitator, password = _facilitator()
+    held = max(len(modules) - UPCOMING_MODULES, 0)
     sessions = records = 0
     for number, module in enumerate(modules):
-        for community in communities:
+        for offset, community in enumerate(communities):
             session = WorkshopSession(
                 module_id=module.id,
                 community_id=community.id,
-                date=start + timedelta(days=14 * number),
+                date=_session_date(number, held, offset),
                 venue="Local comunal (demo)",
-                status="entered",
+                status="entered" if number < held else "planned",
             )
+            session.staff.append(SessionStaff(user_id=facilitator.id, role="facilitator"))
             db.session.add(session)
             db.session.flush()
             sessions += 1
+            if number >= held:
+                continue
             for person_id in people_by_community[community.id]:
                 db.session.add(
                     AttendanceRecord(session_id=session.id, person_id=person_id, status=rng.choice(STATUSES))
@@ -88,4 +103,28 @@ def load(households=80, seed=2026):
         "adults": people,
         "sessions": sessions,
         "records": records,
+        "upcoming": (len(modules) - held) * len(communities),
+        "facilitator": facilitator.username,
+        "password": password,
     }
+
+
+def _session_date(number, held, offset):
+    """Held modules every two weeks up to ten days ago; the rest every two weeks from three days ahead.
+
+    Communities of one module are a day apart, as one facilitator would visit them.
+    """
+    today = date.today()
+    if number < held:
+        return today - timedelta(days=14 * (held - number)) + timedelta(days=offset)
+    return today + timedelta(days=3 + 14 * (number - held) + offset)
+
+
+def _facilitator():
+    """Return the demo facilitator account and its new password (None when it existed already)."""
+    existing = db.session.scalar(select(User).where(User.username == FACILITATOR))
+    if existing is not None:
+        return existing, None
+    password = secrets.token_urlsafe(9)
+    user = accounts.create_user(FACILITATOR, "Facilitadora de demostración", password, ["facilitator"])
+    return user, password
