@@ -86,6 +86,7 @@ def cache_headers(response):
     if endpoint == "static" and response.status_code in (200, 206, 304):
         response.headers["Cache-Control"] = IMMUTABLE if _is_current_version() else REVALIDATE
         response.headers.pop("Expires", None)  # send_file may set one; Cache-Control says it all
+        response.headers.pop("Content-Disposition", None)  # "inline; filename=...": nothing to save
         _load_whole_text_file(response)
     elif endpoint in NO_PERSONAL_DATA and response.status_code < 400:
         response.headers.setdefault("Cache-Control", PRIVATE)
@@ -112,6 +113,8 @@ def _load_whole_text_file(response):
         response.set_data(b"".join(response.iter_encoded()))
         if hasattr(source, "close"):
             source.close()  # the file is read: close it now, not when the response is closed
+        # The body may go out compressed, and a byte range of it would not be one of the file.
+        response.headers.pop("Accept-Ranges", None)
 
 
 def init_app(app):
