@@ -1,25 +1,32 @@
-"""Page weight budget: every main page under 100 KB on the wire, nothing from another origin.
+"""Page weight: bytes on the wire of every main page, first visit and repeat visit.
 
     python bench/page_weight.py
+    python bench/page_weight.py --save bench/page_weight_before.json   # record a baseline
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench python bench/page_weight.py
 
-Starts `flask --app workshops run` (a real server, as a user would; Werkzeug
-serves without compression) on a fresh database filled by bench/serving.py,
-then opens each main page in Debian's Chromium through Playwright, each in a
-new browser context (empty cache, cache disabled), logged in by cookie.
-Every request of the page is recorded: its URL and the bytes that crossed the
-wire (Chrome's encodedDataLength: headers plus body, from the DevTools
-protocol; requests the page's own target does not see, such as a service
-worker's, fall back to Playwright's request.sizes()). The table gives
-requests, total KB, the largest resource and requests to other origins (there
-must be none). The "gzip" column is what the same responses would weigh if a
-reverse proxy compressed text (gzip level 6 of each text body, same headers),
-for reference only: the app itself does not compress.
+Starts `flask --app workshops run` (a real server, as a user would) on a fresh
+database filled by bench/serving.py, then opens each main page in Debian's
+Chromium through Playwright, each in a new browser context (empty cache),
+logged in by cookie, and opens it a second time in the same context (repeat
+visit: the browser's HTTP cache and the service worker are warm, as for a
+facilitator who comes back to the page).
+
+Bytes on the wire are what the server sent for the visit, headers and
+compressed bodies, counted by a TCP relay in front of the server (this also
+counts a service worker's own fetches, which the page's target does not
+see). The per-request list gives Chrome's encodedDataLength from the DevTools
+protocol (Network.loadingFinished: transfer size, compressed body plus
+headers; 0 for an answer from the browser's cache).
+
+The budget of the issue "light on the wire" is 3x less than the baseline,
+page by page and in total, first visits: the baseline is the JSON written
+by --save on the code before the change (bench/page_weight_before.json,
+committed). Pages must also stay under 100 KB and ask nothing of another origin.
 """
 
 import argparse
 import contextlib
-import gzip
+import json
 import os
 import re
 import socket
@@ -36,11 +43,16 @@ import serving  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 BUDGET_KB = 100
-TEXT_TYPES = ("text/", "application/javascript", "application/json", "image/svg", "application/manifest")
+# The issue's goal: main pages at least this many times smaller on the wire than the baseline.
+BUDGET_FACTOR = 3
+BASELINE = Path(__file__).resolve().parent / "page_weight_before.json"
 
 
 def pages(base, cookie):
-    """Return [(label, path)]: the heaviest module page, workspace, attendance, reports, field, registry."""
+    """Return [(key, label, path)]: the heaviest module page, workspace, attendance, reports, field, registry.
+
+    The key names the page in a saved baseline; labels carry this run's ids.
+    """
     heaviest = serving.heaviest_module(base, cookie)
     entries = serving.get(base, "/translate/agr/curriculum/", cookie)
     entry = re.search(r'href="(/translate/agr/curriculum/\d+)[?"]', entries).group(1)
@@ -49,18 +61,18 @@ def pages(base, cookie):
     people = serving.get(base, "/people/", cookie)
     community = re.search(r'href="/people/communities/(\d+)"', people).group(1)
     return [
-        (f"module {heaviest} (es)", f"/modules/{heaviest}"),
-        (f"module {heaviest} (agr)", f"/modules/{heaviest}?lang=agr"),
-        ("workspace list (agr curriculum)", "/translate/agr/curriculum/"),
-        ("workspace editor", entry),
-        (f"attendance entry, session {session}", f"/sessions/{session}/attendance"),
-        ("reports summary", "/reports/summary"),
-        ("reports indicators", "/reports/indicators"),
-        ("reports matrix", f"/reports/matrix?community={community}"),
-        ("field page", "/field/"),
-        ("registry: communities", "/people/"),
-        (f"registry: community {community}", f"/people/communities/{community}"),
-        ("login page (anonymous)", "/login"),
+        ("module-es", f"module {heaviest} (es)", f"/modules/{heaviest}"),
+        ("module-agr", f"module {heaviest} (agr)", f"/modules/{heaviest}?lang=agr"),
+        ("workspace-list", "workspace list (agr curriculum)", "/translate/agr/curriculum/"),
+        ("workspace-editor", "workspace editor", entry),
+        ("attendance-entry", f"attendance entry, session {session}", f"/sessions/{session}/attendance"),
+        ("reports-summary", "reports summary", "/reports/summary"),
+        ("reports-indicators", "reports indicators", "/reports/indicators"),
+        ("reports-matrix", "reports matrix", f"/reports/matrix?community={community}"),
+        ("field", "field page", "/field/"),
+        ("registry-communities", "registry: communities", "/people/"),
+        ("registry-community", f"registry: community {community}", f"/people/communities/{community}"),
+        ("login", "login page (anonymous)", "/login"),
     ]
 
 
@@ -106,24 +118,19 @@ class CountingProxy:
         return down
 
 
-def measure(browser, base, path, storage_state, proxy):
-    """Open one page in a new context; return (bytes the proxy relayed, gzip saving, rows).
+def visit(page, cdp_events, base, path, proxy):
+    """Open one page; return (bytes the relay sent to the browser, rows).
 
-    rows: [(url, bytes, status)], bytes from Chrome's encodedDataLength, or for
-    a service worker's fetch Content-Length plus headers (an upper bound: the
-    worker may have revalidated from the HTTP cache instead).
+    rows: [(url, bytes, status, content-encoding)], bytes from Chrome's
+    encodedDataLength (0 when answered from the browser's cache), or for a
+    service worker's fetch, which the page's target does not see, its
+    response headers plus body as Playwright reports them.
     """
+    urls, wire, finished = cdp_events
+    urls.clear()
+    wire.clear()
+    finished.clear()
     proxy.take()
-    context = browser.new_context(locale="es-PE", storage_state=storage_state)
-    page = context.new_page()
-    cdp = context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    urls, wire = {}, {}
-    cdp.on("Network.requestWillBeSent", lambda e: urls.__setitem__(e["requestId"], e["request"]["url"]))
-    cdp.on("Network.loadingFinished", lambda e: wire.__setitem__(e["requestId"], e["encodedDataLength"]))
-    finished = []
-    context.on("requestfinished", lambda request: finished.append(request))
-    context.on("requestfailed", lambda request: finished.append(request))
     page.goto(base + path, wait_until="load")
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(1000)  # a service worker installs after the page loads
@@ -131,34 +138,70 @@ def measure(browser, base, path, storage_state, proxy):
     for request_id, size in wire.items():
         if request_id in urls and not urls[request_id].startswith("data:"):
             measured.setdefault(urls[request_id], []).append(size)
-    rows, saving = [], 0
+    rows = []
     for request in finished:
         if request.url.startswith("data:"):
             continue
         response = request.response()
         if measured.get(request.url):
             on_wire = measured[request.url].pop(0)
-            body = response.body() if response is not None else b""
-            kind = response.headers.get("content-type", "") if response is not None else ""
-            if body and kind.startswith(TEXT_TYPES):
-                saving += len(body) - len(gzip.compress(body, 6)) - len("Content-Encoding: gzip\r\n")
-        else:  # not seen by the page's target (a service worker's fetch)
+        else:
             sizes = request.sizes()
-            length = response.headers.get("content-length") if response is not None else None
-            on_wire = sizes["responseHeadersSize"] + max(int(length or 0), sizes["responseBodySize"])
+            on_wire = sizes["responseHeadersSize"] + sizes["responseBodySize"]
         status = response.status if response is not None else "failed"
+        encoding = (response.headers.get("content-encoding") if response is not None else None) or "-"
         worker = " (service worker)" if request.service_worker else ""
-        rows.append((request.url + worker, on_wire, status))
+        rows.append((request.url + worker, on_wire, status, encoding))
+    time.sleep(0.3)  # let the relay pass on what is still in flight
+    return proxy.take(), rows
+
+
+def measure(browser, base, path, storage_state, proxy):
+    """Open a page twice in a new context: return ((first KB wire, rows), (repeat KB wire, rows))."""
+    context = browser.new_context(locale="es-PE", storage_state=storage_state)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    urls, wire, finished = {}, {}, []
+    cdp.on("Network.requestWillBeSent", lambda e: urls.__setitem__(e["requestId"], e["request"]["url"]))
+    cdp.on("Network.loadingFinished", lambda e: wire.__setitem__(e["requestId"], e["encodedDataLength"]))
+    context.on("requestfinished", lambda request: finished.append(request))
+    context.on("requestfailed", lambda request: finished.append(request))
+    events = (urls, wire, finished)
+    first = visit(page, events, base, path, proxy)
+    repeat = visit(page, events, base, path, proxy)
     context.close()
     time.sleep(0.2)  # let the relay finish the closed connections
-    return proxy.take(), saving, rows
+    proxy.take()
+    return first, repeat
+
+
+def budget_note(kb, before_kb):
+    """'before X KB, Y.Yx smaller, budget Z KB' and whether it is within the budget."""
+    if not before_kb:
+        return "", True
+    budget = before_kb / BUDGET_FACTOR
+    within = kb <= budget
+    return (
+        f"{before_kb:7.1f} {before_kb / kb if kb else float('inf'):5.1f}x {budget:7.1f}"
+        f"{'' if within else '  BELOW BUDGET'}"
+    ), within
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.parse_args()
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--save", type=Path, help="write this run's KB per page as JSON (a baseline)")
+    parser.add_argument(
+        "--baseline", type=Path, default=BASELINE, help=f"baseline to compare with (default {BASELINE.name})"
+    )
+    args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
+    baseline = {}
+    if args.baseline and args.baseline.exists() and args.baseline != args.save:
+        baseline = json.loads(args.baseline.read_text())
     env, _url = serving.new_environment()
     serving.seed(env)
     port = serving.free_port()
@@ -171,9 +214,14 @@ def main():
         print(
             f"server: flask run (Werkzeug {werkzeug_version()}), {base}; logged in as coordinadora (every role)"
         )
-        asking = urllib.request.Request(base + "/login", headers={"Accept-Encoding": "gzip, br"})  # noqa: S310
-        headers = urllib.request.urlopen(asking).headers  # noqa: S310 (our local server)
-        print(f"compression asked for gzip/br: Content-Encoding={headers.get('Content-Encoding') or 'none'}")
+        for accepted in ("gzip", "br"):
+            asking = urllib.request.Request(base + "/login", headers={"Accept-Encoding": accepted})  # noqa: S310
+            headers = urllib.request.urlopen(asking).headers  # noqa: S310 (our local server)
+            print(
+                f"/login asked for {accepted}: Content-Encoding={headers.get('Content-Encoding') or 'none'}"
+            )
+        if baseline:
+            print(f"baseline: {args.baseline.name} ({baseline.get('_about', 'no description')})")
         targets = pages(base, cookie)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
@@ -190,54 +238,92 @@ def main():
             anonymous = {"cookies": [], "origins": []}
             proxy = CountingProxy(port)
             browse = f"http://127.0.0.1:{proxy.port}"
+            compare = "  before   ratio  budget" if baseline else ""
             print(
-                f"\n{'page':44} {'req':>3} {'KB wire':>8} {'(sum)':>6} {'KB gzip':>8}  "
-                f"{'largest resource':44} other origins"
+                f"\n{'page':44} {'req':>3} {'first KB':>8}{compare}  {'req':>3} {'repeat KB':>9}{compare}"
+                f"  other origins"
             )
-            over, foreign_total, details = [], 0, []
-            for label, path in targets:
-                relayed, saving, rows = measure(
+            over, below, foreign_total, details, saved = [], [], 0, [], {}
+            totals = {"first": 0.0, "repeat": 0.0}
+            for key, label, path in targets:
+                (first, first_rows), (repeat, repeat_rows) = measure(
                     browser, browse, path, anonymous if path == "/login" else state, proxy
                 )
-                listed = sum(row[1] for row in rows)
-                largest = max(rows, key=lambda row: row[1])
+                first_kb, repeat_kb = first / 1024, repeat / 1024
+                totals["first"] += first_kb
+                totals["repeat"] += repeat_kb
+                saved[key] = {"first": round(first_kb, 1), "repeat": round(repeat_kb, 1)}
+                before = baseline.get(key, {})
+                first_note, first_ok = budget_note(first_kb, before.get("first"))
+                repeat_note, _ok = budget_note(repeat_kb, before.get("repeat"))
+                if not first_ok:
+                    below.append(label)
                 foreign = [
                     row[0]
-                    for row in rows
+                    for row in first_rows + repeat_rows
                     if urllib.parse.urlsplit(row[0]).netloc != f"127.0.0.1:{proxy.port}"
                 ]
                 foreign_total += len(foreign)
-                short = urllib.parse.urlsplit(largest[0]).path
-                flag = "  OVER BUDGET" if relayed / 1024 >= BUDGET_KB else ""
-                if flag:
+                if first_kb >= BUDGET_KB:
                     over.append(label)
                 print(
-                    f"{label:44} {len(rows):3d} {relayed / 1024:8.1f} {listed / 1024:6.1f} "
-                    f"{(relayed - saving) / 1024:8.1f}  "
-                    f"{short[:34]:34} {largest[1] / 1024:6.1f} KB  {', '.join(foreign) or 'none'}{flag}"
+                    f"{label:44} {len(first_rows):3d} {first_kb:8.1f}{' ' + first_note if first_note else ''}"
+                    f"  {len(repeat_rows):3d} {repeat_kb:9.1f}{' ' + repeat_note if repeat_note else ''}"
+                    f"  {', '.join(foreign) or 'none'}{'  OVER 100 KB' if first_kb >= BUDGET_KB else ''}"
                 )
-                bad = [row for row in rows if row[2] not in (200, 304)]
+                bad = [row for row in first_rows + repeat_rows if row[2] not in (200, 304)]
                 if bad:
                     print("    not 200: " + ", ".join(f"{row[0]} {row[2]}" for row in bad))
-                details.append((label, rows))
+                details.append((label, first_rows, repeat_rows))
             browser.close()
+        first_note, total_ok = budget_note(totals["first"], baseline.get("_total", {}).get("first"))
+        repeat_note, _ok = budget_note(totals["repeat"], baseline.get("_total", {}).get("repeat"))
         print(
-            "\nKB wire: every byte the server sent during the visit (counted by a relay in front of it);"
-            "\n(sum): the requests' own sizes (Chrome encodedDataLength; a service worker's fetch counted"
-            "\nat full size); KB gzip: KB wire if a reverse proxy gzipped text (the app does not)."
+            f"{'TOTAL':44} {'':3} {totals['first']:8.1f}{' ' + first_note if first_note else ''}"
+            f"  {'':3} {totals['repeat']:9.1f}{' ' + repeat_note if repeat_note else ''}"
         )
-        print("\nrequests per page (KB):")
-        for label, rows in details:
-            listed = ", ".join(
-                f"{urllib.parse.urlsplit(url).path}{' (sw)' if '(service worker)' in url else ''} {size / 1024:.1f}"
-                for url, size, _status in rows
-            )
-            print(f"  {label}: {listed}")
+        saved["_total"] = {key: round(value, 1) for key, value in totals.items()}
         print(
-            f"\nbudget {BUDGET_KB} KB per page, uncompressed (the app does not compress): "
+            "\nKB: every byte the server sent during the visit, headers included (counted by a relay in"
+            "\nfront of it). first: new browser context, empty cache; repeat: the same page again, cache warm."
+            + (
+                f"\nbefore: the baseline; ratio: before / now; budget: before / {BUDGET_FACTOR}."
+                if baseline
+                else ""
+            )
+        )
+        print(
+            "\nrequests per visit (KB on the wire per Chrome, content encoding; (sw): the service worker's):"
+        )
+        for label, first_rows, repeat_rows in details:
+            for visit_name, rows in (("first", first_rows), ("repeat", repeat_rows)):
+                listed = ", ".join(
+                    f"{urllib.parse.urlsplit(url).path}{' (sw)' if '(service worker)' in url else ''}"
+                    f" {size / 1024:.1f} {encoding}"
+                    for url, size, _status, encoding in rows
+                )
+                print(f"  {label}, {visit_name}: {listed}")
+        print(
+            "\n100 KB per page: "
             + (f"OVER for {', '.join(over)}" if over else "all pages within")
             + f"; requests to other origins: {foreign_total}"
         )
+        if baseline:
+            if below or not total_ok:
+                print(
+                    f"{BUDGET_FACTOR}x smaller than the baseline (first visits): NOT MET for "
+                    + ", ".join(below + ([] if total_ok else ["the total"]))
+                )
+            else:
+                print(
+                    f"{BUDGET_FACTOR}x smaller than the baseline (first visits): met for every page and the total"
+                )
+        else:
+            print(f"no baseline ({args.baseline}): the {BUDGET_FACTOR}x budget is not checked")
+        if args.save:
+            saved["_about"] = f"saved {time.strftime('%Y-%m-%d')}, commit {git_commit()}"
+            args.save.write_text(json.dumps(saved, indent=1, sort_keys=True) + "\n")
+            print(f"saved to {args.save}")
     finally:
         serving.stop(server)
 
@@ -246,6 +332,19 @@ def werkzeug_version():
     from importlib.metadata import version
 
     return version("werkzeug")
+
+
+def git_commit():
+    import subprocess
+
+    result = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        cwd=serving.PROJECT,
+        check=False,
+    )
+    return result.stdout.strip() or "unknown"
 
 
 if __name__ == "__main__":

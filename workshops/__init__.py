@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import click
+from flask import current_app
 
 from .config import Defaults, apply_environment, ensure_secret_key
 from .core.busy import Flask
@@ -40,6 +41,14 @@ def create_app(config=None):
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    from . import errors
+    from .core import caching, compression
+
+    # First of all: a request for a host not in TRUSTED_HOSTS is refused before
+    # anything else (the CSRF check, the login) looks at it.
+    app.before_request(errors.refuse_untrusted_host)
+    # Registered first so that it runs last, on the finished response.
+    compression.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
@@ -49,7 +58,7 @@ def create_app(config=None):
 
     i18n.init_app(app)
 
-    from . import access, errors
+    from . import access
 
     # Import every model so Alembic and the metadata see all tables.
     from . import languages as _languages  # noqa: F401
@@ -86,6 +95,7 @@ def create_app(config=None):
     errors.init_app(app)
     app.before_request(access.enforce_access)
     app.after_request(security_headers)
+    caching.init_app(app)
 
     from .cli import register_commands
 
@@ -111,12 +121,19 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+# Sent only when SESSION_COOKIE_SECURE says the site is served over HTTPS: the browser
+# then refuses plain HTTP to this host for a year (a site still on HTTP would lock itself out).
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+
+
 def security_headers(response):
     """Add the security headers to every response."""
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
     return response
 
 

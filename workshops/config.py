@@ -5,6 +5,8 @@ import secrets
 from pathlib import Path
 
 ENV_PREFIX = "WORKSHOPS_"
+# Settings given in the environment as a comma-separated list.
+LIST_SETTINGS = {"TRUSTED_HOSTS"}
 
 
 class Defaults:
@@ -26,6 +28,11 @@ class Defaults:
     # Behind a reverse proxy (nginx): how many proxies' X-Forwarded-For, -Proto and
     # -Host headers to trust. 0 trusts none; the client address is then the proxy's.
     TRUSTED_PROXIES = 0
+    # Host names this site answers to (Flask's own setting); a request for any other
+    # Host (or X-Forwarded-Host, behind a trusted proxy) gets a 400 page. None accepts
+    # any host. From the environment: WORKSHOPS_TRUSTED_HOSTS=a.example.org,b.example.org;
+    # a name starting with a dot also accepts its subdomains (.example.org).
+    TRUSTED_HOSTS = None
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     BABEL_DEFAULT_LOCALE = "es_PE"
     BABEL_DEFAULT_TIMEZONE = "America/Lima"
@@ -36,6 +43,31 @@ class Defaults:
     LOGIN_FAILURE_WINDOW_MINUTES = 15
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    # Compression (Flask-Compress, see core/compression.py): text types only; PDF, PNG,
+    # XLSX and archives are compressed already. Brotli first (smaller than gzip); browsers
+    # offer it over HTTPS and on localhost only, gzip everywhere.
+    COMPRESS_MIMETYPES = [
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "application/manifest+json",
+        "application/yaml",
+        "image/svg+xml",
+        "text/csv",
+        "text/plain",
+        "text/x-gettext-translation",
+        "application/x-tbx+xml",
+    ]
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    # Streamed responses (the attendance CSV) are compressed chunk by chunk, still streamed.
+    COMPRESS_ALGORITHM_STREAMING = ["br", "gzip"]
+    COMPRESS_MIN_SIZE = 500  # bytes; below this the headers cost more than compression saves
+    # Brotli quality 5: about a tenth smaller than Flask-Compress's default 4 on app.css and
+    # field.js for the same time (about 1 ms); 9 and up take ten times longer.
+    COMPRESS_BR_LEVEL = 5
+    COMPRESS_REGISTER = False  # core/compression.py registers its own after_request
 
 
 def _parse_env_value(raw):
@@ -55,7 +87,12 @@ def apply_environment(config, environ=None):
     environ = os.environ if environ is None else environ
     for name, raw in environ.items():
         if name.startswith(ENV_PREFIX) and len(name) > len(ENV_PREFIX):
-            config[name[len(ENV_PREFIX) :]] = _parse_env_value(raw)
+            setting = name[len(ENV_PREFIX) :]
+            if setting in LIST_SETTINGS:
+                # "a.example.org, b.example.org" -> a list; an empty value means "not set" (None).
+                config[setting] = [part.strip() for part in raw.split(",") if part.strip()] or None
+            else:
+                config[setting] = _parse_env_value(raw)
     if environ.get("DATABASE_URL"):
         config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(environ["DATABASE_URL"])
 

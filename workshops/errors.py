@@ -4,7 +4,7 @@ from flask import current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from .core.busy import is_busy
 from .extensions import db
@@ -63,6 +63,34 @@ def handle_http_error(error):
     return render_error(error.code)
 
 
+def refuse_untrusted_host():
+    """before_request, registered first: stop a request whose host Flask refused.
+
+    With TRUSTED_HOSTS set, Flask records a request for another host (or a
+    malformed Host header) as a routing error, raised only when the view would
+    run; other before_request functions (the CSRF check) would meet it first.
+    """
+    if isinstance(request.routing_exception, SecurityError):
+        raise request.routing_exception
+
+
+def handle_untrusted_host(error):
+    """A 400 page that stands alone: no URL of this site can be built for an untrusted host."""
+    current_app.logger.warning("Request refused: %s", error.description)
+    return (
+        render_template(
+            "errors/untrusted_host.html",
+            code=400,
+            title=_l("Dirección no reconocida"),
+            message=_l(
+                "Este servidor no atiende esta dirección. Revise la dirección escrita en el navegador "
+                "o use el enlace que le dio el administrador."
+            ),
+        ),
+        400,
+    )
+
+
 def handle_unexpected_error(error):
     db.session.rollback()
     original = getattr(error, "original_exception", None) or error
@@ -82,6 +110,7 @@ def handle_database_error(error):
 
 def init_app(app):
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(SecurityError, handle_untrusted_host)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_unexpected_error)
     app.register_error_handler(DBAPIError, handle_database_error)

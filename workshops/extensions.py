@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from flask_babel import Babel, Domain
+from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -56,3 +57,4 @@ migrate = Migrate()
 babel = WorkshopsBabel()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+compress = Compress()

@@ -60,6 +60,15 @@ def test_offline_attendance_syncs_exactly_once(live_server, browser):
         login(page, live_server, "fac")
         page.get_by_role("link", name="Campo").click()
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        # The worker keeps this deployment's fingerprinted files, in one cache named after them.
+        shell = page.evaluate(
+            """async () => { const names = (await caches.keys()).filter(n => n.startsWith('workshops-shell-'));
+            const cache = await caches.open(names[0]);
+            return {names, urls: (await cache.keys()).map(r => new URL(r.url).pathname + new URL(r.url).search)}; }"""
+        )
+        assert len(shell["names"]) == 1
+        page_css = page.locator('link[rel="stylesheet"]').get_attribute("href")
+        assert "?v=" in page_css and page_css in shell["urls"]
         page.locator(f'input[name="session"][value="{session_id}"]').check()
         # The size is shown before anything is downloaded (page script waits go through expect: the CSP forbids eval).
         expect(page.locator("#pack-size")).to_contain_text("Tamaño del paquete", timeout=20000)
@@ -71,6 +80,8 @@ def test_offline_attendance_syncs_exactly_once(live_server, browser):
         context.set_offline(True)
         page.reload()
         assert "Sin conexión" in page.locator("#connection").inner_text()
+        # A page kept from an older deployment asks for an older version: the device's copy answers.
+        assert page.evaluate("fetch('/static/css/app.css?v=000000000000').then(r => r.ok)")
         page.locator("#device-packs a").first.click()
         page.wait_for_selector("#roster-body tr")
         rows = page.locator("#roster-body tr")

@@ -1,5 +1,6 @@
 """Field mode pages, the field JSON API, the service worker and the web app manifest."""
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -30,6 +31,8 @@ from . import services
 from .models import FieldSubmission
 
 bp = Blueprint("field", __name__)
+# The static files the service worker keeps from its installation on: every field page needs them.
+SHELL_STATIC = ("css/app.css", "js/field.js")
 STAFF = ("admin", "coordinator", "facilitator")
 MANAGERS = ("admin", "coordinator")
 
@@ -184,7 +187,16 @@ def openapi():
 @access.public
 def service_worker():
     """Served from the root so that the worker may answer for every page of the app."""
-    response = Response((STATIC_DIR / "js" / "sw.js").read_bytes(), mimetype="text/javascript")
+    shell = [url_for("static", filename=name) for name in SHELL_STATIC] + [url_for(".manifest")]
+    # The cache name follows the fingerprints: a deployment that changes a file replaces the cache.
+    version = hashlib.sha256(json.dumps(shell).encode()).hexdigest()[:12]
+    source = (STATIC_DIR / "js" / "sw.js").read_text(encoding="utf-8")
+    for placeholder, value in (('/*VERSION*/"dev"', version), ("/*SHELL_FILES*/[]", shell)):
+        if placeholder not in source:
+            raise RuntimeError(f"sw.js lacks its placeholder {placeholder}")
+        source = source.replace(placeholder, json.dumps(value))
+    response = Response(source, mimetype="text/javascript")
+    # Checked on every load (the browser caps a worker's cache at a day anyway): it names the files.
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
     return response
