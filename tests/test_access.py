@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from workshops.access import PUBLIC, SIGNED_IN
+from workshops.core.access import PUBLIC, SIGNED_IN
 
 ROLES = ("admin", "coordinator", "facilitator", "translator", "reviewer")
 
@@ -31,8 +31,8 @@ SAMPLE_ARGUMENTS = {"slug": "vivero-de-cafe", "code": "agr", "lang": "agr", "dom
 
 
 def _sample_values(app, admin_id):
+    from workshops.catalog.models import CatalogEntry, GlossaryTerm
     from workshops.extensions import db
-    from workshops.translate.models import CatalogEntry, GlossaryTerm
 
     with app.app_context():
         entry_id = db.session.scalar(

@@ -9,7 +9,7 @@ is what the feature tests check.)
 
 import pytest
 
-from workshops.access import PUBLIC, SIGNED_IN
+from workshops.core.access import PUBLIC, SIGNED_IN
 
 from .conftest import TEST_PASSWORD
 from .test_access import ROLES, _sample_values

@@ -7,10 +7,11 @@ import pytest
 import sqlalchemy as sa
 
 from workshops.attendance.models import AttendanceChange, AttendanceRecord, SessionStaff, WorkshopSession
+from workshops.core.audit import AuditEntry
 from workshops.curriculum.models import Module
 from workshops.extensions import db
 from workshops.people import services as people
-from workshops.people.models import AuditEntry, Community, Household, HouseholdStay, Person
+from workshops.people.models import Community, Household, HouseholdStay, Person
 
 from .conftest import TEST_PASSWORD, tool_required
 

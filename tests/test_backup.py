@@ -24,11 +24,11 @@ from workshops.attendance.models import AttendanceRecord, SessionAttachment, Wor
 from workshops.auth import services as auth_services
 from workshops.core import backup as backups
 from workshops.core import restore as restoring
-from workshops.core.services import initialize_database
 from workshops.curriculum.models import Module
 from workshops.extensions import db
 from workshops.people import services as people
 from workshops.people.models import Community, Household, Person
+from workshops.setup import initialize_database
 
 from .conftest import TEST_PASSWORD, make_test_app
 

@@ -24,13 +24,14 @@ from workshops.attendance import services as attendance
 from workshops.attendance import uploads
 from workshops.attendance.models import AttendanceRecord, SessionAttachment, WorkshopSession
 from workshops.auth.models import User
+from workshops.catalog import store
 from workshops.core import restore as restoring
 from workshops.core.models import AppState
 from workshops.extensions import db
 from workshops.field import services as field
 from workshops.people import services as people
 from workshops.people.models import Person
-from workshops.translate import catalogs, store
+from workshops.translate import catalogs
 
 from .test_attendance import program  # noqa: F401 (fixture)
 from .test_backup import _backup, _damage, _fill, _state, site, template_site  # noqa: F401 (fixtures)

@@ -151,7 +151,8 @@ def _import_csv(community_code):
 
 
 def _import_traces(url, community_code):
-    from workshops.people.models import AuditEntry, Community, Household, Person
+    from workshops.core.audit import AuditEntry
+    from workshops.people.models import Community, Household, Person
 
     engine = sa.create_engine(url)
     with engine.connect() as connection:

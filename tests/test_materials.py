@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from workshops.catalog import store
+from workshops.catalog.models import CatalogEntry
 from workshops.curriculum.models import Module
 from workshops.extensions import db
 from workshops.languages import BUILTIN_LANGUAGES
-from workshops.translate import store
-from workshops.translate.models import CatalogEntry
 
 from .conftest import DATA, tool_required
 

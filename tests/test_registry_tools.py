@@ -6,9 +6,10 @@ import pytest
 import sqlalchemy as sa
 
 from workshops.attendance.models import AttendanceRecord, SessionAttachment
+from workshops.core.audit import AuditEntry
 from workshops.extensions import db
 from workshops.people import merge
-from workshops.people.models import AuditEntry, Household, Merge, Person
+from workshops.people.models import Household, Merge, Person
 
 from .test_attendance import program  # noqa: F401 (fixture)
 

@@ -80,8 +80,8 @@ def test_edited_module_is_reloaded_keeping_its_id(database_factory, tmp_path):
     shutil.copytree(MODULES_DIR, modules_dir)
     url = database_factory()
     app = _fresh_app(url, tmp_path, AUTO_SETUP=False)
-    from workshops.core.services import initialize_database
     from workshops.curriculum import services
+    from workshops.setup import initialize_database
 
     with app.app_context():
         initialize_database()

@@ -49,14 +49,16 @@ def create_app(config=None):
 
     i18n.init_app(app)
 
-    from . import access, errors
-
     # Import every model so Alembic and the metadata see all tables.
     from . import languages as _languages  # noqa: F401
+    from .attendance import merges as _attendance_merges  # noqa: F401 (follows person merges)
     from .attendance import models as _attendance_models  # noqa: F401
     from .attendance import routes as session_routes
     from .auth import admin_routes
     from .auth import routes as auth_routes
+    from .catalog import models as _catalog_models  # noqa: F401
+    from .core import access, errors
+    from .core import audit as _audit  # noqa: F401
     from .core import models as _core_models  # noqa: F401
     from .curriculum import routes as curriculum_routes
     from .field import models as _field_models  # noqa: F401
@@ -68,7 +70,6 @@ def create_app(config=None):
     from .people import tools_routes as _people_tools  # noqa: F401 (adds routes to people_routes.bp)
     from .reports import routes as report_routes
     from .translate import glossary_routes, offline_routes, workspace_routes
-    from .translate import models as _translate_models  # noqa: F401
     from .translate import routes as language_routes
 
     app.register_blueprint(auth_routes.bp)
@@ -92,7 +93,7 @@ def create_app(config=None):
     register_commands(app)
 
     if app.config["AUTO_SETUP"] and _cli_command() not in COMMANDS_WITHOUT_SETUP:
-        from .core.services import initialize_database
+        from .setup import initialize_database
 
         with app.app_context():
             try:

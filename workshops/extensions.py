@@ -2,14 +2,13 @@
 
 from datetime import UTC, datetime
 
-from flask_babel import Babel, Domain
+from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
-from werkzeug.utils import cached_property
 
 # A naming convention gives every constraint a stable name, so Alembic
 # migrations can refer to them on SQLite and PostgreSQL alike.
@@ -36,23 +35,8 @@ def one_of(column, values):
     return "{} IN ({})".format(column, ", ".join(f"'{value}'" for value in values))
 
 
-class StoreDomain(Domain):
-    """A gettext domain whose catalogs come from the translation store (see i18n.py)."""
-
-    def get_translations(self):
-        from .i18n import store_translations
-
-        return store_translations(self.domain[0])
-
-
-class WorkshopsBabel(Babel):
-    @cached_property
-    def domain_instance(self):
-        return StoreDomain(domain="messages")
-
-
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-babel = WorkshopsBabel()
+babel = Babel()  # its gettext domain reads the translation store (i18n.init_app)
 login_manager = LoginManager()
 csrf = CSRFProtect()

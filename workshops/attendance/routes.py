@@ -10,13 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from .. import access
-from ..auth.forms import ConfirmForm
 from ..auth.models import User, UserRole
+from ..core import access, audit
+from ..core.errors import render_error
+from ..core.forms import ConfirmForm
+from ..core.pdf import RenderError
 from ..curriculum.models import Module
-from ..errors import render_error
 from ..extensions import db
-from ..materials.services import RenderError
 from ..people.models import Community
 from . import services, sheet, uploads
 from .forms import SeriesForm, SessionForm
@@ -290,14 +290,13 @@ def attachment(session_id, attachment_id):
 @access.roles("admin", "coordinator")
 def set_status(session_id):
     session = _session(session_id)
-    from ..people import services as people
     from .models import SESSION_STATES
 
     status = request.form.get("status", "")
     if not ConfirmForm().validate_on_submit() or status not in SESSION_STATES:
         abort(400)
     session.status = status
-    people.audit(current_user, "status", session, status=status)
+    audit.record(current_user, "status", session, status=status)
     db.session.commit()
     flash(_("Estado de la sesión actualizado."), "success")
     return redirect(url_for(".show", session_id=session.id))

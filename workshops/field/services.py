@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from ..attendance import services as attendance
 from ..attendance.models import ATTENDANCE_STATES, AttendanceChange, AttendanceRecord, WorkshopSession
+from ..core import audit
 from ..extensions import db, utcnow
 from ..people import services as people
 from ..people.models import SEXES, Household, Person
@@ -341,7 +342,7 @@ def sync(items, user):
         outcomes.append(Outcome(uid, outcome))
     _mark_entered(batch.touched, user)
     for session in batch.touched:
-        people.audit(user, "field-sync", session, records=applied)
+        audit.record(user, "field-sync", session, records=applied)
     return outcomes
 
 
@@ -380,7 +381,7 @@ def resolve(submission, keep, user):
         _write(session, person, record, submission.status, submission.remark, user)
         _mark_entered([session], user)
     submission.resolution, submission.resolved_by_id, submission.resolved_at = keep, user.id, utcnow()
-    people.audit(user, "field-resolve", submission.session, submission=submission.id, kept=keep)
+    audit.record(user, "field-resolve", submission.session, submission=submission.id, kept=keep)
 
 
 def sync_and_commit(items, user):

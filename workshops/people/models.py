@@ -21,8 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.text import fold
 from ..extensions import db, one_of, utcnow
-from ..translate.models import fold
 
 SEXES = ("female", "male", "unrecorded")
 RELATIONSHIPS = ("head", "spouse", "child", "parent", "sibling", "grandchild", "other")
@@ -125,22 +125,6 @@ class HouseholdStay(db.Model):
     ended: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     __table_args__ = (CheckConstraint("ended IS NULL OR ended >= started", name="ended_after_started"),)
-
-
-class AuditEntry(db.Model):
-    """Who changed what about people and attendance, and when."""
-
-    __tablename__ = "audit_entry"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
-    )
-    action: Mapped[str] = mapped_column(String(40), nullable=False)
-    object_type: Mapped[str] = mapped_column(String(40), nullable=False)
-    object_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    details: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
 class Merge(db.Model):

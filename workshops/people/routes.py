@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from .. import access
+from ..core import access, audit
 from ..extensions import db
 from . import services
 from .forms import RELATIONSHIP_LABELS, SEX_LABELS, CommunityForm, HouseholdForm, PersonForm
@@ -54,7 +54,7 @@ def communities():
             )
             db.session.add(community)
             db.session.flush()
-            services.audit(current_user, "create", community, name=community.name)
+            audit.record(current_user, "create", community, name=community.name)
             db.session.commit()
             flash(_("Comunidad registrada."), "success")
             return redirect(url_for(".communities"))

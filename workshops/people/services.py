@@ -1,28 +1,16 @@
 """Registry logic: codes, people, duplicate search, moves, the audit log."""
 
-import json
 from datetime import date
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import contains_eager
 
+from ..core import audit
+from ..core.text import fold
 from ..extensions import db
-from ..translate.models import fold
-from .models import AuditEntry, Community, Household, HouseholdStay, Person
+from .models import Community, Household, HouseholdStay, Person
 
 YEAR_TOLERANCE = 2
-
-
-def audit(user, action, obj, **details):
-    db.session.add(
-        AuditEntry(
-            user_id=user.id if user else None,
-            action=action,
-            object_type=type(obj).__name__,
-            object_id=obj.id,
-            details=json.dumps(details, ensure_ascii=False, default=str),
-        )
-    )
 
 
 def next_household_code(community):
@@ -40,7 +28,7 @@ def create_household(community, notes, user):
     household = Household(community=community, code=next_household_code(community), notes=notes.strip())
     db.session.add(household)
     db.session.flush()
-    audit(user, "create", household, code=household.code)
+    audit.record(user, "create", household, code=household.code)
     return household
 
 
@@ -65,7 +53,7 @@ def add_person(household, data, user, needs_review=False):
     db.session.flush()
     if household is not None:
         db.session.add(HouseholdStay(person_id=person.id, household_id=household.id, started=date.today()))
-    audit(user, "create", person, household=household.code if household else None)
+    audit.record(user, "create", person, household=household.code if household else None)
     return person
 
 
@@ -79,7 +67,7 @@ def move_person(person, household, user, when=None):
         current.ended = when
     person.household = household
     db.session.add(HouseholdStay(person_id=person.id, household_id=household.id, started=when))
-    audit(user, "move", person, to=household.code)
+    audit.record(user, "move", person, to=household.code)
 
 
 def _tokens(text):

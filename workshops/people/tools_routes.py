@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import access
-from ..auth.forms import ConfirmForm
+from ..core import access
+from ..core.forms import ConfirmForm
 from ..extensions import db
 from . import importer, merge, services
 from .models import Household, Merge, Person

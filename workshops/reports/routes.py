@@ -16,10 +16,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import access
+from ..core import access, audit
+from ..core.spreadsheets import csv_chunks, csv_line, xlsx_bytes
 from ..extensions import db
 from ..people.models import Community
-from ..spreadsheets import csv_chunks, csv_line, xlsx_bytes
 from . import charts, services, tables
 from .forms import IndicatorForm, MatrixForm, PeopleForm, PeriodForm, RuleForm
 
@@ -55,7 +55,9 @@ def _download(report_tables, name, filters, personal):
         table = next((t for t in report_tables if t.code == wanted), None)
         if table is None:
             abort(404)  # before logging: nothing was exported
-    services.log(current_user, "export", report=name, format=chosen, filters=filters, personal=personal)
+    audit.record(
+        current_user, "export", "report", report=name, format=chosen, filters=filters, personal=personal
+    )
     db.session.commit()
     if chosen == "xlsx":
         body = xlsx_bytes(
@@ -228,8 +230,14 @@ def attendance_csv():
         flash(" ".join(error for errors in form.errors.values() for error in errors), "error")
         return redirect(url_for("reports.index"))
     period = _period(form)
-    services.log(
-        current_user, "export", report="attendance", format="csv", filters=period.query_args(), personal=True
+    audit.record(
+        current_user,
+        "export",
+        "report",
+        report="attendance",
+        format="csv",
+        filters=period.query_args(),
+        personal=True,
     )
     db.session.commit()
 

@@ -6,12 +6,12 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from .. import access
+from ..catalog.models import GlossaryTerm
+from ..core import access
 from ..curriculum.models import Module
 from ..extensions import db
 from . import glossary
 from .forms import GlossaryForm
-from .models import GlossaryTerm
 from .workspace_routes import TRANSLATORS, target_language
 
 bp = Blueprint("glossary", __name__, url_prefix="/translate")

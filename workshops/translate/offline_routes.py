@@ -4,7 +4,7 @@ from flask import Blueprint, Response, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import access
+from ..core import access
 from ..extensions import db
 from . import offline
 from .catalogs import CatalogError

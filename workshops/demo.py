@@ -6,13 +6,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from ..attendance.models import AttendanceRecord, SessionStaff, WorkshopSession
-from ..auth import services as accounts
-from ..auth.models import User
-from ..curriculum.models import Module
-from ..extensions import db
-from . import services
-from .models import Community
+from .attendance.models import AttendanceRecord, SessionStaff, WorkshopSession
+from .auth import services as accounts
+from .auth.models import User
+from .curriculum.models import Module
+from .extensions import db
+from .people import services
+from .people.models import Community
 
 GIVEN_FEMALE = ("Ana", "Rosa", "Elena", "Lucía", "Marta", "Nora", "Sara", "Julia", "Irene", "Carmen")
 GIVEN_MALE = ("Luis", "Juan", "Pedro", "Raúl", "Hugo", "Mario", "Pablo", "Iván", "Óscar", "Tomás")

@@ -8,7 +8,6 @@ for conflict detection, and every worker process sees the same truth. The
 
 import hashlib
 import re
-import unicodedata
 from datetime import datetime
 
 from sqlalchemy import (
@@ -24,18 +23,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.text import fold
 from ..extensions import db, one_of, utcnow
 
 DOMAINS = ("messages", "curriculum")
 STATES = ("untranslated", "fuzzy", "translated", "approved")
 SUGGESTION_STATES = ("pending", "accepted", "rejected")
 GLOSSARY_STATES = ("approved", "proposed", "forbidden")
-
-
-def fold(text):
-    """Lowercase and strip accents, so searches ignore both (Awajún spelling varies)."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
 
 
 def word_count(text):
