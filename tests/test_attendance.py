@@ -169,6 +169,23 @@ def test_enter_attendance_in_sheet_order_with_walk_in(login_as, app, program):
     assert "<td>2</td>" in page  # present: Rosa and the walk-in
 
 
+@pytest.mark.parametrize("year", ["1850", "3000", "19x0"])
+def test_a_walk_in_with_an_impossible_birth_year_is_refused_and_nothing_is_saved(
+    login_as, app, program, year
+):
+    """The entry page applies the same walk-in rule as the sync API (people.clean_walk_in)."""
+    client = login_as("coordinator")
+    url = f"/sessions/{program['session']}/attendance"
+    data = {f"status-{pid}": "present" for pid in program["people"]}
+    data.update({"revision": 0, "action": "save", "walkin-given-0": "Visitante", "walkin-year-0": year})
+    response = client.post(url, data=data)
+    assert response.status_code == 200
+    assert "El año de nacimiento no es válido." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceRecord)) == 0
+        assert db.session.scalar(sa.select(Person).where(Person.given_names == "Visitante")) is None
+
+
 def test_mark_all_present_then_adjust(login_as, program):
     client = login_as("coordinator")
     url = f"/sessions/{program['session']}/attendance"
