@@ -138,11 +138,3 @@ def all_languages():
 def get_language(code):
     """Return the language with this catalog code, or None."""
     return next((language for language in all_languages() if language.code == code), None)
-
-
-def known_codes():
-    return set(_registered())
-
-
-def target_languages():
-    return [language for language in all_languages() if not language.is_source]

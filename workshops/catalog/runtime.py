@@ -102,8 +102,3 @@ def get_translations(domain, language, mark_untranslated=False):
         with _lock:
             _cache[key] = (revision, cached[1], marking)
     return marking
-
-
-def clear_cache():
-    with _lock:
-        _cache.clear()
