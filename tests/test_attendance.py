@@ -16,41 +16,6 @@ from workshops.people.models import Community, Household, HouseholdStay, Person
 from .conftest import TEST_PASSWORD, tool_required
 
 
-@pytest.fixture
-def program(app):
-    """A community with two households and a session; return their ids."""
-    with app.app_context():
-        community = Community(name="Comunidad Prueba", code="CPR", district="Huarango")
-        db.session.add(community)
-        db.session.flush()
-        ids = {"community": community.id, "households": [], "people": []}
-        for family in ("Tsamajain Wajai", "Shimpu Atsam"):
-            household = people.create_household(community, "", None)
-            ids["households"].append(household.id)
-            for given, sex, year, relation in (
-                ("Rosa", "female", 1990, "head"),
-                ("Luis", "male", 2005, "child"),
-            ):
-                person = people.add_person(
-                    household,
-                    {
-                        "given_names": given,
-                        "family_names": family,
-                        "sex": sex,
-                        "birth_year": year,
-                        "relationship_to_head": relation,
-                    },
-                    None,
-                )
-                ids["people"].append(person.id)
-        module = db.session.scalar(sa.select(Module).where(Module.number == 1))
-        session = WorkshopSession(module_id=module.id, community_id=community.id, date=date(2026, 10, 5))
-        db.session.add(session)
-        db.session.commit()
-        ids["session"] = session.id
-    return ids  # the app fixture empties these tables after the test
-
-
 def test_household_codes_follow_the_community_code(app, program):
     with app.app_context():
         codes = db.session.scalars(sa.select(Household.code).order_by(Household.code)).all()

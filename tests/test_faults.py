@@ -28,15 +28,12 @@ from workshops.catalog import store
 from workshops.core import restore as restoring
 from workshops.core.models import AppState
 from workshops.extensions import db
-from workshops.field import services as field
 from workshops.people import services as people
 from workshops.people.models import Person
 from workshops.translate import catalogs
 
-from .test_attendance import program  # noqa: F401 (fixture)
+from .helpers import login, record
 from .test_backup import _backup, _damage, _fill, _state, site, template_site  # noqa: F401 (fixtures)
-from .test_field import field as field_session  # noqa: F401 (fixture)
-from .test_field import login, record
 
 FRIENDLY_500 = ("Algo salió mal", "no se guardó nada")
 
@@ -365,12 +362,10 @@ def test_a_file_written_in_a_rolled_back_savepoint_is_removed(app, program, make
     assert upload_files(app) == sorted([*files, kept, released])
 
 
-def test_field_sync_failing_midway_changes_nothing(app, client, field_session, monkeypatch, friendly):
+def test_field_sync_failing_midway_changes_nothing(app, client, field, monkeypatch, friendly):
     login(client, "fac")
-    batch = [record(field_session["session"], person_id) for person_id in field_session["persons"]]
-    batch.append(
-        {**record(field_session["session"], None), "walk_in": {"given_names": "Nueva", "sex": "female"}}
-    )
+    batch = [record(field["session"], person_id) for person_id in field["persons"]]
+    batch.append({**record(field["session"], None), "walk_in": {"given_names": "Nueva", "sex": "female"}})
     before = snapshot(app)
     calls = fail_on_call(monkeypatch, field, "_write", 3)
     response = client.post("/api/field/sync", json={"records": batch})

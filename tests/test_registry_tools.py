@@ -11,8 +11,6 @@ from workshops.extensions import db
 from workshops.people import merge
 from workshops.people.models import Household, Merge, Person
 
-from .test_attendance import program  # noqa: F401 (fixture)
-
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%test\n"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from .test_translators import PASSWORD, login
+from .helpers import PASSWORD, login
 
 pytestmark = pytest.mark.browser
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from .test_translators import PASSWORD, login
+from .helpers import PASSWORD, login
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from ..conftest import DATA
-from .test_translators import PASSWORD, login
+from .helpers import PASSWORD, login
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,7 @@ import subprocess
 import pytest
 
 from ..conftest import tool_required
-from .test_translators import PASSWORD, login
+from .helpers import PASSWORD, login
 
 pytestmark = pytest.mark.browser
 

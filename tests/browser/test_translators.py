@@ -5,18 +5,11 @@ import re
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
+from .helpers import PASSWORD, login
+
 pytestmark = pytest.mark.browser
 
-PASSWORD = "clave segura de prueba"
 MODULE = "modelo-cooperativo-y-principios"
-
-
-def login(page, base, username):
-    page.goto(base + "/login")
-    page.get_by_label("Usuario").fill(username)
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Iniciar sesión").click()
-    assert "/login" not in page.url
 
 
 def test_translate_review_conflict_and_draft(live_server, new_page):
