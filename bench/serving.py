@@ -51,7 +51,7 @@ def seed(env, untranslated_every=10):
     """Set up the database the way the first start does, then add the program data; print counts."""
     import sqlalchemy as sa
 
-    from workshops import create_app
+    from workshops import create_app, demo
     from workshops.attendance.models import AttendanceRecord, WorkshopSession
     from workshops.auth import services as auth_services
     from workshops.catalog.models import CatalogEntry, Translation
@@ -60,7 +60,6 @@ def seed(env, untranslated_every=10):
     from workshops.core.models import AppState
     from workshops.extensions import db
     from workshops.languages import all_languages
-    from workshops.people import demo
 
     app = create_app(
         {

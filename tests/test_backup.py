@@ -395,6 +395,7 @@ def _revision(path):
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_backup_and_restore_do_not_migrate_first(tmp_path):
     """`backup` copies an old database as it is; `restore` sets nothing up before replacing it."""
     old_site, new_site = tmp_path / "old", tmp_path / "new"

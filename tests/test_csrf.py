@@ -8,6 +8,8 @@ the token in the X-CSRFToken header).
 
 import re
 
+import pytest
+
 from workshops.extensions import csrf
 
 from .conftest import TEST_PASSWORD
@@ -130,6 +132,7 @@ def _view_answered(response):
     )
 
 
+@pytest.mark.slow
 def test_a_valid_token_is_accepted_on_every_state_changing_route(csrf_app, make_user):
     """The positive control: the refusals above come from the token check, not from broken forms."""
     make_user("csrf-admin", roles=ALL_ROLES)

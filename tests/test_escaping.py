@@ -29,7 +29,7 @@ from workshops.auth.models import User
 from workshops.catalog import store
 from workshops.catalog.models import CatalogEntry, GlossaryTerm
 from workshops.core.models import AppState
-from workshops.core.services import MIGRATIONS_DIR
+from workshops.core.paths import MIGRATIONS_DIR
 from workshops.curriculum.models import Module, Segment
 from workshops.curriculum.services import ensure_curriculum_loaded
 from workshops.curriculum.source import MODULES_DIR

@@ -19,6 +19,8 @@ import sqlalchemy as sa
 
 from . import loadkit
 
+pytestmark = pytest.mark.slow  # real servers under load for seconds each
+
 CLIENTS = 8
 SECONDS = 8
 MAX_SECONDS = 30  # a slow machine goes on until the run has saved and collided enough (_exercised)

@@ -1,6 +1,7 @@
 """Flask extensions, created once and bound to the app in create_app()."""
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from flask_babel import Babel
 from flask_login import LoginManager
@@ -36,6 +37,13 @@ def one_of(column, values):
 
 
 db = SQLAlchemy(model_class=Base)
+# Models derive from `Model`: at run time Flask-SQLAlchemy's db.Model (made from Base,
+# with its metadata), for a type checker the declared Base it is built from, since
+# db.Model is an attribute mypy cannot use as a base class.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 babel = Babel()  # its gettext domain reads the translation store (i18n.init_app)
 login_manager = LoginManager()

@@ -4,7 +4,7 @@ import pytest
 
 from .helpers import PASSWORD, login
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 BLOCKING = {"serious", "critical"}
 ROLES = ("admin", "coordinator", "facilitator", "translator", "reviewer")

@@ -6,7 +6,7 @@ import pytest
 
 from .helpers import PASSWORD, login
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_enter_sheet_and_see_figures(live_server, page):

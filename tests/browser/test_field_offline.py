@@ -13,7 +13,7 @@ from workshops.field.models import FieldSubmission
 from ..conftest import make_test_app
 from .helpers import PASSWORD, login
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def server_state(live_server, session_id):

@@ -5,7 +5,7 @@ import pytest
 from ..conftest import make_test_app
 from .helpers import PASSWORD, login
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROLES = ("admin", "coordinator", "facilitator", "translator", "reviewer")
 # Extra query strings for pages whose interesting state needs one.

@@ -7,7 +7,7 @@ import pytest
 from ..conftest import tool_required
 from .helpers import PASSWORD, login
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def no_horizontal_scroll(page):

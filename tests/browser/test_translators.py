@@ -7,7 +7,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from .helpers import PASSWORD, login
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 MODULE = "modelo-cooperativo-y-principios"
 

@@ -1,6 +1,8 @@
 """Sessions: list, create, generate, print the sheet, enter attendance."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+import io
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -164,9 +166,7 @@ def sheet_pdf(session_id):
     except RenderError:
         return render_error(500, _("No se pudo generar el PDF"), _("Imprima la hoja desde el navegador."))
     name = f"asistencia-{session.community.code.lower()}-modulo-{session.module.number:02d}-{session.date.isoformat()}.pdf"
-    return Response(
-        data, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name)
 
 
 @bp.route("/<int:session_id>/attendance", methods=["GET", "POST"])

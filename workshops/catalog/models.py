@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.text import fold
-from ..extensions import db, one_of, utcnow
+from ..extensions import Model, one_of, utcnow
 
 DOMAINS = ("messages", "curriculum")
 STATES = ("untranslated", "fuzzy", "translated", "approved")
@@ -41,7 +41,7 @@ def entry_key(context, msgid):
     return hashlib.sha256(f"{context}\x04{msgid}".encode()).hexdigest()[:40]
 
 
-class CatalogEntry(db.Model):
+class CatalogEntry(Model):
     """One source string (msgid) of a domain, shared by all languages."""
 
     __tablename__ = "catalog_entry"
@@ -81,7 +81,7 @@ class CatalogEntry(db.Model):
         return [flag for flag in self.flags.split(",") if flag]
 
 
-class Translation(db.Model):
+class Translation(Model):
     """The translation of one entry into one language."""
 
     __tablename__ = "translation"
@@ -118,7 +118,7 @@ class Translation(db.Model):
     )
 
 
-class TranslationHistory(db.Model):
+class TranslationHistory(Model):
     """Every version a translation has had, with who and when."""
 
     __tablename__ = "translation_history"
@@ -139,7 +139,7 @@ class TranslationHistory(db.Model):
     author = relationship("User", lazy="joined")
 
 
-class CatalogHeader(db.Model):
+class CatalogHeader(Model):
     """The header of a catalog as imported, so export preserves custom fields."""
 
     __tablename__ = "catalog_header"
@@ -150,7 +150,7 @@ class CatalogHeader(db.Model):
     fields: Mapped[list] = mapped_column(JSON, nullable=False, default=list)  # [[name, value], ...]
 
 
-class CatalogRevision(db.Model):
+class CatalogRevision(Model):
     """A counter per language, bumped by every change: the runtime cache key."""
 
     __tablename__ = "catalog_revision"
@@ -159,7 +159,7 @@ class CatalogRevision(db.Model):
     revision: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
 
-class Suggestion(db.Model):
+class Suggestion(Model):
     """A proposed translation waiting for a reviewer (also: the loser of a concurrent edit)."""
 
     __tablename__ = "translation_suggestion"
@@ -186,7 +186,7 @@ class Suggestion(db.Model):
     __table_args__ = (CheckConstraint(one_of("state", SUGGESTION_STATES), name="state_known"),)
 
 
-class GlossaryTerm(db.Model):
+class GlossaryTerm(Model):
     """A bilingual term: how a Spanish word is translated, agreed by reviewers."""
 
     __tablename__ = "glossary_term"

@@ -17,7 +17,8 @@ from .models import CatalogEntry, Translation
 from .store import current_revision
 
 FALLBACK_OPEN, FALLBACK_CLOSE = "⟦", "⟧"
-_cache = {}
+# (domain, language, marking) -> (catalog revision, translations, marked translations)
+_cache: dict[tuple, tuple] = {}
 _lock = threading.Lock()
 
 

@@ -6,10 +6,10 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db, utcnow
+from ..extensions import Model, db, utcnow
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """Who changed what about people, attendance, accounts or reports, and when."""
 
     __tablename__ = "audit_entry"

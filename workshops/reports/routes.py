@@ -1,5 +1,6 @@
 """Report pages, their CSV and XLSX downloads, and the full attendance data."""
 
+import io
 from datetime import date
 
 from flask import (
@@ -10,6 +11,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     stream_with_context,
     url_for,
 )
@@ -63,16 +65,15 @@ def _download(report_tables, name, filters, personal):
         body = xlsx_bytes(
             [(table.title, table.header(codes), list(table.values(codes))) for table in report_tables]
         )
-        return Response(
-            body,
-            mimetype=XLSX,
-            headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.xlsx"'},
+        return send_file(
+            io.BytesIO(body), mimetype=XLSX, as_attachment=True, download_name=f"{name}-{stamp}.xlsx"
         )
     lines = [csv_line(table.header(codes)), *(csv_line(values) for values in table.values(codes))]
-    return Response(
-        "\ufeff" + "".join(lines),  # the BOM lets Excel read UTF-8
+    return send_file(
+        io.BytesIO(("\ufeff" + "".join(lines)).encode("utf-8")),  # the BOM lets Excel read UTF-8
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}-{table.code}-{stamp}.csv"'},
+        as_attachment=True,
+        download_name=f"{name}-{table.code}-{stamp}.csv",
     )
 
 
@@ -241,11 +242,15 @@ def attendance_csv():
     )
     db.session.commit()
 
-    return Response(
+    response = Response(
         stream_with_context(csv_chunks(services.ATTENDANCE_COLUMNS, services.attendance_rows(period))),
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="asistencia-{date.today().isoformat()}.csv"'},
     )
+    # Streamed, so not send_file; Werkzeug quotes the (ASCII) file name.
+    response.headers.set(
+        "Content-Disposition", "attachment", filename=f"asistencia-{date.today().isoformat()}.csv"
+    )
+    return response
 
 
 @bp.route("/settings", methods=["GET", "POST"])
