@@ -22,11 +22,11 @@ import sqlalchemy as sa  # noqa: E402
 
 from workshops import create_app  # noqa: E402
 from workshops.attendance.models import WorkshopSession  # noqa: E402
+from workshops.core.text import fold  # noqa: E402
 from workshops.curriculum.models import Module  # noqa: E402
 from workshops.extensions import db  # noqa: E402
 from workshops.people import services  # noqa: E402
 from workshops.people.models import Community, Household, Person  # noqa: E402
-from workshops.translate.models import fold  # noqa: E402
 
 FAMILY = ("Tsamajain", "Wajai", "Shimpu", "Atsam", "Yampis", "Sejekam", "Nanchijam", "Dekentai")
 GIVEN = ("Rosa", "Luis", "Ana", "Juan", "Marta", "Pedro", "Elena", "Raúl")

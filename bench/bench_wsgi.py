@@ -14,7 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from workshops import access, create_app  # noqa: E402
+from workshops import create_app  # noqa: E402
+from workshops.core import access  # noqa: E402
 
 app = create_app()
 

@@ -27,10 +27,10 @@ import sqlalchemy as sa  # noqa: E402
 
 from workshops import create_app  # noqa: E402
 from workshops.attendance.models import AttendanceRecord, WorkshopSession  # noqa: E402
+from workshops.core.text import fold  # noqa: E402
 from workshops.curriculum.models import Module  # noqa: E402
 from workshops.extensions import db  # noqa: E402
 from workshops.people.models import Community, Household, Person  # noqa: E402
-from workshops.translate.models import fold  # noqa: E402
 
 COMMUNITIES = 5
 SESSIONS_PER_COMMUNITY = 400

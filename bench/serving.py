@@ -51,16 +51,15 @@ def seed(env, untranslated_every=10):
     """Set up the database the way the first start does, then add the program data; print counts."""
     import sqlalchemy as sa
 
-    from workshops import create_app
-    from workshops.access import SETUP_DONE_KEY
+    from workshops import create_app, demo
     from workshops.attendance.models import AttendanceRecord, WorkshopSession
     from workshops.auth import services as auth_services
+    from workshops.catalog.models import CatalogEntry, Translation
+    from workshops.catalog.store import bump_revision
+    from workshops.core.access import SETUP_DONE_KEY
     from workshops.core.models import AppState
     from workshops.extensions import db
     from workshops.languages import all_languages
-    from workshops.people import demo
-    from workshops.translate.models import CatalogEntry, Translation
-    from workshops.translate.store import bump_revision
 
     app = create_app(
         {

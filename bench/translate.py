@@ -24,9 +24,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from workshops import create_app  # noqa: E402
+from workshops.catalog.models import CatalogEntry, Translation, entry_key  # noqa: E402
+from workshops.catalog.store import bump_revision, current_revision  # noqa: E402
 from workshops.extensions import db  # noqa: E402
-from workshops.translate.models import CatalogEntry, Translation, entry_key  # noqa: E402
-from workshops.translate.store import bump_revision, current_revision  # noqa: E402
 
 
 def main():

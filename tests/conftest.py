@@ -216,6 +216,82 @@ def count_queries(app):
     return counting
 
 
+@pytest.fixture
+def program(app):
+    """A community with two households and a session; return their ids."""
+    from datetime import date
+
+    from workshops.attendance.models import WorkshopSession
+    from workshops.curriculum.models import Module
+    from workshops.people import services as people
+    from workshops.people.models import Community
+
+    with app.app_context():
+        community = Community(name="Comunidad Prueba", code="CPR", district="Huarango")
+        db.session.add(community)
+        db.session.flush()
+        ids = {"community": community.id, "households": [], "people": []}
+        for family in ("Tsamajain Wajai", "Shimpu Atsam"):
+            household = people.create_household(community, "", None)
+            ids["households"].append(household.id)
+            for given, sex, year, relation in (
+                ("Rosa", "female", 1990, "head"),
+                ("Luis", "male", 2005, "child"),
+            ):
+                person = people.add_person(
+                    household,
+                    {
+                        "given_names": given,
+                        "family_names": family,
+                        "sex": sex,
+                        "birth_year": year,
+                        "relationship_to_head": relation,
+                    },
+                    None,
+                )
+                ids["people"].append(person.id)
+        module = db.session.scalar(sa.select(Module).where(Module.number == 1))
+        session = WorkshopSession(module_id=module.id, community_id=community.id, date=date(2026, 10, 5))
+        db.session.add(session)
+        db.session.commit()
+        ids["session"] = session.id
+    return ids  # the app fixture empties these tables after the test
+
+
+@pytest.fixture
+def field(app, make_user, admin_exists):
+    """A facilitator ("fac") assigned to one session and not to another; return ids."""
+    from datetime import date, timedelta
+
+    from workshops.attendance.models import SessionStaff, WorkshopSession
+    from workshops.curriculum.models import Module
+    from workshops.people import services as people
+    from workshops.people.models import Community
+
+    facilitator = make_user("fac", roles=("facilitator",))
+    with app.app_context():
+        community = Community(name="Comunidad Campo", code="CCA")
+        db.session.add(community)
+        db.session.flush()
+        household = people.create_household(community, "", None)
+        persons = [
+            people.add_person(household, {"given_names": name, "family_names": "Campo", "sex": sex}, None).id
+            for name, sex in (("Rosa", "female"), ("Luis", "male"), ("Ana", "female"))
+        ]
+        module = db.session.scalar(sa.select(Module).where(Module.number == 2))
+        mine = WorkshopSession(
+            module_id=module.id, community_id=community.id, date=date.today() + timedelta(days=3)
+        )
+        other = WorkshopSession(
+            module_id=module.id, community_id=community.id, date=date.today() + timedelta(days=9)
+        )
+        db.session.add_all([mine, other])
+        db.session.flush()
+        db.session.add(SessionStaff(session_id=mine.id, user_id=facilitator, role="facilitator"))
+        db.session.commit()
+        return {"session": mine.id, "other": other.id, "persons": persons, "community": community.id}
+
+
 def tool_required(name):
     """Skip when an external program is missing, but fail in CI where it must exist."""
     if shutil.which(name):

@@ -47,15 +47,15 @@ class Program:
 def seed(url, instance, users=8):
     """Set up a fresh database as the first start does, then add the program; return a Program."""
     from workshops import create_app
-    from workshops.access import SETUP_DONE_KEY
     from workshops.attendance import services as attendance
     from workshops.auth import services as auth_services
+    from workshops.catalog.models import CatalogEntry, Translation
+    from workshops.core.access import SETUP_DONE_KEY
     from workshops.core.models import AppState
     from workshops.curriculum.models import Module
     from workshops.extensions import db
     from workshops.people import services as people
     from workshops.people.models import Community
-    from workshops.translate.models import CatalogEntry, Translation
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance)})
     with app.app_context():
@@ -399,8 +399,8 @@ def verify(url, clients, sessions, entries):
     with the conflict page is kept exactly once as a conflict suggestion.
     """
     from workshops.attendance.models import AttendanceChange, AttendanceRecord, WorkshopSession
-    from workshops.people.models import AuditEntry
-    from workshops.translate.models import Suggestion, Translation, TranslationHistory
+    from workshops.catalog.models import Suggestion, Translation, TranslationHistory
+    from workshops.core.audit import AuditEntry
 
     problems = []
     writes = [write for client in clients for write in client.writes]

@@ -1,11 +1,10 @@
 """Every route declares who may use it; error pages never leak internals."""
 
 import pytest
-import sqlalchemy as sa
 
-from workshops.access import PUBLIC, SIGNED_IN
+from workshops.core.access import PUBLIC, SIGNED_IN
 
-ROLES = ("admin", "coordinator", "facilitator", "translator", "reviewer")
+from .urlmap import ROLES, sample_values
 
 
 def test_every_endpoint_has_an_access_rule(app):
@@ -27,59 +26,8 @@ def test_a_view_without_rule_is_refused(app, login_as):
     assert client.get("/forgotten-rule").status_code == 403
 
 
-SAMPLE_ARGUMENTS = {"slug": "vivero-de-cafe", "code": "agr", "lang": "agr", "domain": "curriculum"}
-
-
-def _sample_values(app, admin_id):
-    from workshops.extensions import db
-    from workshops.translate.models import CatalogEntry, GlossaryTerm
-
-    with app.app_context():
-        entry_id = db.session.scalar(
-            sa.select(sa.func.min(CatalogEntry.id)).where(CatalogEntry.domain == "curriculum")
-        )
-        term = GlossaryTerm(language="agr", source_term="café", target_term="", status="proposed")
-        db.session.add(term)
-        from datetime import date
-
-        from workshops.attendance.models import WorkshopSession
-        from workshops.curriculum.models import Module
-        from workshops.people import services as people
-        from workshops.people.models import Community
-
-        community = Community(name="Acceso", code="ACC")
-        db.session.add(community)
-        db.session.flush()
-        household = people.create_household(community, "", None)
-        person = people.add_person(household, {"given_names": "Prueba"}, None)
-        module_id = db.session.scalar(sa.select(Module.id).where(Module.number == 1))
-        session = WorkshopSession(module_id=module_id, community_id=community.id, date=date(2026, 5, 1))
-        db.session.add(session)
-        db.session.flush()
-        import io
-
-        from workshops.attendance import uploads
-
-        class Nobody:
-            id = None
-
-        attachment = uploads.save(session, io.BytesIO(b"%PDF-1.4 test"), "hoja.pdf", Nobody())
-        db.session.commit()
-        return {
-            **SAMPLE_ARGUMENTS,
-            "user_id": admin_id,
-            "entry_id": entry_id,
-            "term_id": term.id,
-            "community_id": community.id,
-            "household_id": household.id,
-            "session_id": session.id,
-            "person_id": person.id,
-            "attachment_id": attachment.id,
-        }
-
-
 def _get_routes(app, admin_id):
-    sample = _sample_values(app, admin_id)
+    sample = sample_values(app, admin_id)
     for rule in app.url_map.iter_rules():
         if "GET" in rule.methods and rule.endpoint != "static":
             values = sample

@@ -9,19 +9,20 @@ is what the feature tests check.)
 
 import pytest
 
-from workshops.access import PUBLIC, SIGNED_IN
+from workshops.core.access import PUBLIC, SIGNED_IN
 
 from .conftest import TEST_PASSWORD
-from .test_access import ROLES, _sample_values
-from .test_csrf import (
+from .urlmap import (
     EXTRA_ARGUMENTS,
+    ROLES,
     STATE_CHANGING,
-    _changed,
-    _database_state,
-    _path,
-    _reflect,
-    _send,
-    _state_changing_rules,
+    build_path,
+    changed_tables,
+    database_state,
+    reflect_tables,
+    sample_values,
+    send_without_form,
+    state_changing_rules,
 )
 
 
@@ -48,19 +49,19 @@ def _expected(rule, role, path):
 
 @pytest.mark.parametrize("role", [None, *ROLES])
 def test_every_state_changing_route_refuses_roles_its_rule_does_not_name(app, make_user, admin_exists, role):
-    sample = {**_sample_values(app, admin_exists), **EXTRA_ARGUMENTS}
+    sample = {**sample_values(app, admin_exists), **EXTRA_ARGUMENTS}
     client = _client_for(app, make_user, role)
-    metadata = _reflect(app)
-    before = _database_state(app, metadata, full=True)
+    metadata = reflect_tables(app)
+    before = database_state(app, metadata, full=True)
     checked, problems = 0, []
-    for rule in _state_changing_rules(app):
+    for rule in state_changing_rules(app):
         access_rule = app.view_functions[rule.endpoint].access_rule
-        path = _path(rule, sample)
+        path = build_path(rule, sample)
         expected = _expected(access_rule, role, path)
         if expected is None:
             continue
         for method in sorted(rule.methods & STATE_CHANGING):
-            response = _send(client, method, path)
+            response = send_without_form(client, method, path)
             checked += 1
             if response.status_code not in expected:
                 problems.append(f"{method} {path} as {role}: {response.status_code}, expected {expected}")
@@ -68,6 +69,6 @@ def test_every_state_changing_route_refuses_roles_its_rule_does_not_name(app, ma
                 problems.append(f"{method} {path} as {role}: redirected to {response.headers['Location']}")
     assert problems == []
     assert checked, "no route refused this role: the test would check nothing"
-    assert _changed(before, _database_state(app, metadata, full=True)) == []
+    assert changed_tables(before, database_state(app, metadata, full=True)) == []
     if role is not None:  # the refusals did not end the session
         assert client.get("/account").status_code == 200

@@ -7,47 +7,13 @@ import pytest
 import sqlalchemy as sa
 
 from workshops.attendance.models import AttendanceChange, AttendanceRecord, SessionStaff, WorkshopSession
+from workshops.core.audit import AuditEntry
 from workshops.curriculum.models import Module
 from workshops.extensions import db
 from workshops.people import services as people
-from workshops.people.models import AuditEntry, Community, Household, HouseholdStay, Person
+from workshops.people.models import Community, Household, HouseholdStay, Person
 
 from .conftest import TEST_PASSWORD, tool_required
-
-
-@pytest.fixture
-def program(app):
-    """A community with two households and a session; return their ids."""
-    with app.app_context():
-        community = Community(name="Comunidad Prueba", code="CPR", district="Huarango")
-        db.session.add(community)
-        db.session.flush()
-        ids = {"community": community.id, "households": [], "people": []}
-        for family in ("Tsamajain Wajai", "Shimpu Atsam"):
-            household = people.create_household(community, "", None)
-            ids["households"].append(household.id)
-            for given, sex, year, relation in (
-                ("Rosa", "female", 1990, "head"),
-                ("Luis", "male", 2005, "child"),
-            ):
-                person = people.add_person(
-                    household,
-                    {
-                        "given_names": given,
-                        "family_names": family,
-                        "sex": sex,
-                        "birth_year": year,
-                        "relationship_to_head": relation,
-                    },
-                    None,
-                )
-                ids["people"].append(person.id)
-        module = db.session.scalar(sa.select(Module).where(Module.number == 1))
-        session = WorkshopSession(module_id=module.id, community_id=community.id, date=date(2026, 10, 5))
-        db.session.add(session)
-        db.session.commit()
-        ids["session"] = session.id
-    return ids  # the app fixture empties these tables after the test
 
 
 def test_household_codes_follow_the_community_code(app, program):
@@ -166,6 +132,23 @@ def test_enter_attendance_in_sheet_order_with_walk_in(login_as, app, program):
         assert session.status == "entered" and session.revision == 1
     page = client.get(f"/sessions/{program['session']}").get_data(as_text=True)
     assert "<td>2</td>" in page  # present: Rosa and the walk-in
+
+
+@pytest.mark.parametrize("year", ["1850", "3000", "19x0"])
+def test_a_walk_in_with_an_impossible_birth_year_is_refused_and_nothing_is_saved(
+    login_as, app, program, year
+):
+    """The entry page applies the same walk-in rule as the sync API (people.clean_walk_in)."""
+    client = login_as("coordinator")
+    url = f"/sessions/{program['session']}/attendance"
+    data = {f"status-{pid}": "present" for pid in program["people"]}
+    data.update({"revision": 0, "action": "save", "walkin-given-0": "Visitante", "walkin-year-0": year})
+    response = client.post(url, data=data)
+    assert response.status_code == 200
+    assert "El año de nacimiento no es válido." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceRecord)) == 0
+        assert db.session.scalar(sa.select(Person).where(Person.given_names == "Visitante")) is None
 
 
 def test_mark_all_present_then_adjust(login_as, program):

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 
+from workshops.core import audit
 from workshops.extensions import db
 from workshops.people import services as people
 from workshops.people.models import Community
@@ -31,7 +32,7 @@ def test_admins_read_who_changed_what(app, login_as):
         db.session.add(community)
         db.session.flush()
         household = people.create_household(community, "", None)
-        people.audit(None, "note", household, text='<script>alert(1)</script>"><img onerror=x>{{ 7*7 }}')
+        audit.record(None, "note", household, text='<script>alert(1)</script>"><img onerror=x>{{ 7*7 }}')
         db.session.commit()
     response = client.post(
         f"/admin/users/{user_id}",

@@ -24,11 +24,11 @@ from workshops.attendance.models import AttendanceRecord, SessionAttachment, Wor
 from workshops.auth import services as auth_services
 from workshops.core import backup as backups
 from workshops.core import restore as restoring
-from workshops.core.services import initialize_database
 from workshops.curriculum.models import Module
 from workshops.extensions import db
 from workshops.people import services as people
 from workshops.people.models import Community, Household, Person
+from workshops.setup import initialize_database
 
 from .conftest import TEST_PASSWORD, make_test_app
 
@@ -395,6 +395,7 @@ def _revision(path):
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_backup_and_restore_do_not_migrate_first(tmp_path):
     """`backup` copies an old database as it is; `restore` sets nothing up before replacing it."""
     old_site, new_site = tmp_path / "old", tmp_path / "new"

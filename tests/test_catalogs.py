@@ -8,11 +8,12 @@ import polib
 import pytest
 import sqlalchemy as sa
 
+from workshops.catalog import store
+from workshops.catalog.models import Translation
 from workshops.curriculum.source import MODULES_DIR
 from workshops.extensions import db
 from workshops.languages import BUILTIN_LANGUAGES
-from workshops.translate import catalogs, extract, store
-from workshops.translate.models import Translation
+from workshops.translate import catalogs, extract
 
 from .conftest import PROJECT_ROOT, tool_required
 

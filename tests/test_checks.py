@@ -2,8 +2,8 @@
 
 import pytest
 
+from workshops.catalog.models import GlossaryTerm
 from workshops.translate.checks import run_checks
-from workshops.translate.models import GlossaryTerm
 
 
 def codes(source, forms, plural=None, nplurals=2, glossary=()):

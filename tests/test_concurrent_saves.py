@@ -17,14 +17,15 @@ from sqlalchemy import event
 
 from workshops.attendance.models import AttendanceRecord, WorkshopSession
 from workshops.auth.models import User
+from workshops.catalog.models import CatalogEntry, Suggestion, Translation, TranslationHistory
+from workshops.core.audit import AuditEntry
 from workshops.core.busy import is_busy
 from workshops.curriculum.models import Module
 from workshops.extensions import db
 from workshops.i18n import languages
 from workshops.people import services as people
-from workshops.people.models import AuditEntry, Community
+from workshops.people.models import Community
 from workshops.translate import workspace
-from workshops.translate.models import CatalogEntry, Suggestion, Translation, TranslationHistory
 
 
 @pytest.fixture

@@ -6,37 +6,31 @@ with the reason (there is none: even the JSON API uses the login session, so it 
 the token in the X-CSRFToken header).
 """
 
-import hashlib
 import re
 
-import sqlalchemy as sa
+import pytest
 
-from workshops.extensions import csrf, db
+from workshops.extensions import csrf
 
 from .conftest import TEST_PASSWORD
-from .test_access import _sample_values
+from .urlmap import (
+    EXTRA_ARGUMENTS,
+    STATE_CHANGING,
+    build_path,
+    changed_tables,
+    database_state,
+    reflect_tables,
+    sample_values,
+    send_without_form,
+    state_changing_rules,
+)
 
-STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 # endpoint -> why a forged request cannot harm (must stay empty unless truly justified).
 CSRF_EXEMPT = {}
-# URL arguments _sample_values (tests/test_access.py) does not provide: only GET routes are there.
-EXTRA_ARGUMENTS = {"submission_id": 1, "history_id": 1, "suggestion_id": 1, "decision": "reject"}
 ALL_ROLES = ("admin", "coordinator", "facilitator", "translator", "reviewer")
 TOKEN_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 CSRF_TITLE = "Formulario vencido"
 CSRF_MESSAGE = "código de seguridad"
-
-
-def _state_changing_rules(app):
-    rules = [rule for rule in app.url_map.iter_rules() if rule.methods & STATE_CHANGING]
-    assert rules, "the URL map has no state-changing route: the test would check nothing"
-    return sorted(rules, key=lambda rule: rule.rule)
-
-
-def _path(rule, sample):
-    missing = set(rule.arguments) - set(sample)
-    assert not missing, f"add sample values for {missing} of {rule.rule} to EXTRA_ARGUMENTS"
-    return rule.build({name: sample[name] for name in rule.arguments})[1]
 
 
 def _login(app, username):
@@ -50,50 +44,6 @@ def _login(app, username):
     assert response.status_code == 302, response.get_data(as_text=True)
     # A login starts a new session, so the token of the login page is no longer the session's.
     return client, TOKEN_FIELD.search(client.get("/account").get_data(as_text=True)).group(1)
-
-
-# Large tables the routes only read; their content is compared once around the whole run,
-# their row counts after every route.
-LARGE_TABLES = {"catalog_entry", "curriculum_segment", "curriculum_section", "curriculum_key_term"}
-
-
-def _reflect(app):
-    """Every table of the database (not only the models'), reflected once."""
-    metadata = sa.MetaData()
-    with app.app_context():
-        metadata.reflect(db.engine)
-    assert metadata.tables, "no table found"
-    return metadata
-
-
-def _database_state(app, metadata, full=False):
-    """Row count of every table and a digest of the content (of all of them when `full`)."""
-    state = {}
-    with app.app_context(), db.engine.connect() as connection:
-        for name, table in metadata.tables.items():
-            count = connection.scalar(sa.select(sa.func.count()).select_from(table))
-            digest = None
-            if full or name not in LARGE_TABLES:
-                order = list(table.primary_key.columns) or list(table.columns)
-                rows = connection.execute(sa.select(table).order_by(*order)).all()
-                digest = hashlib.sha256(repr(rows).encode()).hexdigest()
-            state[name] = (count, digest)
-    return state
-
-
-def _changed(before, after):
-    return sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
-
-
-def _send(client, method, path, token=None):
-    headers = {}
-    if path.startswith("/api/"):
-        # The field app sends JSON with the token in a header.
-        if token is not None:
-            headers["X-CSRFToken"] = token
-        return client.open(path, method=method, json={"records": []}, headers=headers)
-    data = {"csrf_token": token} if token is not None else {}
-    return client.open(path, method=method, data=data)
 
 
 def _is_csrf_refusal(response, path):
@@ -136,7 +86,7 @@ def test_the_exemption_check_sees_an_exempt_view(csrf_app):
 
 def test_every_state_changing_route_refuses_a_missing_or_wrong_token(csrf_app, make_user):
     admin_id = make_user("csrf-admin", roles=ALL_ROLES)
-    sample = {**_sample_values(csrf_app, admin_id), **EXTRA_ARGUMENTS}
+    sample = {**sample_values(csrf_app, admin_id), **EXTRA_ARGUMENTS}
     client, valid_token = _login(csrf_app, "csrf-admin")
     # A well-formed token that belongs to another session.
     make_user("csrf-other", roles=("facilitator",))
@@ -144,31 +94,31 @@ def test_every_state_changing_route_refuses_a_missing_or_wrong_token(csrf_app, m
     assert foreign_token != valid_token
     wrong_tokens = {"none": None, "garbage": "not-a-token", "another session's": foreign_token}
 
-    metadata = _reflect(csrf_app)
-    at_start = _database_state(csrf_app, metadata, full=True)
+    metadata = reflect_tables(csrf_app)
+    at_start = database_state(csrf_app, metadata, full=True)
     problems = []
-    for rule in _state_changing_rules(csrf_app):
-        path = _path(rule, sample)
+    for rule in state_changing_rules(csrf_app):
+        path = build_path(rule, sample)
         for method in sorted(rule.methods & STATE_CHANGING):
-            before = _database_state(csrf_app, metadata)
+            before = database_state(csrf_app, metadata)
             for label, token in wrong_tokens.items():
-                response = _send(client, method, path, token)
+                response = send_without_form(client, method, path, token)
                 if not _is_csrf_refusal(response, path):
                     if rule.endpoint in CSRF_EXEMPT:
                         continue
                     problems.append(f"{method} {path} with {label} token: {response.status_code}")
-            changed = _changed(before, _database_state(csrf_app, metadata))
+            changed = changed_tables(before, database_state(csrf_app, metadata))
             if changed:
                 problems.append(f"{method} {path} changed {changed} without a valid token")
     assert problems == []
-    assert _changed(at_start, _database_state(csrf_app, metadata, full=True)) == []
+    assert changed_tables(at_start, database_state(csrf_app, metadata, full=True)) == []
     # The session survived: the refusals did not log the user out or break the token.
     assert client.get("/account").status_code == 200
     assert TOKEN_FIELD.search(client.get("/account").get_data(as_text=True)).group(1)
 
 
 def test_exempt_allowlist_names_real_state_changing_endpoints(csrf_app):
-    endpoints = {rule.endpoint for rule in _state_changing_rules(csrf_app)}
+    endpoints = {rule.endpoint for rule in state_changing_rules(csrf_app)}
     assert set(CSRF_EXEMPT) <= endpoints
 
 
@@ -182,23 +132,24 @@ def _view_answered(response):
     )
 
 
+@pytest.mark.slow
 def test_a_valid_token_is_accepted_on_every_state_changing_route(csrf_app, make_user):
     """The positive control: the refusals above come from the token check, not from broken forms."""
     make_user("csrf-admin", roles=ALL_ROLES)
     # The user pages act on another account, so that this one keeps its roles.
     target_id = make_user("csrf-target", roles=("facilitator",))
-    sample = {**_sample_values(csrf_app, target_id), **EXTRA_ARGUMENTS}
+    sample = {**sample_values(csrf_app, target_id), **EXTRA_ARGUMENTS}
     refused = []
     ran_per_blueprint = {}
     blueprints = set()
-    for rule in _state_changing_rules(csrf_app):
+    for rule in state_changing_rules(csrf_app):
         blueprint = rule.endpoint.rsplit(".", 1)[0]
         blueprints.add(blueprint)
-        path = _path(rule, sample)
+        path = build_path(rule, sample)
         for method in sorted(rule.methods & STATE_CHANGING):
             # A fresh session each time: some routes log out or change the language.
             client, token = _login(csrf_app, "csrf-admin")
-            response = _send(client, method, path, token)
+            response = send_without_form(client, method, path, token)
             body = response.get_data(as_text=True)
             if _is_csrf_refusal(response, path) or CSRF_MESSAGE in body:
                 refused.append(f"{method} {path}: {response.status_code}")

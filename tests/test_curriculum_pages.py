@@ -5,12 +5,12 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from workshops.catalog.models import CatalogEntry
+from workshops.catalog.store import set_translation
 from workshops.curriculum.models import Module, Segment
 from workshops.curriculum.routes import rendered_modules
 from workshops.curriculum.source import load_curriculum
 from workshops.extensions import db
-from workshops.translate.models import CatalogEntry
-from workshops.translate.store import set_translation
 
 ALL_ROLES = ("admin", "coordinator", "facilitator", "translator", "reviewer")
 

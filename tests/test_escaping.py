@@ -26,16 +26,17 @@ from markupsafe import escape
 
 from workshops.auth import services as auth_services
 from workshops.auth.models import User
+from workshops.catalog import store
+from workshops.catalog.models import CatalogEntry, GlossaryTerm
 from workshops.core.models import AppState
-from workshops.core.services import MIGRATIONS_DIR
+from workshops.core.paths import MIGRATIONS_DIR
 from workshops.curriculum.models import Module, Segment
 from workshops.curriculum.services import ensure_curriculum_loaded
 from workshops.curriculum.source import MODULES_DIR
 from workshops.extensions import db
 from workshops.people.models import Community, Person
-from workshops.translate import extract, store
+from workshops.translate import extract
 from workshops.translate import services as translate_services
-from workshops.translate.models import CatalogEntry, GlossaryTerm
 
 from .conftest import TEST_PASSWORD, make_test_app, tool_required
 

@@ -24,18 +24,18 @@ from workshops.attendance import services as attendance
 from workshops.attendance import uploads
 from workshops.attendance.models import AttendanceRecord, SessionAttachment, WorkshopSession
 from workshops.auth.models import User
+from workshops.catalog import store
+from workshops.core import audit
 from workshops.core import restore as restoring
 from workshops.core.models import AppState
 from workshops.extensions import db
-from workshops.field import services as field
+from workshops.field import services as field_services
 from workshops.people import services as people
 from workshops.people.models import Person
-from workshops.translate import catalogs, store
+from workshops.translate import catalogs
 
-from .test_attendance import program  # noqa: F401 (fixture)
+from .helpers import login, record
 from .test_backup import _backup, _damage, _fill, _state, site, template_site  # noqa: F401 (fixtures)
-from .test_field import field as field_session  # noqa: F401 (fixture)
-from .test_field import login, record
 
 FRIENDLY_500 = ("Algo salió mal", "no se guardó nada")
 
@@ -282,7 +282,7 @@ def test_attendance_save_failing_midway_changes_nothing(login_as, friendly, prog
     else:
         # Each walk-in is audited; the third audit is the session's, the last step of the save.
         nth = 2 if where == "second walk-in" else 3
-        calls = fail_on_call(monkeypatch, people, "add_person" if nth == 2 else "audit", nth)
+        calls = fail_on_call(monkeypatch, *((people, "add_person") if nth == 2 else (audit, "record")), nth)
         response = client.post(url, data=attendance_form(program))
         assert calls[-1] is Injected and len(calls) == nth
     assert_friendly_500(response)
@@ -327,7 +327,7 @@ def test_sheet_upload_failing_leaves_no_file_and_no_row(login_as, friendly, prog
     files = upload_files(friendly)
     before = snapshot(friendly)
     if where == "audit":  # after the file is written and its row flushed
-        calls = fail_on_call(monkeypatch, people, "audit", 1)
+        calls = fail_on_call(monkeypatch, audit, "record", 1)
         response = post_sheet(client, program["session"])
         assert calls == [Injected]
     elif where == "writing":
@@ -364,14 +364,12 @@ def test_a_file_written_in_a_rolled_back_savepoint_is_removed(app, program, make
     assert upload_files(app) == sorted([*files, kept, released])
 
 
-def test_field_sync_failing_midway_changes_nothing(app, client, field_session, monkeypatch, friendly):
+def test_field_sync_failing_midway_changes_nothing(app, client, field, monkeypatch, friendly):
     login(client, "fac")
-    batch = [record(field_session["session"], person_id) for person_id in field_session["persons"]]
-    batch.append(
-        {**record(field_session["session"], None), "walk_in": {"given_names": "Nueva", "sex": "female"}}
-    )
+    batch = [record(field["session"], person_id) for person_id in field["persons"]]
+    batch.append({**record(field["session"], None), "walk_in": {"given_names": "Nueva", "sex": "female"}})
     before = snapshot(app)
-    calls = fail_on_call(monkeypatch, field, "_write", 3)
+    calls = fail_on_call(monkeypatch, field_services, "_write", 3)
     response = client.post("/api/field/sync", json={"records": batch})
     assert calls[-1] is Injected and len(calls) == 3
     assert response.status_code == 500 and response.is_json
@@ -393,7 +391,7 @@ def test_person_merge_failing_at_its_audit_changes_nothing(login_as, friendly, p
         data={"revision": 0, "action": "save", f"status-{first}": "present", f"status-{second}": "absent"},
     )
     before = snapshot(friendly)
-    calls = fail_on_call(monkeypatch, people, "audit", 1)  # after the records moved and the merge was flushed
+    calls = fail_on_call(monkeypatch, audit, "record", 1)  # after the records moved and the merge was flushed
     response = client.post(f"/people/persons/{second}", data={"keep": first})
     assert calls == [Injected]
     assert_friendly_500(response)

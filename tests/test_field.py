@@ -1,66 +1,20 @@
 """Field mode API: packs, sync applied exactly once, conflicts kept, bad batches refused whole."""
 
 import json
-import uuid
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 import yaml
 
-from workshops.attendance.models import AttendanceChange, AttendanceRecord, SessionStaff, WorkshopSession
-from workshops.curriculum.models import Module
+from workshops.attendance.models import AttendanceChange, AttendanceRecord, WorkshopSession
 from workshops.extensions import db
 from workshops.field.models import FieldSubmission
 from workshops.people import services as people
-from workshops.people.models import Community, Person
+from workshops.people.models import Person
 
 from .conftest import TEST_PASSWORD
-
-
-@pytest.fixture
-def field(app, make_user, admin_exists):
-    """A facilitator assigned to one session and not to another; return ids."""
-    facilitator = make_user("fac", roles=("facilitator",))
-    with app.app_context():
-        community = Community(name="Comunidad Campo", code="CCA")
-        db.session.add(community)
-        db.session.flush()
-        household = people.create_household(community, "", None)
-        persons = [
-            people.add_person(household, {"given_names": name, "family_names": "Campo", "sex": sex}, None).id
-            for name, sex in (("Rosa", "female"), ("Luis", "male"), ("Ana", "female"))
-        ]
-        module = db.session.scalar(sa.select(Module).where(Module.number == 2))
-        mine = WorkshopSession(
-            module_id=module.id, community_id=community.id, date=date.today() + timedelta(days=3)
-        )
-        other = WorkshopSession(
-            module_id=module.id, community_id=community.id, date=date.today() + timedelta(days=9)
-        )
-        db.session.add_all([mine, other])
-        db.session.flush()
-        db.session.add(SessionStaff(session_id=mine.id, user_id=facilitator, role="facilitator"))
-        db.session.commit()
-        return {"session": mine.id, "other": other.id, "persons": persons, "community": community.id}
-
-
-def login(client, username):
-    response = client.post("/login", data={"username": username, "password": TEST_PASSWORD})
-    assert response.status_code == 302
-
-
-def record(session_id, person_id, status="present", **extra):
-    return {
-        "id": str(uuid.uuid4()),
-        "session_id": session_id,
-        "person_id": person_id,
-        "status": status,
-        "remark": "",
-        "base_status": "",
-        "entered_at": "2020-01-01T08:00:00Z",  # a wrong device clock: never the session's date
-        **extra,
-    }
+from .helpers import login, record
 
 
 def stored(app):

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from .conftest import PROJECT_ROOT, make_test_app
-from .test_access import _sample_values
+from .urlmap import sample_values
 
 pytestmark = pytest.mark.slow
 
@@ -114,7 +114,7 @@ def test_an_installed_wheel_serves_every_page_from_another_folder(installed, dat
 
         with app.app_context():
             admin_id = db.session.scalar(db.select(User.id).where(User.username == "everyone"))
-        sample = _sample_values(app, admin_id)
+        sample = sample_values(app, admin_id)
         rules = [
             rule
             for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule)

@@ -6,10 +6,11 @@ import babel
 import pytest
 import sqlalchemy as sa
 
+from workshops.catalog import store
 from workshops.extensions import db
 from workshops.i18n import format_date
 from workshops.languages import BUILTIN_LANGUAGES, Language, get_language, parse_plural_forms
-from workshops.translate import catalogs, store
+from workshops.translate import catalogs
 
 from .conftest import make_test_app
 

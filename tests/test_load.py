@@ -19,6 +19,8 @@ import sqlalchemy as sa
 
 from . import loadkit
 
+pytestmark = pytest.mark.slow  # real servers under load for seconds each
+
 CLIENTS = 8
 SECONDS = 8
 MAX_SECONDS = 30  # a slow machine goes on until the run has saved and collided enough (_exercised)
@@ -151,7 +153,8 @@ def _import_csv(community_code):
 
 
 def _import_traces(url, community_code):
-    from workshops.people.models import AuditEntry, Community, Household, Person
+    from workshops.core.audit import AuditEntry
+    from workshops.people.models import Community, Household, Person
 
     engine = sa.create_engine(url)
     with engine.connect() as connection:

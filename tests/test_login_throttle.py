@@ -76,6 +76,7 @@ def test_unknown_usernames_are_throttled_like_real_ones(client, admin_exists):
     assert response.status_code == 429 and THROTTLED in response.get_data(as_text=True)
 
 
+@pytest.mark.slow
 def test_too_many_failures_from_an_address_are_refused(client, make_user, admin_exists, no_password_check):
     make_user("maria", roles=("coordinator",))
     for number in range(20):  # one failure each for 20 names: no account reaches its limit
@@ -86,6 +87,7 @@ def test_too_many_failures_from_an_address_are_refused(client, make_user, admin_
     assert not _logged_in(client)
 
 
+@pytest.mark.slow
 def test_the_address_limit_leaves_other_addresses_alone(client, make_user, admin_exists):
     make_user("maria", roles=("coordinator",))
     for number in range(20):

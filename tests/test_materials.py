@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from workshops.catalog import store
+from workshops.catalog.models import CatalogEntry
 from workshops.curriculum.models import Module
 from workshops.extensions import db
 from workshops.languages import BUILTIN_LANGUAGES
-from workshops.translate import store
-from workshops.translate.models import CatalogEntry
 
 from .conftest import DATA, tool_required
 
@@ -74,6 +74,7 @@ def test_print_page_offers_the_choices(login_as):
         assert word in page
 
 
+@pytest.mark.slow
 def test_side_by_side_pdf_has_both_texts_and_honest_markers(login_as, app, tmp_path):
     spanish = translate(app, "conservacion-de-suelos-y-agua.objectives.o1", UDHR["agr"])
     client = login_as("facilitator")
@@ -116,6 +117,7 @@ def test_letter_paper_and_page_count(login_as, tmp_path):
     assert f"1 / {pages[0]}" in text and f"{pages[0]} / {pages[0]}" in text
 
 
+@pytest.mark.slow
 def test_fuzzy_translations_marked_or_left_out(login_as, app, tmp_path):
     translate(app, "conservacion-de-suelos-y-agua.objectives.o2", "TEXTO-DUDOSO-PRUEBA", state="fuzzy")
     client = login_as("facilitator")
@@ -125,6 +127,7 @@ def test_fuzzy_translations_marked_or_left_out(login_as, app, tmp_path):
     assert "TEXTO-DUDOSO-PRUEBA" not in omitted and "POR REVISAR" not in omitted
 
 
+@pytest.mark.slow
 def test_book_has_a_table_of_contents_with_all_modules(login_as, app, tmp_path):
     client = login_as("facilitator")
     response = client.get("/materials/print.pdf?document=book&layout=single&first=es")
@@ -139,6 +142,7 @@ def test_book_has_a_table_of_contents_with_all_modules(login_as, app, tmp_path):
     assert any(char.isdigit() for char in toc.replace("1. ", ""))
 
 
+@pytest.mark.slow
 def test_pdf_cache_hits_and_changes_with_a_translation(login_as, app):
     client = login_as("facilitator")
     cache = Path(app.instance_path) / "pdf-cache"
@@ -186,6 +190,7 @@ def test_print_view_layouts_escape_and_never_leave_a_cell_empty(login_as, app, l
     assert '<nav class="toolbar"' in page and "Descargar PDF" in page
 
 
+@pytest.mark.slow
 def test_build_command_writes_named_pdfs(runner, tmp_path):
     result = runner.invoke(
         args=[

@@ -17,13 +17,14 @@ from werkzeug.security import generate_password_hash
 from workshops.attendance import uploads
 from workshops.attendance.models import AttendanceRecord, SessionStaff, WorkshopSession
 from workshops.auth.models import User, UserRole
+from workshops.catalog import store
+from workshops.catalog.models import CatalogEntry, GlossaryTerm, Suggestion
+from workshops.core.audit import AuditEntry
 from workshops.curriculum.models import Module
 from workshops.extensions import db
 from workshops.field.models import FieldSubmission
 from workshops.people import services as people
-from workshops.people.models import AuditEntry, Community, Household
-from workshops.translate import store
-from workshops.translate.models import CatalogEntry, GlossaryTerm, Suggestion
+from workshops.people.models import Community, Household
 
 ALL_ROLES = ("admin", "coordinator", "facilitator", "translator", "reviewer")
 FEW, MORE = 2, 8  # rows before, rows added: five times as many in the end

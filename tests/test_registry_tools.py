@@ -6,11 +6,10 @@ import pytest
 import sqlalchemy as sa
 
 from workshops.attendance.models import AttendanceRecord, SessionAttachment
+from workshops.core.audit import AuditEntry
 from workshops.extensions import db
 from workshops.people import merge
-from workshops.people.models import AuditEntry, Household, Merge, Person
-
-from .test_attendance import program  # noqa: F401 (fixture)
+from workshops.people.models import Household, Merge, Person
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%test\n"

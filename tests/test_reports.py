@@ -11,11 +11,12 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from workshops.attendance.models import AttendanceRecord, WorkshopSession
+from workshops.core.audit import AuditEntry
 from workshops.curriculum.models import Module
 from workshops.extensions import db
 from workshops.people import merge
 from workshops.people import services as people
-from workshops.people.models import AuditEntry, Community, Household, Person
+from workshops.people.models import Community, Household, Person
 
 ATTENDED = ("present", "late")
 

@@ -60,6 +60,7 @@ def test_first_start_creates_schema_and_loads_curriculum(database_factory, tmp_p
     _dispose(app)
 
 
+@pytest.mark.slow
 def test_second_start_changes_nothing(database_factory, tmp_path):
     url = database_factory()
     _dispose(_fresh_app(url, tmp_path))
@@ -75,13 +76,14 @@ def test_second_start_changes_nothing(database_factory, tmp_path):
     assert ids_after == ids_before
 
 
+@pytest.mark.slow
 def test_edited_module_is_reloaded_keeping_its_id(database_factory, tmp_path):
     modules_dir = tmp_path / "modules"
     shutil.copytree(MODULES_DIR, modules_dir)
     url = database_factory()
     app = _fresh_app(url, tmp_path, AUTO_SETUP=False)
-    from workshops.core.services import initialize_database
     from workshops.curriculum import services
+    from workshops.setup import initialize_database
 
     with app.app_context():
         initialize_database()
@@ -117,6 +119,7 @@ def test_broken_curriculum_stops_start_and_loads_nothing(database_factory, tmp_p
     assert _counts(url)["curriculum_module"] == 0
 
 
+@pytest.mark.slow
 def test_two_processes_starting_at_once(database_factory, tmp_path):
     url = database_factory()
     env = {**os.environ, "DATABASE_URL": url, "WORKSHOPS_INSTANCE_PATH": str(tmp_path)}
@@ -133,6 +136,7 @@ def test_two_processes_starting_at_once(database_factory, tmp_path):
     assert counts["curriculum_section"] == expected_sections
 
 
+@pytest.mark.slow
 def test_secret_key_is_generated_once_and_kept(database_factory, tmp_path, monkeypatch):
     monkeypatch.delenv("WORKSHOPS_SECRET_KEY", raising=False)
     url = database_factory()
@@ -203,6 +207,7 @@ def test_models_and_migrations_agree(runner):
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", [["demo", "--help"], ["init", "--help"], ["--help"]])
 def test_asking_for_help_does_not_touch_the_database(tmp_path, command):
     database = tmp_path / "help.sqlite"

@@ -7,9 +7,10 @@ import polib
 import pytest
 import sqlalchemy as sa
 
+from workshops.catalog import store
+from workshops.catalog.models import CatalogEntry, GlossaryTerm, Suggestion
 from workshops.extensions import db
-from workshops.translate import store, workspace
-from workshops.translate.models import CatalogEntry, GlossaryTerm, Suggestion
+from workshops.translate import workspace
 
 from .conftest import TEST_PASSWORD
 

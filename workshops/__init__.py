@@ -41,8 +41,7 @@ def create_app(config=None):
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from . import errors
-    from .core import caching, compression
+    from .core import caching, compression, errors
 
     # First of all: a request for a host not in TRUSTED_HOSTS is refused before
     # anything else (the CSRF check, the login) looks at it.
@@ -58,14 +57,16 @@ def create_app(config=None):
 
     i18n.init_app(app)
 
-    from . import access
-
     # Import every model so Alembic and the metadata see all tables.
     from . import languages as _languages  # noqa: F401
+    from .attendance import merges as _attendance_merges  # noqa: F401 (follows person merges)
     from .attendance import models as _attendance_models  # noqa: F401
     from .attendance import routes as session_routes
     from .auth import admin_routes
     from .auth import routes as auth_routes
+    from .catalog import models as _catalog_models  # noqa: F401
+    from .core import access
+    from .core import audit as _audit  # noqa: F401
     from .core import models as _core_models  # noqa: F401
     from .curriculum import routes as curriculum_routes
     from .field import models as _field_models  # noqa: F401
@@ -77,7 +78,6 @@ def create_app(config=None):
     from .people import tools_routes as _people_tools  # noqa: F401 (adds routes to people_routes.bp)
     from .reports import routes as report_routes
     from .translate import glossary_routes, offline_routes, workspace_routes
-    from .translate import models as _translate_models  # noqa: F401
     from .translate import routes as language_routes
 
     app.register_blueprint(auth_routes.bp)
@@ -102,7 +102,7 @@ def create_app(config=None):
     register_commands(app)
 
     if app.config["AUTO_SETUP"] and _cli_command() not in COMMANDS_WITHOUT_SETUP:
-        from .core.services import initialize_database
+        from .setup import initialize_database
 
         with app.app_context():
             try:

@@ -14,7 +14,7 @@ from .auth.models import ROLES
 @with_appcontext
 def init_command():
     """Create or upgrade the database and load the curriculum (like the first start)."""
-    from .core.services import initialize_database
+    from .setup import initialize_database
 
     changed = initialize_database()
     click.echo(f"Database ready; {changed} curriculum module(s) loaded or updated.")
@@ -28,8 +28,8 @@ def init_command():
 @click.option("--password", envvar="WORKSHOPS_NEW_PASSWORD", help="Password; prompted for when not given.")
 def create_user_command(username, display_name, roles, password):
     """Create a user account."""
-    from .access import SETUP_DONE_KEY
     from .auth import services
+    from .core.access import SETUP_DONE_KEY
     from .core.models import AppState
     from .extensions import db
 
@@ -76,8 +76,8 @@ def curriculum_check(directory):
 @with_appcontext
 def demo_command():
     """Load a clearly fictitious demo program (5 communities, 80 households, 60 sessions, a facilitator)."""
+    from . import demo
     from .extensions import db
-    from .people import demo
 
     result = demo.load()
     if result is None:

@@ -1,8 +1,9 @@
 """Flask extensions, created once and bound to the app in create_app()."""
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from flask_babel import Babel, Domain
+from flask_babel import Babel
 from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -10,7 +11,6 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
-from werkzeug.utils import cached_property
 
 # A naming convention gives every constraint a stable name, so Alembic
 # migrations can refer to them on SQLite and PostgreSQL alike.
@@ -37,24 +37,16 @@ def one_of(column, values):
     return "{} IN ({})".format(column, ", ".join(f"'{value}'" for value in values))
 
 
-class StoreDomain(Domain):
-    """A gettext domain whose catalogs come from the translation store (see i18n.py)."""
-
-    def get_translations(self):
-        from .i18n import store_translations
-
-        return store_translations(self.domain[0])
-
-
-class WorkshopsBabel(Babel):
-    @cached_property
-    def domain_instance(self):
-        return StoreDomain(domain="messages")
-
-
 db = SQLAlchemy(model_class=Base)
+# Models derive from `Model`: at run time Flask-SQLAlchemy's db.Model (made from Base,
+# with its metadata), for a type checker the declared Base it is built from, since
+# db.Model is an attribute mypy cannot use as a base class.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
-babel = WorkshopsBabel()
+babel = Babel()  # its gettext domain reads the translation store (i18n.init_app)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 compress = Compress()

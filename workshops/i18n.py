@@ -7,7 +7,7 @@ The *catalog language* (es, agr, ...) picks the translations; the
 
 from babel.dates import format_date as babel_format_date
 from flask import current_app, g, has_request_context, request, session
-from flask_babel import format_decimal, format_percent, get_translations, lazy_pgettext
+from flask_babel import Domain, format_decimal, format_percent, get_translations, lazy_pgettext
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from jinja2 import pass_context
@@ -86,7 +86,7 @@ def select_locale():
 
 def store_translations(domain):
     """Return the gettext object of a domain for the current request."""
-    from .translate.runtime import get_translations
+    from .catalog.runtime import get_translations
 
     # Asked for by every gettext call on a page: look it up once per request.
     language, marking = current_language(), show_untranslated()
@@ -104,9 +104,9 @@ def rendering_state():
     the "show untranslated" marking, names a rendering; the revision (bumped by
     every saved translation, in any process) tells whether a kept one is current.
     A cache holds one rendering per name and replaces it when the revision
-    differs, as translate.runtime does with the gettext objects.
+    differs, as catalog.runtime does with the gettext objects.
     """
-    from .translate.runtime import catalog_revision
+    from .catalog.runtime import catalog_revision
 
     language = current_language()
     name = (
@@ -174,6 +174,13 @@ def _lazy_html(self):
 LazyString.__html__ = _lazy_html
 
 
+class StoreDomain(Domain):
+    """A gettext domain whose catalogs come from the translation store, not from .mo files."""
+
+    def get_translations(self):
+        return store_translations(self.domain[0])
+
+
 def init_app(app):
     from .core.paths import TRANSLATIONS_DIR
     from .extensions import babel
@@ -185,6 +192,8 @@ def init_app(app):
         default_domain="messages",
         default_locale="es_PE",
     )
+    # Flask-Babel asks its instance for the default domain: make it the store's.
+    babel.domain_instance = StoreDomain(domain="messages")
     app.jinja_env.install_gettext_callables(
         gettext=_escaped(lambda s: get_translations().ugettext(s)),
         ngettext=_escaped(lambda s, p, n: get_translations().ungettext(s, p, n)),

@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import CheckConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .extensions import db
+from .extensions import Model, db
 
 SOURCE_LANGUAGE = "es"
 DEFAULT_PLURAL_FORMS = "nplurals=2; plural=n != 1;"
@@ -77,7 +77,7 @@ BUILTIN_LANGUAGES = (
 )
 
 
-class LanguageSetting(db.Model):
+class LanguageSetting(Model):
     """Admin overrides of a registry entry: display names and plural forms."""
 
     __tablename__ = "language_setting"
@@ -138,11 +138,3 @@ def all_languages():
 def get_language(code):
     """Return the language with this catalog code, or None."""
     return next((language for language in all_languages() if language.code == code), None)
-
-
-def known_codes():
-    return set(_registered())
-
-
-def target_languages():
-    return [language for language in all_languages() if not language.is_source]

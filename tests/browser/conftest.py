@@ -173,11 +173,11 @@ def axe_page(browser, axe_script):
 def live_sample(live_server):
     """Return a callable that adds one object of each kind to the live server's database.
 
-    It gives the URL arguments tests/test_access.py uses (slug, household_id,
+    It gives the URL arguments tests/urlmap.py gives (slug, household_id,
     session_id, entry_id, ...), so that every route can be built with real ids.
     """
     from ..conftest import make_test_app
-    from ..test_access import _sample_values
+    from ..urlmap import sample_values
 
     def make(admin_username):
         import sqlalchemy as sa
@@ -189,7 +189,7 @@ def live_sample(live_server):
         try:
             with app.app_context():
                 admin_id = db.session.scalar(sa.select(User.id).where(User.username == admin_username))
-            return _sample_values(app, admin_id)
+            return sample_values(app, admin_id)
         finally:
             with app.app_context():
                 db.session.remove()

@@ -2,9 +2,9 @@
 
 import pytest
 
-from .test_translators import PASSWORD, login
+from .helpers import PASSWORD, login
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 BLOCKING = {"serious", "critical"}
 ROLES = ("admin", "coordinator", "facilitator", "translator", "reviewer")

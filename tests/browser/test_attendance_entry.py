@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from .test_translators import PASSWORD, login
+from .helpers import PASSWORD, login
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_enter_sheet_and_see_figures(live_server, page):

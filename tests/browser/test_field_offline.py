@@ -11,9 +11,9 @@ from workshops.extensions import db
 from workshops.field.models import FieldSubmission
 
 from ..conftest import make_test_app
-from .test_translators import PASSWORD, login
+from .helpers import PASSWORD, login
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def server_state(live_server, session_id):

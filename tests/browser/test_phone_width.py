@@ -3,9 +3,9 @@
 import pytest
 
 from ..conftest import make_test_app
-from .test_translators import PASSWORD, login
+from .helpers import PASSWORD, login
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROLES = ("admin", "coordinator", "facilitator", "translator", "reviewer")
 # Extra query strings for pages whose interesting state needs one.
@@ -41,12 +41,12 @@ OVERFLOW = """() => {
 
 
 def _html_pages(app, sample):
-    """(endpoint, path) of every GET route, with sample ids (the same as tests/test_access.py)."""
+    """(endpoint, path) of every GET route, with sample ids (tests/urlmap.py)."""
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if "GET" not in rule.methods or rule.endpoint == "static":
             continue
         missing = set(rule.arguments) - set(sample)
-        assert not missing, f"add sample values for {missing} of {rule.rule} to tests/test_access.py"
+        assert not missing, f"add sample values for {missing} of {rule.rule} to tests/urlmap.py"
         path = rule.build({name: sample[name] for name in rule.arguments})[1]
         yield rule.endpoint, path
         for extra in VARIANTS.get(rule.endpoint, ()):

@@ -6,9 +6,9 @@ import re
 import pytest
 
 from ..conftest import DATA
-from .test_translators import PASSWORD, login
+from .helpers import PASSWORD, login
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 UDHR = json.loads((DATA / "udhr_art1_agr_es.json").read_text(encoding="utf-8"))[0]
 LONGEST = "apatukjintiagyachameaktinme"  # 27 letters, the longest Awajún word seen in real text

@@ -5,9 +5,9 @@ import subprocess
 import pytest
 
 from ..conftest import tool_required
-from .test_translators import PASSWORD, login
+from .helpers import PASSWORD, login
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def no_horizontal_scroll(page):

@@ -5,18 +5,11 @@ import re
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-pytestmark = pytest.mark.browser
+from .helpers import PASSWORD, login
 
-PASSWORD = "clave segura de prueba"
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 MODULE = "modelo-cooperativo-y-principios"
-
-
-def login(page, base, username):
-    page.goto(base + "/login")
-    page.get_by_label("Usuario").fill(username)
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Iniciar sesión").click()
-    assert "/login" not in page.url
 
 
 def test_translate_review_conflict_and_draft(live_server, new_page):

@@ -1,5 +1,6 @@
 """Session forms: one session, a generated series."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -12,6 +13,45 @@ from wtforms import (
     TimeField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ..people import services as people
+from .models import ATTENDANCE_STATES
+
+WALK_IN_ROWS = 5  # blank "new person" rows on the entry page
+REMARK_MAX = 500
+
+
+def parse_entry(form, person_ids):
+    """Read the attendance entry page: return (marks {person id: (status, remark)}, walk-ins, errors).
+
+    The page has one `status-<id>` select and `remark-<id>` box per person of the
+    roster, and blank walk-in rows; a walk-in row counts once its given names are typed.
+    """
+    errors, marks = [], {}
+    for person_id in person_ids:
+        status = form.get(f"status-{person_id}", "")
+        if status and status not in ATTENDANCE_STATES:
+            errors.append(_("Un estado no es válido; elija uno de la lista."))
+            status = ""
+        marks[person_id] = (status, form.get(f"remark-{person_id}", "").strip()[:REMARK_MAX])
+    walk_ins = []
+    for index in range(WALK_IN_ROWS):
+        given = form.get(f"walkin-given-{index}", "")
+        if not given.strip():
+            continue
+        year = form.get(f"walkin-year-{index}", "").strip()
+        try:
+            walk_ins.append(
+                people.clean_walk_in(
+                    given,
+                    form.get(f"walkin-family-{index}", ""),
+                    form.get(f"walkin-sex-{index}"),
+                    int(year) if year.isdigit() else (year or None),
+                )
+            )
+        except people.InvalidWalkIn as error:
+            errors.append(str(error))
+    return marks, walk_ins, list(dict.fromkeys(errors))
 
 
 class SessionForm(FlaskForm):

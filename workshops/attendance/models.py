@@ -16,14 +16,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db, one_of, utcnow
+from ..extensions import Model, one_of, utcnow
 
 SESSION_STATES = ("planned", "held", "entered", "checked")
 ATTENDANCE_STATES = ("present", "late", "excused", "absent", "not_enrolled")
 STAFF_ROLES = ("facilitator", "interpreter")
 
 
-class WorkshopSession(db.Model):
+class WorkshopSession(Model):
     __tablename__ = "workshop_session"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,7 +55,7 @@ class WorkshopSession(db.Model):
     )
 
 
-class SessionStaff(db.Model):
+class SessionStaff(Model):
     """A facilitator or interpreter of a session: a user, or a named volunteer without an account."""
 
     __tablename__ = "session_staff"
@@ -77,7 +77,7 @@ class SessionStaff(db.Model):
     )
 
 
-class AttendanceRecord(db.Model):
+class AttendanceRecord(Model):
     __tablename__ = "attendance_record"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -105,7 +105,7 @@ class AttendanceRecord(db.Model):
     )
 
 
-class AttendanceChange(db.Model):
+class AttendanceChange(Model):
     """Every earlier value of an attendance record (later edits keep history)."""
 
     __tablename__ = "attendance_change"
@@ -122,7 +122,7 @@ class AttendanceChange(db.Model):
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
-class SessionAttachment(db.Model):
+class SessionAttachment(Model):
     """A photo or scan of the signed paper sheet, stored under instance/uploads with a random name."""
 
     __tablename__ = "session_attachment"

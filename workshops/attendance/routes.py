@@ -1,8 +1,8 @@
 """Sessions: list, create, generate, print the sheet, enter attendance."""
 
-from datetime import date
+import io
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -10,16 +10,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from .. import access
-from ..auth.forms import ConfirmForm
 from ..auth.models import User, UserRole
+from ..core import access, audit
+from ..core.errors import render_error
+from ..core.forms import ConfirmForm
+from ..core.pdf import RenderError
 from ..curriculum.models import Module
-from ..errors import render_error
 from ..extensions import db
-from ..materials.services import RenderError
 from ..people.models import Community
 from . import services, sheet, uploads
-from .forms import SeriesForm, SessionForm
+from .forms import SeriesForm, SessionForm, parse_entry
 from .models import ATTENDANCE_STATES, SessionAttachment, SessionStaff, WorkshopSession
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
@@ -166,9 +166,7 @@ def sheet_pdf(session_id):
     except RenderError:
         return render_error(500, _("No se pudo generar el PDF"), _("Imprima la hoja desde el navegador."))
     name = f"asistencia-{session.community.code.lower()}-modulo-{session.module.number:02d}-{session.date.isoformat()}.pdf"
-    return Response(
-        data, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name)
 
 
 @bp.route("/<int:session_id>/attendance", methods=["GET", "POST"])
@@ -184,17 +182,10 @@ def enter(session_id):
         if not ConfirmForm().validate_on_submit():
             abort(400)
         people_ids = [person.id for _household, members in groups for person in members]
-        submitted = {}
-        for person_id in people_ids:
-            status = request.form.get(f"status-{person_id}", "")
-            if status and status not in ATTENDANCE_STATES:
-                errors.append(_("Un estado no es válido; elija uno de la lista."))
-                status = ""
-            submitted[person_id] = (status, request.form.get(f"remark-{person_id}", "").strip()[:500])
+        submitted, walk_ins, errors = parse_entry(request.form, people_ids)
         if request.form.get("action") == "mark_all":
             marks = {pid: (status or "present", remark) for pid, (status, remark) in submitted.items()}
         elif not errors:
-            walk_ins = _walk_ins(request.form)
             base = request.form.get("revision", type=int)
             result = services.save_attendance(
                 session, submitted, base if base is not None else -1, current_user, walk_ins
@@ -218,28 +209,6 @@ def enter(session_id):
         states=ATTENDANCE_STATES,
         age_group=services.age_group,
     )
-
-
-def _walk_ins(form):
-    """Read the walk-in rows typed on the entry page (given names required)."""
-    rows = []
-    for index in range(5):
-        given = form.get(f"walkin-given-{index}", "").strip()[:120]
-        if not given:
-            continue
-        year = form.get(f"walkin-year-{index}", "")
-        sex = form.get(f"walkin-sex-{index}", "unrecorded")
-        rows.append(
-            {
-                "given_names": given,
-                "family_names": form.get(f"walkin-family-{index}", "").strip()[:120],
-                "sex": sex if sex in ("female", "male", "unrecorded") else "unrecorded",
-                "birth_year": int(year)
-                if year.isdigit() and 1900 <= int(year) <= date.today().year
-                else None,
-            }
-        )
-    return rows
 
 
 @bp.route("/<int:session_id>/attachments", methods=["POST"])
@@ -290,14 +259,13 @@ def attachment(session_id, attachment_id):
 @access.roles("admin", "coordinator")
 def set_status(session_id):
     session = _session(session_id)
-    from ..people import services as people
     from .models import SESSION_STATES
 
     status = request.form.get("status", "")
     if not ConfirmForm().validate_on_submit() or status not in SESSION_STATES:
         abort(400)
     session.status = status
-    people.audit(current_user, "status", session, status=status)
+    audit.record(current_user, "status", session, status=status)
     db.session.commit()
     flash(_("Estado de la sesión actualizado."), "success")
     return redirect(url_for(".show", session_id=session.id))

@@ -6,6 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select, true, update
 from sqlalchemy.orm import selectinload
 
+from ..core import audit
 from ..extensions import db, utcnow
 from ..people import services as people
 from ..people.models import Household, Person
@@ -48,7 +49,7 @@ def create_session(module, community, when, start_time, duration, venue, facilit
         session.staff.append(SessionStaff(name=interpreter.strip(), role="interpreter"))
     db.session.add(session)
     db.session.flush()
-    people.audit(user, "create", session, module=module.number, community=community.code, date=when)
+    audit.record(user, "create", session, module=module.number, community=community.code, date=when)
     return session
 
 
@@ -174,7 +175,7 @@ def save_attendance(session, marks, base_revision, user, walk_ins=()):
     if session.status in ("planned", "held"):
         session.status = "entered"
     session.entered_by_id, session.entered_at = user.id, utcnow()
-    people.audit(user, "attendance", session, changed=changed)
+    audit.record(user, "attendance", session, changed=changed)
     return SaveResult(True, changed=changed)
 
 

@@ -4,8 +4,9 @@ import segno
 from flask import render_template, url_for
 from markupsafe import Markup
 
+from ..catalog.runtime import get_translations
+from ..core.pdf import html_to_pdf
 from ..i18n import languages
-from ..translate.runtime import get_translations
 from . import services
 
 BLANK_ROWS = 8
@@ -45,16 +46,5 @@ def render(session, for_pdf=False):
 
 
 def render_pdf(session):
-    """The same sheet as a PDF (WeasyPrint); raise RenderError on failure."""
-    from weasyprint import HTML
-
-    from ..core.paths import PACKAGE_DIR
-    from ..materials.services import RenderError
-
-    try:
-        return HTML(string=render(session, for_pdf=True), base_url=str(PACKAGE_DIR)).write_pdf()
-    except Exception as error:  # never show WeasyPrint's exception to a user
-        import logging
-
-        logging.getLogger(__name__).exception("attendance sheet PDF failed")
-        raise RenderError(str(error)) from error
+    """The same sheet as a PDF (WeasyPrint); raise core.pdf.RenderError on failure."""
+    return html_to_pdf(render(session, for_pdf=True), f"attendance sheet of session {session.id}")

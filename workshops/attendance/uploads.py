@@ -8,8 +8,8 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import event
 
+from ..core import audit
 from ..extensions import db
-from ..people import services as people
 from .models import SessionAttachment
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -60,7 +60,7 @@ def save(session, stream, original_name, user):
     db.session.add(attachment)
     db.session.flush()
     _write(upload_dir() / stored_name, data)
-    people.audit(user, "upload", attachment, session=session.id, size=len(data))
+    audit.record(user, "upload", attachment, session=session.id, size=len(data))
     return attachment
 
 

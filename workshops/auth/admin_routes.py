@@ -5,10 +5,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import access
+from ..core import access, audit
 from ..extensions import db
-from ..people.models import AuditEntry
-from ..people.services import audit
 from . import services
 from .forms import NewUserForm, ResetPasswordForm, UserForm
 from .models import User
@@ -44,7 +42,7 @@ def new_user():
         else:
             user.is_enabled = form.is_enabled.data
             db.session.flush()
-            audit(current_user, "create", user, username=user.username, roles=sorted(user.roles))
+            audit.record(current_user, "create", user, username=user.username, roles=sorted(user.roles))
             db.session.commit()
             flash(_("Se creó el usuario %(name)s.", name=user.username), "success")
             return redirect(url_for("admin.users"))
@@ -74,7 +72,7 @@ def edit_user(user_id):
             user.is_enabled = form.is_enabled.data
             before = sorted(user.roles)
             user.set_roles(form.roles.data)
-            audit(
+            audit.record(
                 current_user,
                 "update",
                 user,
@@ -97,7 +95,7 @@ def reset_password(user_id):
     if form.validate_on_submit():
         user.set_password(form.password.data)
         user.session_version += 1
-        audit(current_user, "reset-password", user, username=user.username)
+        audit.record(current_user, "reset-password", user, username=user.username)
         db.session.commit()
         flash(_("Se restableció la contraseña de %(name)s.", name=user.username), "success")
         return redirect(url_for("admin.users"))
@@ -111,19 +109,21 @@ AUDIT_PER_PAGE = 100
 @access.roles("admin")
 def audit_log():
     """Who changed what, newest first: people, attendance, sessions, roles, exports."""
-    query = select(AuditEntry, User.display_name).outerjoin(User, User.id == AuditEntry.user_id)
+    query = select(audit.AuditEntry, User.display_name).outerjoin(User, User.id == audit.AuditEntry.user_id)
     kind = request.args.get("type", "")
     if kind:
-        query = query.where(AuditEntry.object_type == kind)
+        query = query.where(audit.AuditEntry.object_type == kind)
     try:
         page = max(1, int(request.args.get("page", 1)))
     except ValueError:
         page = 1
     rows = db.session.execute(
-        query.order_by(AuditEntry.id.desc()).limit(AUDIT_PER_PAGE + 1).offset((page - 1) * AUDIT_PER_PAGE)
+        query.order_by(audit.AuditEntry.id.desc())
+        .limit(AUDIT_PER_PAGE + 1)
+        .offset((page - 1) * AUDIT_PER_PAGE)
     ).all()
     kinds = db.session.scalars(
-        select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)
+        select(audit.AuditEntry.object_type).distinct().order_by(audit.AuditEntry.object_type)
     ).all()
     return render_template(
         "admin/audit.html",

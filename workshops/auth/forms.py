@@ -83,7 +83,3 @@ class ResetPasswordForm(NewPasswordMixin, FlaskForm):
 class ChangePasswordForm(NewPasswordMixin, FlaskForm):
     current = PasswordField(_l("Contraseña actual"), validators=[DataRequired(), Length(max=200)])
     submit = SubmitField(_l("Cambiar mi contraseña"))
-
-
-class ConfirmForm(FlaskForm):
-    """An empty form: carries only the CSRF token of a button."""

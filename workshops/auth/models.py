@@ -7,12 +7,12 @@ from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, St
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db, utcnow
+from ..extensions import Model, utcnow
 
 ROLES = ("admin", "coordinator", "facilitator", "translator", "reviewer")
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,7 +59,7 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_version}"
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     __tablename__ = "user_role"
 
     user_id: Mapped[int] = mapped_column(
@@ -74,7 +74,7 @@ class UserRole(db.Model):
     )
 
 
-class LoginFailure(db.Model):
+class LoginFailure(Model):
     """One failed login, kept for the throttling window (see auth/throttle.py).
 
     A row per failure rather than a counter, so that several worker processes

@@ -1,28 +1,21 @@
 """Login, logout, first-run setup and the user's own password."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
-from .. import access
+from ..core import access
+from ..core.forms import ConfirmForm
+from ..core.urls import safe_next
 from ..extensions import db, login_manager
 from . import services, throttle
-from .forms import ChangePasswordForm, ConfirmForm, LoginForm, SetupForm
+from .forms import ChangePasswordForm, LoginForm, SetupForm
 
 bp = Blueprint("auth", __name__)
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = None
-
-
-def safe_next(target):
-    """Return target if it is a path on this site, else the home page."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return url_for("curriculum.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -3,10 +3,10 @@
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 
 
-class AppState(db.Model):
+class AppState(Model):
     """A small key/value row: curriculum hash, one-time setup marker."""
 
     __tablename__ = "app_state"

@@ -30,7 +30,7 @@ from .backup import (
     schema_revision,
     uploads_path,
 )
-from .services import MIGRATIONS_DIR
+from .paths import MIGRATIONS_DIR
 
 _SAFE_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
 

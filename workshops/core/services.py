@@ -6,12 +6,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask import current_app
-from flask_migrate import upgrade
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from ..extensions import db
-from .paths import MIGRATIONS_DIR
 
 # Any fixed number: the key of the PostgreSQL advisory lock held during setup.
 SETUP_LOCK_KEY = 4_151_270_031
@@ -71,22 +69,3 @@ def setup_lock():
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def initialize_database():
-    """Upgrade the schema and load the curriculum; safe to run many times at once."""
-    from ..curriculum.services import ensure_curriculum_loaded
-    from ..translate.services import ensure_catalogs_loaded
-
-    with setup_lock():
-        upgrade(directory=str(MIGRATIONS_DIR))
-        try:
-            changed = ensure_curriculum_loaded()
-            ensure_catalogs_loaded()
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
-        finally:
-            db.session.remove()
-    return changed

@@ -3,13 +3,13 @@
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db, one_of
+from ..extensions import Model, one_of
 from .source import AREAS, PRACTICES, SECTION_KINDS
 
 SEGMENT_ROLES = ("objective", "material", "paragraph", "item", "step", "question")
 
 
-class Module(db.Model):
+class Module(Model):
     __tablename__ = "curriculum_module"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,7 +50,7 @@ class Module(db.Model):
         return [s for s in self.segments if s.section_id is None and s.role == "material"]
 
 
-class Section(db.Model):
+class Section(Model):
     __tablename__ = "curriculum_section"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,7 +74,7 @@ class Section(db.Model):
     )
 
 
-class Segment(db.Model):
+class Segment(Model):
     """One translatable text of a module (titles live on Module and Section)."""
 
     __tablename__ = "curriculum_segment"
@@ -98,7 +98,7 @@ class Segment(db.Model):
     __table_args__ = (CheckConstraint(one_of("role", SEGMENT_ROLES), name="role_known"),)
 
 
-class KeyTerm(db.Model):
+class KeyTerm(Model):
     __tablename__ = "curriculum_key_term"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -115,7 +115,7 @@ class KeyTerm(db.Model):
     __table_args__ = (UniqueConstraint("module_id", "key"),)
 
 
-class ModulePractice(db.Model):
+class ModulePractice(Model):
     """A practice type a module teaches, for donor indicators (EG.3.2-24)."""
 
     __tablename__ = "curriculum_module_practice"

@@ -4,7 +4,8 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from .. import access, i18n
+from .. import i18n
+from ..core import access
 from ..core.render_cache import RenderCache
 from . import services
 

@@ -6,13 +6,13 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..attendance.models import ATTENDANCE_STATES
-from ..extensions import db, one_of, utcnow
+from ..extensions import Model, one_of, utcnow
 
 OUTCOMES = ("applied", "conflict")
 RESOLUTIONS = ("device", "server")
 
 
-class FieldSubmission(db.Model):
+class FieldSubmission(Model):
     """One attendance record entered on a device, kept so that sending it again changes nothing.
 
     A conflict (the person's status changed on the server since the pack was

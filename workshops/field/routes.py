@@ -19,12 +19,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from .. import access
 from ..attendance import services as attendance
 from ..attendance.models import WorkshopSession
-from ..auth.forms import ConfirmForm
+from ..core import access
+from ..core.errors import render_error
+from ..core.forms import ConfirmForm
 from ..core.paths import STATIC_DIR
-from ..errors import render_error
 from ..extensions import db
 from ..i18n import languages
 from . import services

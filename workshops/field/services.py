@@ -12,9 +12,10 @@ from sqlalchemy.orm import selectinload
 
 from ..attendance import services as attendance
 from ..attendance.models import ATTENDANCE_STATES, AttendanceChange, AttendanceRecord, WorkshopSession
+from ..core import audit
 from ..extensions import db, utcnow
 from ..people import services as people
-from ..people.models import SEXES, Household, Person
+from ..people.models import Household, Person
 from .models import FieldSubmission
 
 MAX_RECORDS = 500
@@ -151,21 +152,16 @@ def _parse(item):
     if walk_in is not None:
         if not isinstance(walk_in, dict):
             raise Rejected(_("Los datos de la persona nueva no son válidos."))
-        given = _text(walk_in.get("given_names"), 120, "given_names")
-        if not given:
-            raise Rejected(_("Falta el nombre de la persona nueva."))
         year = walk_in.get("birth_year")
-        if year in ("", None):
-            year = None
-        elif not isinstance(year, int) or not 1900 <= year <= date.today().year:
-            raise Rejected(_("El año de nacimiento no es válido."))
-        sex = walk_in.get("sex") or "unrecorded"
-        walk_in = {
-            "given_names": given,
-            "family_names": _text(walk_in.get("family_names"), 120, "family_names"),
-            "sex": sex if sex in SEXES else "unrecorded",
-            "birth_year": year,
-        }
+        try:
+            walk_in = people.clean_walk_in(
+                _text(walk_in.get("given_names"), people.NAME_MAX, "given_names"),
+                _text(walk_in.get("family_names"), people.NAME_MAX, "family_names"),
+                walk_in.get("sex"),
+                None if year == "" else year,
+            )
+        except people.InvalidWalkIn as error:
+            raise Rejected(str(error)) from None
     elif not isinstance(person_id, int) or isinstance(person_id, bool):
         raise Rejected(_("Falta la persona."))
     return {
@@ -341,7 +337,7 @@ def sync(items, user):
         outcomes.append(Outcome(uid, outcome))
     _mark_entered(batch.touched, user)
     for session in batch.touched:
-        people.audit(user, "field-sync", session, records=applied)
+        audit.record(user, "field-sync", session, records=applied)
     return outcomes
 
 
@@ -380,7 +376,7 @@ def resolve(submission, keep, user):
         _write(session, person, record, submission.status, submission.remark, user)
         _mark_entered([session], user)
     submission.resolution, submission.resolved_by_id, submission.resolved_at = keep, user.id, utcnow()
-    people.audit(user, "field-resolve", submission.session, submission=submission.id, kept=keep)
+    audit.record(user, "field-resolve", submission.session, submission=submission.id, kept=keep)
 
 
 def sync_and_commit(items, user):

@@ -7,9 +7,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from .. import access
+from ..core import access
+from ..core.errors import render_error
+from ..core.pdf import RenderError
 from ..curriculum.models import Module
-from ..errors import render_error
 from ..extensions import db
 from ..i18n import current_language, languages
 from . import services
@@ -95,7 +96,7 @@ def pdf():
     context = _context(document)
     try:
         path, _cached = services.pdf_path(document, context)
-    except services.RenderError:
+    except RenderError:
         return render_error(
             500,
             _("No se pudo generar el PDF"),

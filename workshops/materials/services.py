@@ -2,7 +2,6 @@
 
 import functools
 import hashlib
-import logging
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -13,14 +12,14 @@ from flask import current_app, render_template
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..core.paths import PACKAGE_DIR, STATIC_DIR, TEMPLATES_DIR
+from ..catalog.models import CatalogEntry, Translation
+from ..catalog.store import current_revision
+from ..core.paths import STATIC_DIR, TEMPLATES_DIR
+from ..core.pdf import html_to_pdf
 from ..curriculum.models import Module, Section
 from ..extensions import db
 from ..languages import SOURCE_LANGUAGE
-from ..translate.models import CatalogEntry, Translation
-from ..translate.store import current_revision
 
-log = logging.getLogger(__name__)
 DOCUMENTS = ("handout", "guide", "book", "terms")
 LAYOUTS = ("side", "interlinear", "single")
 PAPERS = ("A4", "Letter")
@@ -34,10 +33,6 @@ FILE_WORDS = {
     "interlinear": "interlineal",
     "single": "solo",
 }
-
-
-class RenderError(Exception):
-    """WeasyPrint could not render a document."""
 
 
 @dataclass(frozen=True)
@@ -279,13 +274,7 @@ def pdf_path(document, context):
     if target.exists():
         return target, True
     html = render_html(document, context, for_pdf=True)
-    try:
-        from weasyprint import HTML
-
-        data = HTML(string=html, base_url=str(PACKAGE_DIR)).write_pdf()
-    except Exception as error:  # WeasyPrint raises many kinds; none may reach the user
-        log.exception("PDF rendering failed for %r", document.options)
-        raise RenderError(str(error)) from error
+    data = html_to_pdf(html, repr(document.options))
     fd, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)

@@ -8,8 +8,8 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ..core.text import fold
 from ..extensions import db
-from ..translate.models import fold
 from . import services
 from .models import Community, Household, Person
 

@@ -1,11 +1,23 @@
-"""Merging duplicate persons or households, and undoing a merge."""
+"""Merging duplicate persons or households, and undoing a merge.
 
-from sqlalchemy import select
+Records of higher layers that point at a person (attendance) are moved by
+their own feature: a merge sends `persons_merged`, its undo `person_merge_undone`
+(as Indico's user merge does), so people/ never imports those features.
+"""
 
-from ..attendance.models import AttendanceRecord
+from blinker import Namespace
+
+from ..core import audit
 from ..extensions import db, utcnow
 from . import services
 from .models import Household, Merge, Person
+
+_signals = Namespace()
+# Sent with the kept person as sender and `remove=` the merged one; each receiver moves
+# its own records and returns a dict of what it did, kept in the merge for its undo.
+persons_merged = _signals.signal("persons-merged")
+# Sent with the kept person, `remove=` and `moved=` (what persons_merged's receivers returned).
+person_merge_undone = _signals.signal("person-merge-undone")
 
 
 class MergeRefused(Exception):
@@ -16,30 +28,11 @@ def merge_persons(keep, remove, user):
     """Move remove's attendance to keep (keep's record wins a shared session) and hide remove."""
     if keep.id == remove.id or keep.merged_into_id or remove.merged_into_id:
         raise MergeRefused()
-    kept_sessions = set(
-        db.session.scalars(select(AttendanceRecord.session_id).where(AttendanceRecord.person_id == keep.id))
-    )
-    moved, dropped = [], []
-    for record in db.session.scalars(select(AttendanceRecord).where(AttendanceRecord.person_id == remove.id)):
-        if record.session_id in kept_sessions:
-            dropped.append(
-                {
-                    "session_id": record.session_id,
-                    "status": record.status,
-                    "remark": record.remark,
-                    "entered_by_id": record.entered_by_id,
-                }
-            )
-            db.session.delete(record)
-        else:
-            record.person_id = keep.id
-            moved.append(record.id)
+    moved = {"household_id": remove.household_id, "dni": remove.dni}
+    for _receiver, part in persons_merged.send(keep, remove=remove):
+        moved.update(part or {})
     merge = Merge(
-        kind="person",
-        kept_id=keep.id,
-        removed_id=remove.id,
-        moved={"records": moved, "dropped": dropped, "household_id": remove.household_id, "dni": remove.dni},
-        user_id=user.id if user else None,
+        kind="person", kept_id=keep.id, removed_id=remove.id, moved=moved, user_id=user.id if user else None
     )
     if remove.dni and not keep.dni:
         keep.dni, remove.dni = remove.dni, None
@@ -49,8 +42,14 @@ def merge_persons(keep, remove, user):
     remove.household_id = None
     db.session.add(merge)
     db.session.flush()
-    services.audit(
-        user, "merge", remove, into=keep.id, merge=merge.id, records=len(moved), dropped=len(dropped)
+    audit.record(
+        user,
+        "merge",
+        remove,
+        into=keep.id,
+        merge=merge.id,
+        records=len(moved.get("records", [])),
+        dropped=len(moved.get("dropped", [])),
     )
     return merge
 
@@ -72,7 +71,7 @@ def merge_households(keep, remove, user):
     )
     db.session.add(merge)
     db.session.flush()
-    services.audit(user, "merge", remove, into=keep.id, merge=merge.id, members=len(members))
+    audit.record(user, "merge", remove, into=keep.id, merge=merge.id, members=len(members))
     return merge
 
 
@@ -82,12 +81,7 @@ def undo(merge, user):
         raise MergeRefused()
     if merge.kind == "person":
         keep, remove = db.session.get(Person, merge.kept_id), db.session.get(Person, merge.removed_id)
-        for record_id in merge.moved.get("records", []):
-            record = db.session.get(AttendanceRecord, record_id)
-            if record is not None:
-                record.person_id = remove.id
-        for data in merge.moved.get("dropped", []):
-            db.session.add(AttendanceRecord(person_id=remove.id, **data))
+        person_merge_undone.send(keep, remove=remove, moved=merge.moved)
         if merge.moved.get("dni"):
             if keep.dni == merge.moved["dni"]:
                 keep.dni = None
@@ -106,4 +100,4 @@ def undo(merge, user):
         target = remove
     merge.undone_at = utcnow()
     db.session.flush()
-    services.audit(user, "undo-merge", target, merge=merge.id)
+    audit.record(user, "undo-merge", target, merge=merge.id)

@@ -21,14 +21,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db, one_of, utcnow
-from ..translate.models import fold
+from ..core.text import fold
+from ..extensions import Model, one_of, utcnow
 
 SEXES = ("female", "male", "unrecorded")
 RELATIONSHIPS = ("head", "spouse", "child", "parent", "sibling", "grandchild", "other")
 
 
-class Community(db.Model):
+class Community(Model):
     __tablename__ = "community"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,7 +47,7 @@ class Community(db.Model):
     __table_args__ = (CheckConstraint("length(code) BETWEEN 2 AND 6", name="code_length"),)
 
 
-class Household(db.Model):
+class Household(Model):
     __tablename__ = "household"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,7 +71,7 @@ class Household(db.Model):
         return next((person for person in self.members if person.is_contact), None)
 
 
-class Person(db.Model):
+class Person(Model):
     __tablename__ = "person"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -111,7 +111,7 @@ class Person(db.Model):
         self.relationship_order = RELATIONSHIPS.index(self.relationship_to_head)
 
 
-class HouseholdStay(db.Model):
+class HouseholdStay(Model):
     """Which household a person belonged to, from when to when: moving keeps history."""
 
     __tablename__ = "household_stay"
@@ -127,23 +127,7 @@ class HouseholdStay(db.Model):
     __table_args__ = (CheckConstraint("ended IS NULL OR ended >= started", name="ended_after_started"),)
 
 
-class AuditEntry(db.Model):
-    """Who changed what about people and attendance, and when."""
-
-    __tablename__ = "audit_entry"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
-    )
-    action: Mapped[str] = mapped_column(String(40), nullable=False)
-    object_type: Mapped[str] = mapped_column(String(40), nullable=False)
-    object_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    details: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
-
-
-class Merge(db.Model):
+class Merge(Model):
     """A merge of two persons or households, with what it moved, so it can be undone."""
 
     __tablename__ = "merge_record"
@@ -162,7 +146,7 @@ class Merge(db.Model):
     __table_args__ = (CheckConstraint("kind IN ('person', 'household')", name="kind_known"),)
 
 
-class Partnership(db.Model):
+class Partnership(Model):
     """Membership of the cooperative: one person, or a married or common-law couple (Law 31335).
 
     A partner of the cooperative is not the same thing as a person in a household:

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from .. import access
-from ..auth.forms import ConfirmForm
+from ..core import access, audit
+from ..core.forms import ConfirmForm
 from ..extensions import db
 from . import services
 from .models import Household, Partnership, Person
@@ -37,7 +37,7 @@ def add_partner(person, spouse, joined_on, user):
     )
     db.session.add(membership)
     db.session.flush()
-    services.audit(user, "partner", membership, person=person.id, spouse=spouse.id if spouse else None)
+    audit.record(user, "partner", membership, person=person.id, spouse=spouse.id if spouse else None)
     return membership
 
 

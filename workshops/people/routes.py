@@ -1,7 +1,5 @@
 """Registry pages: communities, households and their members (coordinators and admins)."""
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,11 +7,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from .. import access
+from ..core import access
 from ..extensions import db
 from . import services
 from .forms import RELATIONSHIP_LABELS, SEX_LABELS, CommunityForm, HouseholdForm, PersonForm
-from .models import Community, Household, Person
+from .models import Community, Household
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 MANAGERS = ("admin", "coordinator")
@@ -36,25 +34,18 @@ def _get(model, object_id):
 def communities():
     form = CommunityForm()
     if form.validate_on_submit():
-        code = form.code.data.upper()
-        taken = db.session.scalar(
-            select(func.count())
-            .select_from(Community)
-            .where((Community.code == code) | (func.lower(Community.name) == form.name.data.strip().lower()))
-        )
-        if taken:
+        try:
+            services.create_community(
+                form.name.data,
+                form.code.data,
+                current_user,
+                district=form.district.data,
+                province=form.province.data,
+                region=form.region.data,
+            )
+        except services.DuplicateCommunity:
             form.code.errors.append(_("Ya existe una comunidad con ese nombre o código."))
         else:
-            community = Community(
-                name=form.name.data.strip(),
-                code=code,
-                district=form.district.data.strip(),
-                province=form.province.data.strip() or "San Ignacio",
-                region=form.region.data.strip() or "Cajamarca",
-            )
-            db.session.add(community)
-            db.session.flush()
-            services.audit(current_user, "create", community, name=community.name)
             db.session.commit()
             flash(_("Comunidad registrada."), "success")
             return redirect(url_for(".communities"))
@@ -81,12 +72,7 @@ def community(community_id):
 
 
 def _person_data(form):
-    data = {name: field.data for name, field in form._fields.items()}
-    if not data.get("birth_year") and data.get("age") is not None:
-        # Only the age is known: keep the year it gives, marked as approximate.
-        data["birth_year"] = date.today().year - data["age"]
-        data["birth_year_approximate"] = True
-    return data
+    return {name: field.data for name, field in form._fields.items()}
 
 
 def _duplicates_or_none(form, community_id, exclude_id=None):
@@ -102,9 +88,7 @@ def _duplicates_or_none(form, community_id, exclude_id=None):
 
 
 def _dni_taken(form):
-    return form.dni.data and db.session.scalar(
-        select(func.count()).select_from(Person).where(Person.dni == form.dni.data)
-    )
+    return services.dni_taken(form.dni.data)
 
 
 @bp.route("/communities/<int:community_id>/households/new", methods=["GET", "POST"])

@@ -1,28 +1,47 @@
 """Registry logic: codes, people, duplicate search, moves, the audit log."""
 
-import json
 from datetime import date
 
-from sqlalchemy import select, update
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import contains_eager
 
+from ..core import audit
+from ..core.text import fold
 from ..extensions import db
-from ..translate.models import fold
-from .models import AuditEntry, Community, Household, HouseholdStay, Person
+from .models import SEXES, Community, Household, HouseholdStay, Person
 
 YEAR_TOLERANCE = 2
+NAME_MAX = 120
+EARLIEST_BIRTH_YEAR = 1900
 
 
-def audit(user, action, obj, **details):
-    db.session.add(
-        AuditEntry(
-            user_id=user.id if user else None,
-            action=action,
-            object_type=type(obj).__name__,
-            object_id=obj.id,
-            details=json.dumps(details, ensure_ascii=False, default=str),
-        )
-    )
+class InvalidWalkIn(ValueError):
+    """A walk-in's data breaks a rule; the message says which, in the user's language."""
+
+
+def clean_walk_in(given_names, family_names="", sex=None, birth_year=None):
+    """Return a walk-in's fields for add_person, by the one rule the entry page and the sync API share.
+
+    Given names are required; names are trimmed to 120 characters; an unknown sex is
+    recorded as "unrecorded"; a birth year, when given, is a whole number from 1900 to
+    this year. Raise InvalidWalkIn otherwise.
+    """
+    given = (given_names or "").strip()[:NAME_MAX]
+    if not given:
+        raise InvalidWalkIn(_("Falta el nombre de la persona nueva."))
+    if birth_year is not None and (
+        isinstance(birth_year, bool)
+        or not isinstance(birth_year, int)
+        or not EARLIEST_BIRTH_YEAR <= birth_year <= date.today().year
+    ):
+        raise InvalidWalkIn(_("El año de nacimiento no es válido."))
+    return {
+        "given_names": given,
+        "family_names": (family_names or "").strip()[:NAME_MAX],
+        "sex": sex if sex in SEXES else "unrecorded",
+        "birth_year": birth_year,
+    }
 
 
 def next_household_code(community):
@@ -40,19 +59,67 @@ def create_household(community, notes, user):
     household = Household(community=community, code=next_household_code(community), notes=notes.strip())
     db.session.add(household)
     db.session.flush()
-    audit(user, "create", household, code=household.code)
+    audit.record(user, "create", household, code=household.code)
     return household
 
 
+def birth_year_of(data):
+    """Return (birth year, approximate) from a person's fields: the year typed, or one an age gives."""
+    if data.get("birth_year"):
+        return data["birth_year"], bool(data.get("birth_year_approximate"))
+    if data.get("age") is not None:
+        # Only the age is known: keep the year it gives, marked as approximate.
+        return date.today().year - data["age"], True
+    return None, False
+
+
+def dni_taken(dni, exclude_id=None):
+    """Tell whether another person already has this DNI."""
+    if not dni:
+        return False
+    query = select(func.count()).select_from(Person).where(Person.dni == dni)
+    if exclude_id is not None:
+        query = query.where(Person.id != exclude_id)
+    return bool(db.session.scalar(query))
+
+
+class DuplicateCommunity(ValueError):
+    """A community with that name or code exists already."""
+
+
+def create_community(name, code, user, district="", province="", region=""):
+    """Register a community (names trimmed, code upper case, San Ignacio, Cajamarca by default)."""
+    name, code = name.strip(), code.strip().upper()
+    taken = db.session.scalar(
+        select(func.count())
+        .select_from(Community)
+        .where((Community.code == code) | (func.lower(Community.name) == name.lower()))
+    )
+    if taken:
+        raise DuplicateCommunity(code)
+    community = Community(
+        name=name,
+        code=code,
+        district=district.strip(),
+        province=province.strip() or "San Ignacio",
+        region=region.strip() or "Cajamarca",
+    )
+    db.session.add(community)
+    db.session.flush()
+    audit.record(user, "create", community, name=community.name)
+    return community
+
+
 def add_person(household, data, user, needs_review=False):
-    """Create a person in a household (data: the form's fields); return it."""
+    """Create a person in a household (data: the form's fields, an age instead of a year too); return it."""
+    birth_year, approximate = birth_year_of(data)
     person = Person(
         household=household,
         given_names=data["given_names"].strip(),
         family_names=(data.get("family_names") or "").strip(),
         sex=data.get("sex") or "unrecorded",
-        birth_year=data.get("birth_year"),
-        birth_year_approximate=bool(data.get("birth_year_approximate")),
+        birth_year=birth_year,
+        birth_year_approximate=approximate,
         relationship_to_head=data.get("relationship_to_head") or "other",
         is_contact=bool(data.get("is_contact")),
         dni=(data.get("dni") or None),
@@ -65,7 +132,7 @@ def add_person(household, data, user, needs_review=False):
     db.session.flush()
     if household is not None:
         db.session.add(HouseholdStay(person_id=person.id, household_id=household.id, started=date.today()))
-    audit(user, "create", person, household=household.code if household else None)
+    audit.record(user, "create", person, household=household.code if household else None)
     return person
 
 
@@ -79,7 +146,7 @@ def move_person(person, household, user, when=None):
         current.ended = when
     person.household = household
     db.session.add(HouseholdStay(person_id=person.id, household_id=household.id, started=when))
-    audit(user, "move", person, to=household.code)
+    audit.record(user, "move", person, to=household.code)
 
 
 def _tokens(text):

@@ -1,12 +1,14 @@
 """Registry tools: CSV import with preview, merging duplicates and undoing merges."""
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+import io
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import access
-from ..auth.forms import ConfirmForm
+from ..core import access
+from ..core.forms import ConfirmForm
 from ..extensions import db
 from . import importer, merge, services
 from .models import Household, Merge, Person
@@ -16,10 +18,11 @@ from .routes import MANAGERS, bp
 @bp.route("/import/template.csv")
 @access.roles(*MANAGERS)
 def import_template():
-    return Response(
-        importer.template_csv().encode("utf-8"),
+    return send_file(
+        io.BytesIO(importer.template_csv().encode("utf-8")),
         mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="plantilla-familias.csv"'},
+        as_attachment=True,
+        download_name="plantilla-familias.csv",
     )
 
 

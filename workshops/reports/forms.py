@@ -104,9 +104,6 @@ class IndicatorForm(FilterForm):
     def chosen_year(self):
         return self.year.data or fiscal_years()[0]
 
-    def bounds(self):
-        return fiscal_year_bounds(self.chosen_year())
-
 
 class PeopleForm(FilterForm):
     """The filter behind one figure: the period, and who was counted in it."""

@@ -1,5 +1,6 @@
 """Report pages, their CSV and XLSX downloads, and the full attendance data."""
 
+import io
 from datetime import date
 
 from flask import (
@@ -10,16 +11,17 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import access
+from ..core import access, audit
+from ..core.spreadsheets import csv_chunks, csv_line, xlsx_bytes
 from ..extensions import db
 from ..people.models import Community
-from ..spreadsheets import csv_chunks, csv_line, xlsx_bytes
 from . import charts, services, tables
 from .forms import IndicatorForm, MatrixForm, PeopleForm, PeriodForm, RuleForm
 
@@ -55,22 +57,23 @@ def _download(report_tables, name, filters, personal):
         table = next((t for t in report_tables if t.code == wanted), None)
         if table is None:
             abort(404)  # before logging: nothing was exported
-    services.log(current_user, "export", report=name, format=chosen, filters=filters, personal=personal)
+    audit.record(
+        current_user, "export", "report", report=name, format=chosen, filters=filters, personal=personal
+    )
     db.session.commit()
     if chosen == "xlsx":
         body = xlsx_bytes(
             [(table.title, table.header(codes), list(table.values(codes))) for table in report_tables]
         )
-        return Response(
-            body,
-            mimetype=XLSX,
-            headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.xlsx"'},
+        return send_file(
+            io.BytesIO(body), mimetype=XLSX, as_attachment=True, download_name=f"{name}-{stamp}.xlsx"
         )
     lines = [csv_line(table.header(codes)), *(csv_line(values) for values in table.values(codes))]
-    return Response(
-        "\ufeff" + "".join(lines),  # the BOM lets Excel read UTF-8
+    return send_file(
+        io.BytesIO(("\ufeff" + "".join(lines)).encode("utf-8")),  # the BOM lets Excel read UTF-8
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}-{table.code}-{stamp}.csv"'},
+        as_attachment=True,
+        download_name=f"{name}-{table.code}-{stamp}.csv",
     )
 
 
@@ -228,16 +231,26 @@ def attendance_csv():
         flash(" ".join(error for errors in form.errors.values() for error in errors), "error")
         return redirect(url_for("reports.index"))
     period = _period(form)
-    services.log(
-        current_user, "export", report="attendance", format="csv", filters=period.query_args(), personal=True
+    audit.record(
+        current_user,
+        "export",
+        "report",
+        report="attendance",
+        format="csv",
+        filters=period.query_args(),
+        personal=True,
     )
     db.session.commit()
 
-    return Response(
+    response = Response(
         stream_with_context(csv_chunks(services.ATTENDANCE_COLUMNS, services.attendance_rows(period))),
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="asistencia-{date.today().isoformat()}.csv"'},
     )
+    # Streamed, so not send_file; Werkzeug quotes the (ASCII) file name.
+    response.headers.set(
+        "Content-Disposition", "attachment", filename=f"asistencia-{date.today().isoformat()}.csv"
+    )
+    return response
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -26,11 +26,12 @@ from sqlalchemy import case, distinct, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..attendance.models import AttendanceRecord, WorkshopSession
+from ..core import audit
 from ..core.models import AppState
 from ..curriculum.models import Module, ModulePractice
 from ..curriculum.source import PRACTICES
 from ..extensions import db
-from ..people.models import AuditEntry, Community, Household, Person
+from ..people.models import Community, Household, Person
 from ..people.services import age_group
 
 ATTENDED = ("present", "late")
@@ -79,19 +80,7 @@ def save_trained_rule(person_modules, family_modules, family_rule, user):
         db.session.add(AppState(key=RULE_KEY, value=json.dumps(rule)))
     else:
         state.value = json.dumps(rule)
-    log(user, "report-rule", **rule)
-
-
-def log(user, action, **details):
-    """Write to the audit log who exported or changed what (exports of personal data included)."""
-    db.session.add(
-        AuditEntry(
-            user_id=user.id,
-            action=action,
-            object_type="report",
-            details=json.dumps(details, ensure_ascii=False, default=str),
-        )
-    )
+    audit.record(user, "report-rule", "report", **rule)
 
 
 @dataclass(frozen=True)

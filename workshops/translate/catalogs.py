@@ -11,11 +11,11 @@ import polib
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from ..catalog import store
+from ..catalog.models import CatalogEntry, CatalogHeader, Translation
 from ..core.paths import TRANSLATIONS_DIR
 from ..extensions import db
 from ..languages import get_language, parse_plural_forms
-from . import store
-from .models import CatalogEntry, CatalogHeader, Translation
 
 REQUIRED_HEADERS = {
     "Project-Id-Version": "workshops",

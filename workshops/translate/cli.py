@@ -6,10 +6,11 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from ..catalog import store
+from ..catalog.models import DOMAINS
 from ..extensions import db
 from ..languages import all_languages, get_language
-from . import catalogs, services, store
-from .models import DOMAINS
+from . import catalogs, services
 
 translate_cli = AppGroup("translate", help="Work with the translation catalogs.")
 

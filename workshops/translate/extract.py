@@ -7,9 +7,9 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 
+from ..catalog.store import SourceEntry
 from ..core.paths import PACKAGE_DIR
 from ..curriculum.source import load_curriculum
-from .store import SourceEntry
 
 # References in the templates are relative to the folder that holds the package
 # (workshops/templates/base.html), in a checkout and in an installed wheel alike.

@@ -6,9 +6,9 @@ from xml.etree import ElementTree as ET  # noqa: N817, S405 (building, not parsi
 
 from sqlalchemy import select
 
+from ..catalog.models import GlossaryTerm
+from ..core.spreadsheets import safe_cell
 from ..extensions import db, utcnow
-from ..spreadsheets import safe_cell
-from .models import GlossaryTerm
 
 TBX_STATUS = {
     "approved": "preferredTerm-admn-sts",

@@ -1,17 +1,19 @@
 """Glossary pages: everyone translating reads it, reviewers edit it."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from .. import access
+from ..catalog.models import GlossaryTerm
+from ..core import access
 from ..curriculum.models import Module
 from ..extensions import db
 from . import glossary
 from .forms import GlossaryForm
-from .models import GlossaryTerm
 from .workspace_routes import TRANSLATORS, target_language
 
 bp = Blueprint("glossary", __name__, url_prefix="/translate")
@@ -58,10 +60,11 @@ def edit(lang, term_id=None):
 @access.roles(*TRANSLATORS)
 def export_csv(lang):
     target_language(lang)
-    return Response(
-        glossary.as_csv(lang).encode("utf-8"),
+    return send_file(
+        io.BytesIO(glossary.as_csv(lang).encode("utf-8")),
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="glosario-{lang}.csv"'},
+        as_attachment=True,
+        download_name=f"glosario-{lang}.csv",
     )
 
 
@@ -69,8 +72,9 @@ def export_csv(lang):
 @access.roles(*TRANSLATORS)
 def export_tbx(lang):
     target_language(lang)
-    return Response(
-        glossary.as_tbx(lang).encode("utf-8"),
+    return send_file(
+        io.BytesIO(glossary.as_tbx(lang).encode("utf-8")),
         mimetype="application/x-tbx+xml",
-        headers={"Content-Disposition": f'attachment; filename="glosario-{lang}.tbx"'},
+        as_attachment=True,
+        download_name=f"glosario-{lang}.tbx",
     )

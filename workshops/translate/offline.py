@@ -4,7 +4,8 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
-from . import catalogs, store, workspace
+from ..catalog import store
+from . import catalogs, workspace
 from .checks import CheckResult
 
 

@@ -1,10 +1,12 @@
 """Download a catalog for offline work and upload it back."""
 
-from flask import Blueprint, Response, flash, render_template, request
+import io
+
+from flask import Blueprint, flash, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import access
+from ..core import access
 from ..extensions import db
 from . import offline
 from .catalogs import CatalogError
@@ -22,10 +24,11 @@ def download(lang, domain):
     check_domain(domain)
     module = request.args.get("module") or None
     name, text = offline.download(lang, domain, module)
-    return Response(
-        text.encode("utf-8"),
+    return send_file(
+        io.BytesIO(text.encode("utf-8")),
         mimetype="text/x-gettext-translation",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        as_attachment=True,
+        download_name=name,
     )
 
 

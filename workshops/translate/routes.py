@@ -5,14 +5,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import access
-from ..auth.routes import safe_next
+from ..catalog.models import CatalogEntry, Translation
+from ..catalog.store import bump_revision
+from ..core import access
+from ..core.urls import safe_next
 from ..extensions import db
 from ..i18n import SESSION_KEY, SHOW_UNTRANSLATED_KEY, languages
 from ..languages import LanguageSetting, get_language, parse_plural_forms
 from .forms import LanguageSettingForm, LanguageSwitchForm
-from .models import CatalogEntry, Translation
-from .store import bump_revision
 
 bp = Blueprint("language", __name__)
 

@@ -2,11 +2,12 @@
 
 import hashlib
 
+from ..catalog import store
+from ..catalog.models import DOMAINS, CatalogEntry
 from ..core.models import AppState
 from ..extensions import db
 from ..languages import all_languages
-from . import catalogs, extract, store
-from .models import DOMAINS, CatalogEntry
+from . import catalogs, extract
 
 IMPORTED_KEY = "catalogs_imported"
 

@@ -8,11 +8,11 @@ from sqlalchemy import and_, exists, func, literal_column, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from ..auth.models import User
+from ..catalog import store
+from ..catalog.models import CatalogEntry, GlossaryTerm, Suggestion, Translation, TranslationHistory, fold
 from ..curriculum.models import Module, Section
 from ..extensions import db
-from . import store
 from .checks import run_checks
-from .models import CatalogEntry, GlossaryTerm, Suggestion, Translation, TranslationHistory, fold
 
 STATE_FILTERS = ("untranslated", "fuzzy", "translated", "approved", "failing", "suggestion")
 PER_PAGE = 40

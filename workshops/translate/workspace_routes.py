@@ -7,15 +7,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import access
-from ..auth.routes import safe_next
+from ..catalog import store
+from ..catalog.models import DOMAINS, Suggestion, TranslationHistory
+from ..core import access
+from ..core.urls import safe_next
 from ..curriculum.models import Module
 from ..extensions import db
 from ..i18n import languages
-from . import store, workspace
+from . import workspace
 from .checks import MESSAGES, CheckResult
 from .forms import EntryForm
-from .models import DOMAINS, Suggestion, TranslationHistory
 
 bp = Blueprint("workspace", __name__, url_prefix="/translate")
 TRANSLATORS = ("translator", "reviewer")

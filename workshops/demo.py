@@ -6,13 +6,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from ..attendance.models import AttendanceRecord, SessionStaff, WorkshopSession
-from ..auth import services as accounts
-from ..auth.models import User
-from ..curriculum.models import Module
-from ..extensions import db
-from . import services
-from .models import Community
+from .attendance.models import AttendanceRecord, SessionStaff, WorkshopSession
+from .auth import services as accounts
+from .auth.models import User
+from .curriculum.models import Module
+from .extensions import db
+from .people import services
+from .people.models import Community
 
 GIVEN_FEMALE = ("Ana", "Rosa", "Elena", "Lucía", "Marta", "Nora", "Sara", "Julia", "Irene", "Carmen")
 GIVEN_MALE = ("Luis", "Juan", "Pedro", "Raúl", "Hugo", "Mario", "Pablo", "Iván", "Óscar", "Tomás")
@@ -39,43 +39,13 @@ def load(households=80, seed=2026):
     ]
     db.session.add_all(communities)
     db.session.flush()
-    people_by_community = {community.id: [] for community in communities}
+    adults = {community.id: [] for community in communities}
     for index in range(households):
         community = communities[index % len(communities)]
-        household = services.create_household(
-            community, "Datos de demostración, no son personas reales.", None
-        )
-        family = f"Demo {index + 1:02d}"
-        head_year = rng.randint(1960, 1995)
-        members = [("female", "head", head_year), ("male", "spouse", head_year + rng.randint(-4, 4))]
-        members += [
-            (
-                rng.choice(("female", "male")),
-                "child",
-                min(head_year + rng.randint(16, 35), date.today().year - 1),
-            )
-            for _ in range(rng.randint(0, 2))
-        ]
-        for sex, relation, year in members:
-            given = rng.choice(GIVEN_FEMALE if sex == "female" else GIVEN_MALE)
-            person = services.add_person(
-                household,
-                {
-                    "given_names": given,
-                    "family_names": family,
-                    "sex": sex,
-                    "birth_year": year,
-                    "relationship_to_head": relation,
-                    "is_contact": relation == "head",
-                    "consent": True,
-                },
-                None,
-            )
-            if date.today().year - year >= 15:
-                people_by_community[community.id].append(person.id)
+        adults[community.id] += _household(community, f"Demo {index + 1:02d}", rng)
     facilitator, password = _facilitator()
     held = max(len(modules) - UPCOMING_MODULES, 0)
-    sessions = records = 0
+    records = 0
     for number, module in enumerate(modules):
         for offset, community in enumerate(communities):
             session = WorkshopSession(
@@ -88,25 +58,56 @@ def load(households=80, seed=2026):
             session.staff.append(SessionStaff(user_id=facilitator.id, role="facilitator"))
             db.session.add(session)
             db.session.flush()
-            sessions += 1
-            if number >= held:
-                continue
-            for person_id in people_by_community[community.id]:
-                db.session.add(
-                    AttendanceRecord(session_id=session.id, person_id=person_id, status=rng.choice(STATUSES))
-                )
-                records += 1
-    people = sum(len(ids) for ids in people_by_community.values())
+            if number < held:
+                records += _attendance(session, adults[community.id], rng)
     return {
         "communities": len(communities),
         "households": households,
-        "adults": people,
-        "sessions": sessions,
+        "adults": sum(len(ids) for ids in adults.values()),
+        "sessions": len(modules) * len(communities),
         "records": records,
         "upcoming": (len(modules) - held) * len(communities),
         "facilitator": facilitator.username,
         "password": password,
     }
+
+
+def _household(community, family, rng):
+    """Create a household of two parents and up to two children; return the ids of those 15 or older."""
+    household = services.create_household(community, "Datos de demostración, no son personas reales.", None)
+    head_year = rng.randint(1960, 1995)
+    members = [("female", "head", head_year), ("male", "spouse", head_year + rng.randint(-4, 4))]
+    members += [
+        (rng.choice(("female", "male")), "child", min(head_year + rng.randint(16, 35), date.today().year - 1))
+        for _ in range(rng.randint(0, 2))
+    ]
+    adults = []
+    for sex, relation, year in members:
+        person = services.add_person(
+            household,
+            {
+                "given_names": rng.choice(GIVEN_FEMALE if sex == "female" else GIVEN_MALE),
+                "family_names": family,
+                "sex": sex,
+                "birth_year": year,
+                "relationship_to_head": relation,
+                "is_contact": relation == "head",
+                "consent": True,
+            },
+            None,
+        )
+        if date.today().year - year >= 15:
+            adults.append(person.id)
+    return adults
+
+
+def _attendance(session, person_ids, rng):
+    """Give every person a mostly-present status in a held session; return how many records."""
+    for person_id in person_ids:
+        db.session.add(
+            AttendanceRecord(session_id=session.id, person_id=person_id, status=rng.choice(STATUSES))
+        )
+    return len(person_ids)
 
 
 def _session_date(number, held, offset):

@@ -17,7 +17,8 @@ from .models import CatalogEntry, Translation
 from .store import current_revision
 
 FALLBACK_OPEN, FALLBACK_CLOSE = "⟦", "⟧"
-_cache = {}
+# (domain, language, marking) -> (catalog revision, translations, marked translations)
+_cache: dict[tuple, tuple] = {}
 _lock = threading.Lock()
 
 
@@ -102,8 +103,3 @@ def get_translations(domain, language, mark_untranslated=False):
         with _lock:
             _cache[key] = (revision, cached[1], marking)
     return marking
-
-
-def clear_cache():
-    with _lock:
-        _cache.clear()

@@ -6,8 +6,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
-from .core.busy import is_busy
-from .extensions import db
+from ..extensions import db
+from .busy import is_busy
 
 MESSAGES = {
     400: (

@@ -8,7 +8,6 @@ for conflict detection, and every worker process sees the same truth. The
 
 import hashlib
 import re
-import unicodedata
 from datetime import datetime
 
 from sqlalchemy import (
@@ -24,18 +23,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db, one_of, utcnow
+from ..core.text import fold
+from ..extensions import Model, one_of, utcnow
 
 DOMAINS = ("messages", "curriculum")
 STATES = ("untranslated", "fuzzy", "translated", "approved")
 SUGGESTION_STATES = ("pending", "accepted", "rejected")
 GLOSSARY_STATES = ("approved", "proposed", "forbidden")
-
-
-def fold(text):
-    """Lowercase and strip accents, so searches ignore both (Awajún spelling varies)."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
 
 
 def word_count(text):
@@ -47,7 +41,7 @@ def entry_key(context, msgid):
     return hashlib.sha256(f"{context}\x04{msgid}".encode()).hexdigest()[:40]
 
 
-class CatalogEntry(db.Model):
+class CatalogEntry(Model):
     """One source string (msgid) of a domain, shared by all languages."""
 
     __tablename__ = "catalog_entry"
@@ -87,7 +81,7 @@ class CatalogEntry(db.Model):
         return [flag for flag in self.flags.split(",") if flag]
 
 
-class Translation(db.Model):
+class Translation(Model):
     """The translation of one entry into one language."""
 
     __tablename__ = "translation"
@@ -124,7 +118,7 @@ class Translation(db.Model):
     )
 
 
-class TranslationHistory(db.Model):
+class TranslationHistory(Model):
     """Every version a translation has had, with who and when."""
 
     __tablename__ = "translation_history"
@@ -145,7 +139,7 @@ class TranslationHistory(db.Model):
     author = relationship("User", lazy="joined")
 
 
-class CatalogHeader(db.Model):
+class CatalogHeader(Model):
     """The header of a catalog as imported, so export preserves custom fields."""
 
     __tablename__ = "catalog_header"
@@ -156,7 +150,7 @@ class CatalogHeader(db.Model):
     fields: Mapped[list] = mapped_column(JSON, nullable=False, default=list)  # [[name, value], ...]
 
 
-class CatalogRevision(db.Model):
+class CatalogRevision(Model):
     """A counter per language, bumped by every change: the runtime cache key."""
 
     __tablename__ = "catalog_revision"
@@ -165,7 +159,7 @@ class CatalogRevision(db.Model):
     revision: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
 
-class Suggestion(db.Model):
+class Suggestion(Model):
     """A proposed translation waiting for a reviewer (also: the loser of a concurrent edit)."""
 
     __tablename__ = "translation_suggestion"
@@ -192,7 +186,7 @@ class Suggestion(db.Model):
     __table_args__ = (CheckConstraint(one_of("state", SUGGESTION_STATES), name="state_known"),)
 
 
-class GlossaryTerm(db.Model):
+class GlossaryTerm(Model):
     """A bilingual term: how a Spanish word is translated, agreed by reviewers."""
 
     __tablename__ = "glossary_term"

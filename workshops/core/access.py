@@ -9,7 +9,7 @@ from flask import abort, current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .extensions import db, login_manager
+from ..extensions import db, login_manager
 
 PUBLIC = "public"  # anyone, also anonymous (login, setup, error pages)
 SIGNED_IN = "signed-in"  # any logged-in user, whatever the role
@@ -42,7 +42,7 @@ def setup_done():
     """Tell whether the first administrator exists (cached once true)."""
     if current_app.extensions.get("workshops.setup_done"):
         return True
-    from .core.models import AppState
+    from .models import AppState
 
     done = db.session.get(AppState, SETUP_DONE_KEY) is not None
     if done:

@@ -1,0 +1,1 @@
+"""The translation store: catalog entries, translations, revisions, history, and runtime gettext."""

@@ -1,0 +1,45 @@
+"""The audit log: who changed or exported what, and when. One way to write an entry: `record()`."""
+
+import json
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import Model, db, utcnow
+
+
+class AuditEntry(Model):
+    """Who changed what about people, attendance, accounts or reports, and when."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(40), nullable=False)
+    object_type: Mapped[str] = mapped_column(String(40), nullable=False)
+    object_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    details: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+def record(user, action, target, **details):
+    """Add an entry (committed with the request): `target` is a row, or a kind such as "report".
+
+    `user` may be None (a command run by the operator, a system task).
+    """
+    if isinstance(target, str):
+        object_type, object_id = target, None
+    else:
+        object_type, object_id = type(target).__name__, target.id
+    entry = AuditEntry(
+        user_id=user.id if user is not None else None,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        details=json.dumps(details, ensure_ascii=False, default=str),
+    )
+    db.session.add(entry)
+    return entry

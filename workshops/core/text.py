@@ -1,0 +1,9 @@
+"""Text helpers shared by features."""
+
+import unicodedata
+
+
+def fold(text):
+    """Lowercase and strip accents, so searches ignore both (Awajún spelling varies)."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()

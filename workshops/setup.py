@@ -1,0 +1,29 @@
+"""Start-up: bring the database up to date, then load the curriculum and the shipped catalogs.
+
+It sits above every feature (it knows the curriculum and the translation store),
+beside create_app; core/services.py keeps only the lock and the engine settings.
+"""
+
+from flask_migrate import upgrade
+
+from .core.paths import MIGRATIONS_DIR
+from .core.services import setup_lock
+from .curriculum.services import ensure_curriculum_loaded
+from .extensions import db
+from .translate.services import ensure_catalogs_loaded
+
+
+def initialize_database():
+    """Upgrade the schema and load the curriculum; safe to run many times at once."""
+    with setup_lock():
+        upgrade(directory=str(MIGRATIONS_DIR))
+        try:
+            changed = ensure_curriculum_loaded()
+            ensure_catalogs_loaded()
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        finally:
+            db.session.remove()
+    return changed
