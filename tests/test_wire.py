@@ -8,13 +8,13 @@ import brotli
 import pytest
 from flask import url_for
 
+from workshops import demo
 from workshops.config import apply_environment
 from workshops.core import caching
 from workshops.core.paths import STATIC_DIR
 from workshops.extensions import db
-from workshops.people import demo
 
-from .test_access import _sample_values
+from .urlmap import sample_values
 
 GZIP = {"Accept-Encoding": "gzip"}
 BROTLI = {"Accept-Encoding": "br, gzip"}
@@ -162,7 +162,7 @@ def test_the_manifest_and_the_service_worker_name_fingerprinted_files(client, ad
 
 def test_every_page_and_download_with_personal_data_is_no_store(app, login_as, admin_exists):
     client = login_as("admin", "coordinator", "facilitator", "translator", "reviewer")
-    sample = _sample_values(app, admin_exists)
+    sample = sample_values(app, admin_exists)
     checked = set()
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint == "static":
