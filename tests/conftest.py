@@ -103,6 +103,8 @@ def make_test_app(url, instance, **overrides):
         "WTF_CSRF_ENABLED": False,
         "AUTO_SETUP": False,
         "SECRET_KEY": "test-secret",
+        # Hundreds of accounts are made and signed in: a cheap hash keeps the run fast.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
     config.update(overrides)
     return create_app(config)

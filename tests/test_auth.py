@@ -234,3 +234,20 @@ def test_login_with_csrf_token_works(csrf_app, make_user):
     )
     assert response.status_code == 302
     assert client.get("/modules").status_code == 200
+
+
+def test_passwords_are_hashed_with_scrypt_unless_configured(tmp_path, app):
+    """Production hashes with Werkzeug's default (scrypt); the tests' cheap method still verifies."""
+    from workshops import create_app
+
+    production = create_app({"INSTANCE_PATH": tmp_path, "AUTO_SETUP": False, "SECRET_KEY": "x"})
+    with production.app_context():
+        user = User(username="hash", display_name="Hash")
+        user.set_password("una clave larga")
+        assert user.password_hash.startswith("scrypt:")
+        assert user.check_password("una clave larga") and not user.check_password("otra")
+    with app.app_context():
+        cheap = User(username="hash2", display_name="Hash")
+        cheap.set_password("una clave larga")
+        assert cheap.password_hash.startswith("pbkdf2:sha256:1000$")
+        assert cheap.check_password("una clave larga")

@@ -37,6 +37,9 @@ class Defaults:
     BABEL_DEFAULT_LOCALE = "es_PE"
     BABEL_DEFAULT_TIMEZONE = "America/Lima"
     PASSWORD_MIN_LENGTH = 8
+    # Werkzeug's password hash method; None is its default (scrypt). The tests set a
+    # cheap one: scrypt costs a tenth of a second per hash, on purpose.
+    PASSWORD_HASH_METHOD = None
     # Login throttling: after this many failed logins within the window, further
     # attempts for the account (or from the client address) are refused without
     # checking the password. 0 turns a limit off.

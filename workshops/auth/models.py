@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -46,7 +47,10 @@ class User(UserMixin, Model):
         return bool(self.roles.intersection(roles))
 
     def set_password(self, password):
-        self.password_hash = generate_password_hash(password)
+        # Werkzeug's default (scrypt) unless PASSWORD_HASH_METHOD says otherwise; old hashes
+        # keep working whatever the setting, since each names its own method.
+        method = current_app.config.get("PASSWORD_HASH_METHOD") if has_app_context() else None
+        self.password_hash = generate_password_hash(password, **({"method": method} if method else {}))
 
     def check_password(self, password):
         return check_password_hash(self.password_hash, password)
