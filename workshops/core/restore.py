@@ -103,10 +103,11 @@ def _extract(tar, manifest, folder):
         if not isinstance(expected, dict):
             raise BackupError(f"{member.name} is not listed in the manifest")
         target = folder / member.name
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         digest = hashlib.sha256()
         size = 0
-        with tar.extractfile(member) as source, open(target, "wb") as out:
+        out_fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # personal data
+        with tar.extractfile(member) as source, os.fdopen(out_fd, "wb") as out:
             while chunk := source.read(CHUNK):
                 digest.update(chunk)
                 size += len(chunk)
@@ -159,7 +160,7 @@ def open_backup(app, path):
             raise BackupError(
                 f"{path} is not a valid backup: not a readable .tar.gz archive ({error})"
             ) from None
-        (folder / UPLOADS).mkdir(exist_ok=True)
+        (folder / UPLOADS).mkdir(mode=0o700, exist_ok=True)
         try:
             _check_database(folder / DATABASE, manifest)
         except BackupError as error:
@@ -175,7 +176,9 @@ def restore(app, opened):
     """Replace the live database and uploads folder with an opened backup: both, or neither.
 
     The uploads folder is swapped first and swapped back if the database
-    cannot be written. Return the path a damaged live database was moved to, or None.
+    cannot be written. Its files (only in an archive from before 0011, or of
+    sheets not moved in yet) are moved into the database at the next start.
+    Return the path a damaged live database was moved to, or None.
     """
     uploads = uploads_path(app)
     replaced = opened.folder / "uploads.replaced"
@@ -196,6 +199,8 @@ def restore(app, opened):
             os.replace(replaced, uploads)
         raise
     shutil.rmtree(replaced, ignore_errors=True)
+    if not any(uploads.iterdir()):
+        uploads.rmdir()  # the usual case since 0011: the sheets are in the database
     return damaged
 
 

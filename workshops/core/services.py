@@ -1,4 +1,4 @@
-"""Bring the database up to date at start: migrations, then the curriculum."""
+"""Bring the database up to date at start: migrations, the curriculum, sheets left in files."""
 
 import fcntl
 import sqlite3
@@ -74,7 +74,8 @@ def setup_lock():
 
 
 def initialize_database():
-    """Upgrade the schema and load the curriculum; safe to run many times at once."""
+    """Upgrade the schema, load the curriculum and move in old upload files; safe to run many times at once."""
+    from ..attendance.uploads import move_files_into_database
     from ..curriculum.services import ensure_curriculum_loaded
     from ..translate.services import ensure_catalogs_loaded
 
@@ -84,6 +85,7 @@ def initialize_database():
             changed = ensure_curriculum_loaded()
             ensure_catalogs_loaded()
             db.session.commit()
+            move_files_into_database()
         except Exception:
             db.session.rollback()
             raise
