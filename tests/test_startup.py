@@ -4,6 +4,8 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,8 @@ import sqlalchemy as sa
 
 from workshops import create_app
 from workshops.config import apply_environment, normalise_database_url
+from workshops.core.models import AppState
+from workshops.core.services import SIGNING_KEY_ROW, shared_secret_key
 from workshops.curriculum.models import Module, Section, Segment
 from workshops.curriculum.source import MODULES_DIR, CurriculumError, load_curriculum
 from workshops.extensions import db
@@ -134,16 +138,41 @@ def test_two_processes_starting_at_once(database_factory, tmp_path):
 
 
 def test_secret_key_is_generated_once_and_kept(database_factory, tmp_path, monkeypatch):
+    """SQLite (one server): a file in the instance folder. PostgreSQL: one row every server reads."""
     monkeypatch.delenv("WORKSHOPS_SECRET_KEY", raising=False)
     url = database_factory()
-    first = _fresh_app(url, tmp_path)
-    second = _fresh_app(url, tmp_path, AUTO_SETUP=False)
-    key_file = tmp_path / "secret_key"
-    assert len(first.config["SECRET_KEY"]) == 64
-    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"] == key_file.read_text().strip()
-    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
-    _dispose(first)
-    _dispose(second)
+    first = _fresh_app(url, tmp_path / "a")
+    second = _fresh_app(url, tmp_path / "a", AUTO_SETUP=False)
+    elsewhere = _fresh_app(url, tmp_path / "b", AUTO_SETUP=False)  # another server, same database
+    key = first.config["SECRET_KEY"]
+    assert len(key) == 64 and second.config["SECRET_KEY"] == key
+    if sa.make_url(url).get_backend_name() == "postgresql":
+        assert elsewhere.config["SECRET_KEY"] == key
+        assert not (tmp_path / "a" / "secret_key").exists() and not (tmp_path / "b" / "secret_key").exists()
+        with first.app_context():
+            assert db.session.get(AppState, SIGNING_KEY_ROW).value == key
+            # Servers starting together on a new database all end up with the same key.
+            db.session.execute(sa.delete(AppState).where(AppState.key == SIGNING_KEY_ROW))
+            db.session.commit()
+            db.session.remove()
+            start = threading.Barrier(4)
+
+            def race(app=first):
+                with app.app_context():
+                    start.wait(timeout=30)
+                    return shared_secret_key()
+
+            with ThreadPoolExecutor(4) as pool:
+                keys = list(pool.map(lambda _: race(), range(4)))
+        assert len(set(keys)) == 1 and len(keys[0]) == 64 and keys[0] != key
+    else:
+        key_file = tmp_path / "a" / "secret_key"
+        assert key == key_file.read_text().strip()
+        assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+        # One server per SQLite file: a second instance folder is another installation.
+        assert elsewhere.config["SECRET_KEY"] == (tmp_path / "b" / "secret_key").read_text().strip() != key
+    for app in (first, second, elsewhere):
+        _dispose(app)
 
 
 def test_config_layers(tmp_path, monkeypatch):

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 
 from .config import Defaults, apply_environment, ensure_secret_key
 from .core.busy import Flask
@@ -32,7 +33,11 @@ def create_app(config=None):
     app.config.setdefault(
         "SQLALCHEMY_DATABASE_URI", "sqlite:///" + str(Path(app.instance_path) / "workshops.sqlite")
     )
-    ensure_secret_key(app.config, app.instance_path)
+    # PostgreSQL may serve several app servers, each with its own instance folder:
+    # their key is kept in the database instead (below, once the schema exists).
+    shared_database = sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql"
+    if not shared_database:
+        ensure_secret_key(app.config, app.instance_path)
     app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -100,6 +105,16 @@ def create_app(config=None):
             except Exception:
                 db.engine.dispose()  # close connections before giving up
                 raise
+    if not app.config.get("SECRET_KEY"):
+        from .core.services import shared_secret_key
+
+        with app.app_context():
+            app.config["SECRET_KEY"] = shared_secret_key()
+        if app.config["SECRET_KEY"] is None and _cli_command() not in COMMANDS_WITHOUT_SETUP:
+            app.logger.warning(
+                "SECRET_KEY is not set and the database has no schema yet: nobody can sign in "
+                "until the app is started again after `flask db upgrade` (or `flask init`)."
+            )
     return app
 
 
