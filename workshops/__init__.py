@@ -8,6 +8,7 @@ import click
 import sqlalchemy as sa
 
 from .config import Defaults, apply_environment, ensure_secret_key
+from .core.backup import create_private_sqlite_file
 from .core.busy import Flask
 from .core.paths import MIGRATIONS_DIR
 from .extensions import csrf, db, login_manager, migrate
@@ -29,10 +30,12 @@ def create_app(config=None):
     apply_environment(app.config)
     if config:
         app.config.from_mapping(config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # Personal data lives here (the SQLite database, backups): only the app's own user may enter.
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     app.config.setdefault(
         "SQLALCHEMY_DATABASE_URI", "sqlite:///" + str(Path(app.instance_path) / "workshops.sqlite")
     )
+    create_private_sqlite_file(app)
     # PostgreSQL may serve several app servers, each with its own instance folder:
     # their key is kept in the database instead (below, once the schema exists).
     shared_database = sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql"

@@ -25,7 +25,7 @@ import os
 import sqlite3
 import tarfile
 import tempfile
-from contextlib import closing
+from contextlib import closing, suppress
 from io import BytesIO
 from pathlib import Path
 
@@ -62,6 +62,23 @@ def database_path(app):
         raise BackupError("an in-memory database cannot be backed up")
     path = Path(url.database)
     return path if path.is_absolute() else Path(app.instance_path) / path
+
+
+def create_private_sqlite_file(app):
+    """Create a new SQLite database file readable by its owner only, before SQLite opens it.
+
+    SQLite gives the -wal and -shm files the mode of the database file, so they
+    are private too. An existing file is left as it is; another database, or an
+    in-memory one, is none of this function's business.
+    """
+    try:
+        path = database_path(app)
+    except BackupError:
+        return
+    if not path.parent.is_dir():
+        return  # SQLite will say so, plainly, when the app opens it
+    with suppress(FileExistsError):  # an empty file is an empty database to SQLite
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def uploads_path(app):

@@ -90,7 +90,8 @@ def restore_command(path, yes, no_backup_first):
                 click.confirm(
                     f"Replace the database {target} and the uploads folder with this backup?", abort=True
                 )
-            if not no_backup_first and target.is_file():
+            # An empty file is no database yet (create_app makes it empty, to make it private).
+            if not no_backup_first and target.is_file() and target.stat().st_size > 0:
                 try:
                     saved, _ = backups.create_backup(current_app, label="-before-restore")
                 except backups.BackupError as error:

@@ -25,6 +25,7 @@ from .backup import (
     MANIFEST,
     UPLOADS,
     BackupError,
+    create_private_sqlite_file,
     database_path,
     read_only_uri,
     schema_revision,
@@ -206,7 +207,8 @@ def restore(app, opened):
 
 def _restore_database(app, opened):
     target = database_path(app)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    create_private_sqlite_file(app)  # restoring into an instance that has no database yet
     damaged = None
     # Through SQLite, not by replacing the file: one transaction, and the live
     # database's -wal and -shm files stay consistent with it.
@@ -223,6 +225,7 @@ def _restore_database(app, opened):
         damaged = _set_aside(target)
         partial = target.with_name(f"{target.name}.restoring")
         shutil.copyfile(opened.database, partial)
+        partial.chmod(0o600)  # personal data, as the file it replaces
         os.replace(partial, target)
     except sqlite3.Error as error:
         raise BackupError(f"the database could not be written, nothing was changed: {error}") from None
