@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 PROJECT = Path(__file__).resolve().parent.parent
 PASSWORD = "load-test-password"  # noqa: S105 (throwaway accounts of a test database)
+SECRET_KEY = "load-test-secret"  # noqa: S105 (signs the cookies of a test server)
 ATTENDANCE_STATES = ("present", "late", "excused", "absent", "not_enrolled")
 # What the pages say when a save was based on an older revision (the clients read Spanish).
 ATTENDANCE_CONFLICT = "Otra persona guardó la asistencia de esta sesión"
@@ -132,7 +133,8 @@ def free_port():
 class Server:
     """gunicorn on 127.0.0.1: `workers` processes with `threads` threads each."""
 
-    def __init__(self, url, instance, log_path, workers=4, threads=2):
+    def __init__(self, url, instance, log_path, workers=4, threads=2, secret_key=SECRET_KEY):
+        """secret_key=None configures none: the app then makes or reads its own (see create_app)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workers = workers
@@ -141,10 +143,12 @@ class Server:
             **os.environ,
             "DATABASE_URL": url,
             "WORKSHOPS_INSTANCE_PATH": str(instance),
-            "WORKSHOPS_SECRET_KEY": "load-test-secret",
             # seed() set the database up as `flask init` does; workers need not repeat it.
             "WORKSHOPS_AUTO_SETUP": "false",
         }
+        self.env.pop("WORKSHOPS_SECRET_KEY", None)
+        if secret_key is not None:
+            self.env["WORKSHOPS_SECRET_KEY"] = secret_key
         self.env.pop("FLASK_DEBUG", None)
         command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads)]
         command += ["--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "5", "--preload"]

@@ -1,11 +1,13 @@
 """Accounts: first administrator, login, user management, own password."""
 
 import re
+from datetime import UTC, timedelta
 
+import pytest
 import sqlalchemy as sa
 
-from workshops.auth.models import User
-from workshops.extensions import db
+from workshops.auth.models import LoginSession, User
+from workshops.extensions import db, utcnow
 
 from .conftest import TEST_PASSWORD
 
@@ -251,3 +253,118 @@ def test_passwords_are_hashed_with_scrypt_unless_configured(tmp_path, app):
         cheap.set_password("una clave larga")
         assert cheap.password_hash.startswith("pbkdf2:sha256:1000$")
         assert cheap.check_password("una clave larga")
+
+
+def _login(client, username, remember):
+    data = {"username": username, "password": TEST_PASSWORD}
+    if remember:
+        data["remember"] = "y"
+    assert client.post("/login", data=data).status_code == 302
+
+
+def _replay(app, **cookies):
+    """A fresh browser holding copies of the given cookies; return its status for a signed-in page."""
+    browser = app.test_client()
+    for name, value in cookies.items():
+        browser.set_cookie(name, value)
+    return browser.get("/modules").status_code
+
+
+def _logins(app, username):
+    with app.app_context():
+        return db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(LoginSession)
+            .join(User, User.id == LoginSession.user_id)
+            .where(User.username == username)
+        )
+
+
+@pytest.mark.parametrize("remember", [True, False], ids=["remembered", "not-remembered"])
+def test_after_logout_copied_session_and_remember_cookies_are_refused(
+    app, client, make_user, admin_exists, remember
+):
+    make_user("maria", roles=("coordinator",))
+    _login(client, "maria", remember)
+    session_cookie = client.get_cookie("session").value
+    remember_cookie = client.get_cookie("remember_token")
+    assert (remember_cookie is not None) == remember
+    copied = {"session": session_cookie}
+    if remember:
+        copied["remember_token"] = remember_cookie.value
+        assert _replay(app, remember_token=remember_cookie.value) == 200  # the remember cookie alone works
+    assert _replay(app, **copied) == 200 and _replay(app, session=session_cookie) == 200
+    assert _logins(app, "maria") == 1
+
+    response = client.post("/logout")
+    assert response.status_code == 302
+    deleted = [h for h in response.headers.getlist("Set-Cookie") if h.startswith("remember_token=")]
+    if remember:  # deleted in the browser too, not only refused by the server
+        assert len(deleted) == 1 and "Expires=Thu, 01 Jan 1970" in deleted[0]
+        assert client.get_cookie("remember_token") is None
+    assert client.get("/modules").status_code == 302
+    assert _logins(app, "maria") == 0
+    assert _replay(app, **copied) == 302
+    assert _replay(app, session=session_cookie) == 302
+    if remember:
+        assert _replay(app, remember_token=remember_cookie.value) == 302
+
+
+def test_password_change_ends_the_other_logins_and_keeps_this_one(login_as, app):
+    client = login_as("translator", username="tania")
+    other = app.test_client()
+    _login(other, "tania", remember=True)
+    copied = other.get_cookie("remember_token").value
+    response = client.post(
+        "/account", data={"current": TEST_PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert client.get("/modules").status_code == 200
+    assert other.get("/modules").status_code == 302
+    assert _replay(app, remember_token=copied) == 302
+    assert _logins(app, "tania") == 1
+
+
+def test_disabling_a_user_ends_their_logins_for_good(login_as, make_user, app):
+    user_id = make_user("rosa", roles=("translator",))
+    rosa = app.test_client()
+    _login(rosa, "rosa", remember=True)
+    copied = {
+        "session": rosa.get_cookie("session").value,
+        "remember_token": rosa.get_cookie("remember_token").value,
+    }
+    admin = login_as("admin")
+    form = {"username": "rosa", "display_name": "Rosa", "roles": ["translator"]}
+    assert admin.post(f"/admin/users/{user_id}", data=form).status_code == 302  # is_enabled unticked
+    assert rosa.get("/modules").status_code == 302 and _logins(app, "rosa") == 0
+    assert admin.post(f"/admin/users/{user_id}", data={**form, "is_enabled": "y"}).status_code == 302
+    assert _replay(app, **copied) == 302  # enabled again, the old cookies stay dead
+
+
+def test_an_expired_login_is_refused_and_cleaned_up_at_the_next_login(client, make_user, admin_exists, app):
+    make_user("maria", roles=("coordinator",))
+    _login(client, "maria", remember=True)
+    copied = client.get_cookie("remember_token").value
+    with app.app_context():
+        db.session.execute(sa.update(LoginSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+    assert client.get("/modules").status_code == 302
+    assert _replay(app, remember_token=copied) == 302
+    _login(app.test_client(), "maria", remember=False)
+    with app.app_context():
+        (login,) = db.session.scalars(sa.select(LoginSession)).all()  # the expired one is gone
+        assert not login.remember
+        assert len(login.token_hash) == 64 and copied not in login.token_hash
+        assert timedelta(days=30) < _aware(login.expires_at) - _aware(login.created_at) <= timedelta(days=31)
+
+
+def _aware(moment):
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def test_a_login_cookie_in_the_old_format_is_refused(client, make_user, admin_exists, app):
+    user_id = make_user("maria", roles=("coordinator",))
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{user_id}:1"  # user id and session version, before 0012
+        session["_fresh"] = True
+    assert client.get("/modules").status_code == 302

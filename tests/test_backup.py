@@ -1,4 +1,4 @@
-"""`flask backup` and `flask restore`: a SQLite database and its uploads, and nothing else.
+"""`flask backup` and `flask restore`: a SQLite database (signed sheets included), and nothing else.
 
 The round trip runs on a SQLite database of its own whatever DATABASE_URL
 says (the commands handle SQLite only); on PostgreSQL the configured
@@ -17,13 +17,20 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask_migrate import downgrade
 
 from workshops.attendance import services as attendance
 from workshops.attendance import uploads
-from workshops.attendance.models import AttendanceRecord, SessionAttachment, WorkshopSession
+from workshops.attendance.models import (
+    AttachmentContent,
+    AttendanceRecord,
+    SessionAttachment,
+    WorkshopSession,
+)
 from workshops.auth import services as auth_services
 from workshops.core import backup as backups
 from workshops.core import restore as restoring
+from workshops.core.paths import MIGRATIONS_DIR
 from workshops.curriculum.models import Module
 from workshops.extensions import db
 from workshops.people import services as people
@@ -101,7 +108,7 @@ def _fill(app):
 
 
 def _state(app):
-    """Every row of every table, and every uploaded file."""
+    """Every row of every table (the bytes of the sheets too), and every file left in instance/uploads."""
     with app.app_context():
         db.session.remove()
         with db.engine.connect() as connection:
@@ -121,7 +128,7 @@ def _backup(app, *args):
 
 
 def _damage(app, ids):
-    """Change, delete and add records and files after the backup."""
+    """Change, delete and add records after the backup, and leave a file in the old uploads folder."""
     with app.app_context():
         db.session.execute(sa.update(Community).values(name="Nombre cambiado"))
         db.session.execute(sa.delete(AttendanceRecord).where(AttendanceRecord.person_id == ids["person"]))
@@ -130,16 +137,23 @@ def _damage(app, ids):
         db.session.execute(sa.delete(SessionAttachment))
         db.session.add(Community(name="Comunidad Nueva", code="NUE"))
         db.session.commit()
+    _leave_old_file(app)
+
+
+def _leave_old_file(app):
+    """A file in instance/uploads the database does not know, as an upgrade from before 0011 may leave."""
     folder = Path(app.instance_path) / "uploads"
-    (folder / ids["attachment"]).unlink()
+    folder.mkdir(exist_ok=True)
     (folder / "0123456789abcdef.pdf").write_bytes(b"%PDF-1.4 later upload")
 
 
 def test_backup_change_restore_finds_every_record_again(site):
     ids = _fill(site)
     before = _state(site)
-    assert before[1] == {ids["attachment"]: PNG}
+    assert before[1] == {}  # the sheet is in the database: no uploads folder at all
+    assert [row.data for row in before[0]["attachment_content"]] == [PNG]
     archive = _backup(site)
+    assert set(_members(archive)) == {"manifest.json", "workshops.sqlite"}
     assert archive.parent == Path(site.instance_path) / "backups"
     assert re.fullmatch(r"workshops-\d{8}-\d{6}\.tar\.gz", archive.name)
     assert oct(archive.stat().st_mode & 0o777) == "0o600"  # personal data
@@ -159,12 +173,12 @@ def test_backup_change_restore_finds_every_record_again(site):
         assert sorted(record.status for record in session.records) == ["excused", "late", "present"]
         attachment = db.session.scalar(sa.select(SessionAttachment))
         assert attachment.original_name == "hoja firmada.png"
-        assert uploads.path_of(attachment).read_bytes() == PNG
+        assert uploads.content_of(attachment) == PNG
         with db.engine.connect() as connection:  # still the same healthy WAL database
             assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
-    # The state the restore replaced was saved first, later upload included.
+    # The state the restore replaced was saved first, the file left in uploads/ included.
     saved = re.search(r"The current state was saved to (\S+)", result.output).group(1)
     assert saved.endswith("-before-restore.tar.gz")
     with site.app_context(), restoring.open_backup(site, saved) as opened:
@@ -311,6 +325,7 @@ BROKEN = {
 @pytest.mark.parametrize("kind", list(BROKEN))
 def test_restore_refuses_what_is_not_a_valid_backup_and_changes_nothing(site, tmp_path, kind):
     _fill(site)
+    _leave_old_file(site)  # so that the archive has an uploads/ member to damage
     archive = _backup(site)
     members = _members(archive)
     with site.app_context():
@@ -361,11 +376,72 @@ def test_postgresql_gets_the_pg_dump_message(tmp_path):
     assert result.exit_code == 1
     assert "The database is PostgreSQL" in result.output
     assert "pg_dump -h db.example -p 5433 -U ana --format=custom" in result.output
-    assert str(tmp_path / "uploads") in result.output
+    assert "the dump is the whole backup" in result.output
+    assert "uploads" not in result.output  # no folder to copy beside the dump
     assert "s3cret" not in result.output
     assert not (tmp_path / "backups").exists()
     restore = runner.invoke(args=["restore", str(tmp_path / "x.tar.gz"), "--yes"])
     assert restore.exit_code == 1 and "pg_restore" in restore.output
+    (tmp_path / "uploads").mkdir()  # files from before 0011 not moved in yet: copy them too
+    assert str(tmp_path / "uploads") in runner.invoke(args=["backup"]).output
+
+
+def test_an_old_archive_with_uploads_is_restored_and_its_files_moved_in_at_the_next_start(site, tmp_path):
+    """A backup made before 0011 (sheets as files under uploads/) loses no sheet."""
+    ids = _fill(site)
+    with site.app_context():
+        # Downgrading writes the sheets back out as files, as the old version kept them.
+        downgrade(directory=str(MIGRATIONS_DIR), revision="0010_field_submissions")
+        db.engine.dispose()
+    old_file = Path(site.instance_path) / "uploads" / ids["attachment"]
+    assert old_file.read_bytes() == PNG and oct(old_file.stat().st_mode & 0o777) == "0o600"
+    archive = _backup(site)
+    assert f"uploads/{ids['attachment']}" in _members(archive)
+    assert json.loads(_members(archive)["manifest.json"])["missing_uploads"] == []
+
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    app = make_test_app(f"sqlite:///{fresh / 'workshops.sqlite'}", fresh)
+    try:
+        result = app.test_cli_runner().invoke(args=["restore", str(archive), "--yes"])
+        assert result.exit_code == 0, result.output
+        assert "1 file(s) in uploads/" in result.output
+        assert (fresh / "uploads" / ids["attachment"]).read_bytes() == PNG
+        with app.app_context():
+            initialize_database()  # the next start: migrations, then the files
+            attachment = db.session.scalar(sa.select(SessionAttachment))
+            assert uploads.content_of(attachment) == PNG
+            assert attachment.original_name == "hoja firmada.png"
+        assert not (fresh / "uploads").exists()
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_files_that_cannot_be_moved_in_stay_where_they_are_and_are_logged(site, caplog):
+    ids = _fill(site)
+    with site.app_context():
+        db.session.execute(sa.delete(AttachmentContent))  # as after an upgrade: the bytes are files
+        db.session.commit()
+        attachment_id = db.session.scalar(sa.select(SessionAttachment.id))
+    folder = Path(site.instance_path) / "uploads"
+    folder.mkdir()
+    (folder / ids["attachment"]).write_bytes(PNG[:-1])  # cut short: not the sheet the row describes
+    _leave_old_file(site)
+    with site.app_context():
+        assert uploads.move_files_into_database() == 0
+        assert db.session.get(AttachmentContent, attachment_id) is None
+    assert (folder / ids["attachment"]).read_bytes() == PNG[:-1]
+    assert ids["attachment"] in caplog.text and "stays where it is" in caplog.text
+    assert "0123456789abcdef.pdf" in caplog.text  # not in the database: kept, and said so
+
+    (folder / ids["attachment"]).write_bytes(PNG)  # the operator puts the right file back
+    with site.app_context():
+        assert uploads.move_files_into_database() == 1
+        assert uploads.move_files_into_database() == 0  # idempotent
+        assert db.session.get(AttachmentContent, attachment_id).data == PNG
+    assert sorted(path.name for path in folder.iterdir()) == ["0123456789abcdef.pdf"]
 
 
 def _flask(instance, *args):

@@ -22,7 +22,12 @@ from sqlalchemy import event
 
 from workshops.attendance import services as attendance
 from workshops.attendance import uploads
-from workshops.attendance.models import AttendanceRecord, SessionAttachment, WorkshopSession
+from workshops.attendance.models import (
+    AttachmentContent,
+    AttendanceRecord,
+    SessionAttachment,
+    WorkshopSession,
+)
 from workshops.auth.models import User
 from workshops.catalog import store
 from workshops.core import audit
@@ -321,47 +326,70 @@ def post_sheet(client, session_id):
     )
 
 
-@pytest.mark.parametrize("where", ["audit", "commit", "writing"])
-def test_sheet_upload_failing_leaves_no_file_and_no_row(login_as, friendly, program, monkeypatch, where):
+@contextmanager
+def fail_on_insert(table):
+    """Raise Injected when the session sends the INSERT into `table` (after the statements before it)."""
+    inserts = []
+
+    def before_execute(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith(f"INSERT INTO {table.upper()} "):
+            inserts.append(statement)
+            raise Injected(f"injected failure inserting into {table}")
+
+    with db.engine.connect() as connection:
+        engine = connection.engine
+    event.listen(engine, "before_cursor_execute", before_execute)
+    try:
+        yield inserts
+    finally:
+        event.remove(engine, "before_cursor_execute", before_execute)
+
+
+@pytest.mark.parametrize("where", ["audit", "commit", "content"])
+def test_sheet_upload_failing_leaves_no_row_and_no_bytes(login_as, friendly, program, monkeypatch, where):
     client = login_as("coordinator")
     files = upload_files(friendly)
     before = snapshot(friendly)
-    if where == "audit":  # after the file is written and its row flushed
+    if where == "audit":  # after the sheet's row and its bytes are flushed
         calls = fail_on_call(monkeypatch, audit, "record", 1)
         response = post_sheet(client, program["session"])
         assert calls == [Injected]
-    elif where == "writing":
-        calls = fail_on_call(monkeypatch, uploads.os, "replace", 1)
-        response = post_sheet(client, program["session"])
-        assert calls == [Injected]
-    else:
-        with fail_on_flush(2) as flushes:  # the first flush is the row; the second comes with the commit
+    elif where == "content":  # the row is in the transaction, the bytes fail to follow
+        with friendly.app_context(), fail_on_insert("attachment_content") as inserts:
             response = post_sheet(client, program["session"])
-        assert len(flushes) == 2
+        assert len(inserts) == 1
+    else:
+        with fail_on_flush(3) as flushes:  # the row, the bytes, then the flush that comes with the commit
+            response = post_sheet(client, program["session"])
+        assert len(flushes) == 3
     assert_friendly_500(response)
-    assert snapshot(friendly) == before
-    assert upload_files(friendly) == files  # neither the sheet nor a .part file is left
+    assert snapshot(friendly) == before  # attachment_content included
+    assert upload_files(friendly) == files == []  # and nothing went to a folder instead
     monkeypatch.undo()
     assert post_sheet(client, program["session"]).status_code == 302
-    assert len(upload_files(friendly)) == len(files) + 1
+    after = snapshot(friendly)
+    assert len(after["session_attachment"]) == len(after["attachment_content"]) == 1
 
 
-def test_a_file_written_in_a_rolled_back_savepoint_is_removed(app, program, make_user):
+def test_a_sheet_saved_in_a_rolled_back_savepoint_leaves_no_bytes(app, program, make_user):
     user_id = make_user("coordinadora", roles=("coordinator",))
-    files = upload_files(app)
     with app.app_context():
         session = db.session.get(WorkshopSession, program["session"])
         user = db.session.get(User, user_id)
-        kept = uploads.save(session, io.BytesIO(PNG), "uno.png", user).stored_name
+        kept = uploads.save(session, io.BytesIO(PNG), "uno.png", user).id
         with pytest.raises(Injected), db.session.begin_nested():
             uploads.save(session, io.BytesIO(PNG), "dos.png", user)
             raise Injected("inside the savepoint")
         with db.session.begin_nested():
-            released = uploads.save(session, io.BytesIO(PNG), "tres.png", user).stored_name
+            released = uploads.save(session, io.BytesIO(PNG), "tres.png", user).id
         db.session.commit()
-        stored = set(db.session.scalars(sa.select(SessionAttachment.stored_name)))
+        db.session.remove()
+        stored = set(db.session.scalars(sa.select(SessionAttachment.id)))
+        contents = dict(
+            db.session.execute(sa.select(AttachmentContent.attachment_id, AttachmentContent.data)).all()
+        )
     assert stored == {kept, released}
-    assert upload_files(app) == sorted([*files, kept, released])
+    assert contents == {kept: PNG, released: PNG}
 
 
 def test_field_sync_failing_midway_changes_nothing(app, client, field, monkeypatch, friendly):

@@ -1,11 +1,13 @@
 """Uploads of signed sheets, merging duplicates with undo, CSV import."""
 
 import io
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from workshops.attendance.models import AttendanceRecord, SessionAttachment
+from workshops.attendance import uploads
+from workshops.attendance.models import AttachmentContent, AttendanceRecord, SessionAttachment
 from workshops.core.audit import AuditEntry
 from workshops.extensions import db
 from workshops.people import merge
@@ -30,14 +32,66 @@ def test_upload_is_sniffed_stored_privately_and_served_as_attachment(login_as, a
         attachment = db.session.scalar(sa.select(SessionAttachment))
         assert attachment.content_type == "image/png" and attachment.stored_name.endswith(".png")
         assert "hoja" not in attachment.stored_name
+        assert db.session.get(AttachmentContent, attachment.id).data == PNG
+    assert not (Path(app.instance_path) / "uploads").exists()  # in the database, not in a folder
     response = client.get(f"/sessions/{program['session']}/attachments/{attachment.id}")
     assert response.status_code == 200 and response.data == PNG
-    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.headers["Content-Disposition"] == "attachment; filename=hoja.png"
+    assert response.headers["Content-Type"] == "image/png"
+    assert response.headers["Cache-Control"] == "no-store"
     assert client.get(f"/static/../instance/uploads/{attachment.stored_name}").status_code == 404
     make_user("fac", roles=("facilitator",))
     facilitator = app.test_client()
     facilitator.post("/login", data={"username": "fac", "password": "correct horse battery"})
     assert facilitator.get(f"/sessions/{program['session']}/attachments/{attachment.id}").status_code == 403
+
+
+def test_sheet_download_keeps_a_non_ascii_name_and_answers_conditional_requests(login_as, app, program):  # noqa: F811
+    client = login_as("coordinator")
+    upload(client, program["session"], PDF, "Hoja firmada Ñuñuya (1).jpeg")
+    with app.app_context():
+        attachment = db.session.scalar(sa.select(SessionAttachment))
+    url = f"/sessions/{program['session']}/attachments/{attachment.id}"
+    response = client.get(url)
+    assert response.data == PDF and response.mimetype == "application/pdf"
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=UTF-8''Hoja%20firmada%20%C3%91u%C3%B1uya%20%281%29.pdf" in disposition
+    assert disposition.encode("latin-1")  # a header a browser can read: no raw non-ASCII byte
+    etag = response.headers["ETag"]
+    assert attachment.stored_name in etag
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["Cache-Control"] == "no-store"
+    unnamed = client.get(url, headers={"Range": "bytes=0-3"})
+    assert unnamed.status_code == 206 and unnamed.data == PDF[:4]
+
+
+@pytest.mark.parametrize(
+    ("uploaded", "saved_as"),
+    [
+        ("C:\\fakepath\\hoja.png", "hoja.jpg"),
+        ("../../etc/passwd", "passwd.jpg"),
+        ("", "hoja-sesion-7-3.jpg"),
+        (".jpg", "hoja-sesion-7-3.jpg"),
+        ("hoja\x00\n.png", "hoja.jpg"),
+    ],
+)
+def test_download_name_is_the_uploaded_name_without_its_path(uploaded, saved_as):
+    attachment = SessionAttachment(id=3, session_id=7, stored_name="0a1b.jpg", original_name=uploaded)
+    assert uploads.download_name(attachment) == saved_as
+
+
+def test_a_sheet_whose_bytes_are_missing_gets_a_message_not_an_error(login_as, app, program):  # noqa: F811
+    client = login_as("coordinator")
+    upload(client, program["session"], PDF, "hoja.pdf")
+    with app.app_context():
+        attachment_id = db.session.scalar(sa.select(SessionAttachment.id))
+        db.session.execute(sa.delete(AttachmentContent))  # as a sheet whose old file could not be moved in
+        db.session.commit()
+    response = client.get(f"/sessions/{program['session']}/attachments/{attachment_id}")
+    assert response.status_code == 302
+    assert "no está disponible" in client.get(response.headers["Location"]).get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -58,6 +112,7 @@ def test_bad_uploads_are_refused_and_nothing_is_stored(login_as, app, program, d
     assert message in client.get(f"/sessions/{program['session']}").get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(SessionAttachment)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AttachmentContent)) == 0
 
 
 def test_merge_moves_attendance_counts_once_and_can_be_undone(login_as, app, program):  # noqa: F811

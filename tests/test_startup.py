@@ -4,6 +4,8 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -11,9 +13,12 @@ import sqlalchemy as sa
 
 from workshops import create_app
 from workshops.config import apply_environment, normalise_database_url
+from workshops.core.models import AppState
+from workshops.core.services import SIGNING_KEY_ROW, shared_secret_key
 from workshops.curriculum.models import Module, Section, Segment
 from workshops.curriculum.source import MODULES_DIR, CurriculumError, load_curriculum
 from workshops.extensions import db
+from workshops.materials.services import cache_dir
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -138,16 +143,41 @@ def test_two_processes_starting_at_once(database_factory, tmp_path):
 
 @pytest.mark.slow
 def test_secret_key_is_generated_once_and_kept(database_factory, tmp_path, monkeypatch):
+    """SQLite (one server): a file in the instance folder. PostgreSQL: one row every server reads."""
     monkeypatch.delenv("WORKSHOPS_SECRET_KEY", raising=False)
     url = database_factory()
-    first = _fresh_app(url, tmp_path)
-    second = _fresh_app(url, tmp_path, AUTO_SETUP=False)
-    key_file = tmp_path / "secret_key"
-    assert len(first.config["SECRET_KEY"]) == 64
-    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"] == key_file.read_text().strip()
-    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
-    _dispose(first)
-    _dispose(second)
+    first = _fresh_app(url, tmp_path / "a")
+    second = _fresh_app(url, tmp_path / "a", AUTO_SETUP=False)
+    elsewhere = _fresh_app(url, tmp_path / "b", AUTO_SETUP=False)  # another server, same database
+    key = first.config["SECRET_KEY"]
+    assert len(key) == 64 and second.config["SECRET_KEY"] == key
+    if sa.make_url(url).get_backend_name() == "postgresql":
+        assert elsewhere.config["SECRET_KEY"] == key
+        assert not (tmp_path / "a" / "secret_key").exists() and not (tmp_path / "b" / "secret_key").exists()
+        with first.app_context():
+            assert db.session.get(AppState, SIGNING_KEY_ROW).value == key
+            # Servers starting together on a new database all end up with the same key.
+            db.session.execute(sa.delete(AppState).where(AppState.key == SIGNING_KEY_ROW))
+            db.session.commit()
+            db.session.remove()
+            start = threading.Barrier(4)
+
+            def race(app=first):
+                with app.app_context():
+                    start.wait(timeout=30)
+                    return shared_secret_key()
+
+            with ThreadPoolExecutor(4) as pool:
+                keys = list(pool.map(lambda _: race(), range(4)))
+        assert len(set(keys)) == 1 and len(keys[0]) == 64 and keys[0] != key
+    else:
+        key_file = tmp_path / "a" / "secret_key"
+        assert key == key_file.read_text().strip()
+        assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+        # One server per SQLite file: a second instance folder is another installation.
+        assert elsewhere.config["SECRET_KEY"] == (tmp_path / "b" / "secret_key").read_text().strip() != key
+    for app in (first, second, elsewhere):
+        _dispose(app)
 
 
 def test_config_layers(tmp_path, monkeypatch):
@@ -174,6 +204,58 @@ def test_default_database_is_sqlite_in_instance_with_wal_and_foreign_keys(tmp_pa
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         db.engine.dispose()
+
+
+def _modes(folder):
+    """{path inside folder: permission bits} of the folder and everything in it."""
+    return {
+        str(path.relative_to(folder.parent)): oct(path.stat().st_mode & 0o777)
+        for path in [folder, *folder.rglob("*")]
+    }
+
+
+def test_the_app_creates_its_folder_and_files_for_its_own_user_only(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("WORKSHOPS_SECRET_KEY", raising=False)
+    instance, other = tmp_path / "srv" / "instance", tmp_path / "srv" / "restored"
+    previous = os.umask(0o022)  # the usual umask: whatever the app leaves to it comes out 0644 or 0755
+    try:
+        app = create_app({"INSTANCE_PATH": instance})  # a first start: migrations, curriculum
+        with app.app_context():
+            cache_dir()
+        leftover = instance / "uploads"  # as an upgrade from before 0011 may leave it
+        leftover.mkdir(mode=0o700)
+        (leftover / "0123456789abcdef.pdf").write_bytes(b"%PDF-1.4 left over")
+        (leftover / "0123456789abcdef.pdf").chmod(0o600)
+        backed_up = app.test_cli_runner().invoke(args=["backup"])
+        assert backed_up.exit_code == 0, backed_up.output
+        (archive,) = (instance / "backups").iterdir()
+        restoring = create_app({"INSTANCE_PATH": other, "AUTO_SETUP": False})
+        restored = restoring.test_cli_runner().invoke(args=["restore", str(archive), "--yes"])
+        assert restored.exit_code == 0, restored.output
+        with app.app_context(), db.engine.connect() as connection:  # -wal and -shm exist while it is open
+            connection.exec_driver_sql("SELECT count(*) FROM curriculum_module").scalar()
+            modes = {**_modes(instance), **_modes(other)}
+        _dispose(app)
+        _dispose(restoring)
+    finally:
+        os.umask(previous)
+    expected = {
+        "instance/workshops.sqlite",
+        "instance/workshops.sqlite-wal",
+        "instance/workshops.sqlite-shm",
+        "instance/secret_key",
+        "instance/setup.lock",
+        "instance/pdf-cache",
+        "instance/backups",
+        f"instance/backups/{archive.name}",
+        "restored/workshops.sqlite",
+        "restored/uploads/0123456789abcdef.pdf",
+    }
+    assert expected <= set(modes)
+    folders = {name for name in modes if (tmp_path / "srv" / name).is_dir()}
+    assert {name: mode for name, mode in modes.items() if name in folders and mode != "0o700"} == {}
+    assert {name: mode for name, mode in modes.items() if name not in folders and mode != "0o600"} == {}
 
 
 def test_postgres_urls_use_psycopg3():

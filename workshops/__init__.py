@@ -5,9 +5,11 @@ import sys
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 
 from .config import Defaults, apply_environment, ensure_secret_key
+from .core.backup import create_private_sqlite_file
 from .core.busy import Flask
 from .core.paths import MIGRATIONS_DIR
 from .extensions import csrf, db, login_manager, migrate
@@ -29,11 +31,17 @@ def create_app(config=None):
     apply_environment(app.config)
     if config:
         app.config.from_mapping(config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # Personal data lives here (the SQLite database, backups): only the app's own user may enter.
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     app.config.setdefault(
         "SQLALCHEMY_DATABASE_URI", "sqlite:///" + str(Path(app.instance_path) / "workshops.sqlite")
     )
-    ensure_secret_key(app.config, app.instance_path)
+    create_private_sqlite_file(app)
+    # PostgreSQL may serve several app servers, each with its own instance folder:
+    # their key is kept in the database instead (below, once the schema exists).
+    shared_database = sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql"
+    if not shared_database:
+        ensure_secret_key(app.config, app.instance_path)
     app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -110,6 +118,16 @@ def create_app(config=None):
             except Exception:
                 db.engine.dispose()  # close connections before giving up
                 raise
+    if not app.config.get("SECRET_KEY"):
+        from .core.services import shared_secret_key
+
+        with app.app_context():
+            app.config["SECRET_KEY"] = shared_secret_key()
+        if app.config["SECRET_KEY"] is None and _cli_command() not in COMMANDS_WITHOUT_SETUP:
+            app.logger.warning(
+                "SECRET_KEY is not set and the database has no schema yet: nobody can sign in "
+                "until the app is started again after `flask db upgrade` (or `flask init`)."
+            )
     return app
 
 

@@ -1,4 +1,4 @@
-"""Start-up: bring the database up to date, then load the curriculum and the shipped catalogs.
+"""Start-up: bring the database up to date, load the curriculum and catalogs, move in old uploads.
 
 It sits above every feature (it knows the curriculum and the translation store),
 beside create_app; core/services.py keeps only the lock and the engine settings.
@@ -6,6 +6,7 @@ beside create_app; core/services.py keeps only the lock and the engine settings.
 
 from flask_migrate import upgrade
 
+from .attendance.uploads import move_files_into_database
 from .core.paths import MIGRATIONS_DIR
 from .core.services import setup_lock
 from .curriculum.services import ensure_curriculum_loaded
@@ -14,13 +15,14 @@ from .translate.services import ensure_catalogs_loaded
 
 
 def initialize_database():
-    """Upgrade the schema and load the curriculum; safe to run many times at once."""
+    """Upgrade the schema, load the curriculum and move in old upload files; safe to run many times at once."""
     with setup_lock():
         upgrade(directory=str(MIGRATIONS_DIR))
         try:
             changed = ensure_curriculum_loaded()
             ensure_catalogs_loaded()
             db.session.commit()
+            move_files_into_database()
         except Exception:
             db.session.rollback()
             raise

@@ -9,6 +9,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     Time,
@@ -123,7 +124,7 @@ class AttendanceChange(Model):
 
 
 class SessionAttachment(Model):
-    """A photo or scan of the signed paper sheet, stored under instance/uploads with a random name."""
+    """A photo or scan of the signed paper sheet; its bytes are an AttachmentContent row."""
 
     __tablename__ = "session_attachment"
 
@@ -131,6 +132,8 @@ class SessionAttachment(Model):
     session_id: Mapped[int] = mapped_column(
         ForeignKey("workshop_session.id", ondelete="CASCADE"), index=True, nullable=False
     )
+    # A random name: the ETag of the download, and the file name under instance/uploads
+    # of a sheet uploaded before the bytes moved into the database (0011).
     stored_name: Mapped[str] = mapped_column(String(80), unique=True, nullable=False)
     original_name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     content_type: Mapped[str] = mapped_column(String(40), nullable=False)
@@ -144,3 +147,18 @@ class SessionAttachment(Model):
         CheckConstraint("content_type IN ('image/jpeg', 'image/png', 'application/pdf')", name="type_known"),
         CheckConstraint("size > 0", name="size_positive"),
     )
+
+
+class AttachmentContent(Model):
+    """The bytes of a signed sheet, in a table of their own so that listing sheets never reads them.
+
+    In the database rather than in a folder: every app server on the same
+    database can serve it, and the database backup is the whole backup.
+    """
+
+    __tablename__ = "attachment_content"
+
+    attachment_id: Mapped[int] = mapped_column(
+        ForeignKey("session_attachment.id", ondelete="CASCADE"), primary_key=True
+    )
+    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)

@@ -2,7 +2,7 @@
 
 import io
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -246,12 +246,20 @@ def attachment(session_id, attachment_id):
     found = db.session.get(SessionAttachment, attachment_id)
     if found is None or found.session_id != session_id:
         abort(404)
-    data = uploads.path_of(found).read_bytes()
-    response = Response(data, mimetype=found.content_type)
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="hoja-sesion-{session_id}-{found.id}.{found.stored_name.rsplit(".", 1)[1]}"'
+    data = uploads.content_of(found)
+    if data is None:  # a sheet from before 0011 whose file could not be moved in (see the log)
+        flash(_("El archivo de esta hoja firmada no está disponible. Avise al administrador."), "warning")
+        return redirect(url_for(".show", session_id=session_id))
+    response = send_file(
+        io.BytesIO(data),
+        mimetype=found.content_type,
+        as_attachment=True,
+        download_name=uploads.download_name(found),
+        conditional=True,
+        etag=found.stored_name,  # random and never reused: the bytes behind it never change
+        last_modified=found.uploaded_at,
     )
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"  # personal data: kept in no cache
     return response
 
 

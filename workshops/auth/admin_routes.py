@@ -65,8 +65,8 @@ def edit_user(user_id):
         elif services.username_taken(form.username.data, except_id=user.id):
             form.username.errors.append(_("Este nombre de usuario ya existe. Elija otro."))
         else:
-            if user.is_enabled and not form.is_enabled.data:
-                user.session_version += 1
+            if not form.is_enabled.data:
+                services.end_logins(user)  # a disabled account is signed out everywhere
             user.username = services.normalise_username(form.username.data)
             user.display_name = form.display_name.data.strip()
             user.is_enabled = form.is_enabled.data
@@ -94,7 +94,7 @@ def reset_password(user_id):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         user.set_password(form.password.data)
-        user.session_version += 1
+        services.end_logins(user)
         audit.record(current_user, "reset-password", user, username=user.username)
         db.session.commit()
         flash(_("Se restableció la contraseña de %(name)s.", name=user.username), "success")

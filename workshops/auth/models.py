@@ -23,15 +23,16 @@ class User(UserMixin, Model):
     is_enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     language: Mapped[str | None] = mapped_column(String(16), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
-    # Changing the password or pressing "log out everywhere" bumps this,
-    # which invalidates every existing session of the user.
-    session_version: Mapped[int] = mapped_column(nullable=False, default=1)
 
     role_rows: Mapped[list["UserRole"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
 
     __table_args__ = (CheckConstraint("length(username) > 0", name="username_not_empty"),)
+
+    # The token of the login this object was loaded through (auth/services.py): what
+    # Flask-Login puts in the session and remember-me cookies. Not a column.
+    login_token = None
 
     @property
     def roles(self):
@@ -60,7 +61,8 @@ class User(UserMixin, Model):
         return self.is_enabled
 
     def get_id(self):
-        return f"{self.id}:{self.session_version}"
+        """Return the login token the cookies carry (set by services.start_login or load_user)."""
+        return self.login_token
 
 
 class UserRole(Model):
@@ -76,6 +78,27 @@ class UserRole(Model):
     __table_args__ = (
         CheckConstraint("role IN ({})".format(", ".join(f"'{role}'" for role in ROLES)), name="role_known"),
     )
+
+
+class LoginSession(Model):
+    """One signed-in browser, on the server: its cookies carry a random token, this row its hash.
+
+    Kept in the database so that every app server sees the same logins: deleting
+    the row signs that browser out everywhere at once, session cookie and
+    remember-me cookie alike (both carry the same token).
+    """
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # SHA-256 of the token: a copy of the database does not let anyone sign in.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    remember: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True, nullable=False)
 
 
 class LoginFailure(Model):

@@ -44,6 +44,7 @@ def login():
             form.password.errors.append(_("Usuario o contraseña incorrectos."))
         else:
             throttle.clear_account(form.username.data)
+            services.start_login(user, form.remember.data)
             db.session.commit()
             session.clear()  # a fresh session at login: nothing from before carries over
             login_user(user, remember=form.remember.data)
@@ -56,11 +57,23 @@ def login():
 def logout():
     if ConfirmForm().validate_on_submit():
         language = session.get("language")
-        logout_user()
-        session.clear()
+        if current_user.is_authenticated:
+            services.end_login(current_user.login_token)
+            db.session.commit()
+        _sign_out()
         if language:
             session["language"] = language  # keep the page in the language the person reads
     return redirect(url_for("auth.login"))
+
+
+def _sign_out():
+    """Forget the login in this browser: the session, and the remember-me cookie."""
+    logout_user()
+    session.clear()
+    # logout_user() asks for the remember-me cookie to be deleted through the
+    # session, which clear() has just emptied: ask again, after it.
+    if current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+        session["_remember"] = "clear"
 
 
 @bp.route("/setup", methods=["GET", "POST"])
@@ -72,6 +85,7 @@ def setup():
     if form.validate_on_submit():
         try:
             user = services.create_first_admin(form.username.data, form.display_name.data, form.password.data)
+            services.start_login(user, remember=False)
             db.session.commit()
         except services.SetupAlreadyDone:
             db.session.rollback()
@@ -94,9 +108,9 @@ def account():
             form.current.errors.append(_("La contraseña actual no es correcta."))
         else:
             current_user.set_password(form.password.data)
-            current_user.session_version += 1  # other devices are logged out
+            # Other devices are signed out; this one stays signed in.
+            services.end_logins(current_user, keep_token=current_user.login_token)
             db.session.commit()
-            login_user(current_user._get_current_object())
             flash(_("Su contraseña fue cambiada."), "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form, logout_form=ConfirmForm())
@@ -106,9 +120,8 @@ def account():
 @access.signed_in
 def logout_everywhere():
     if ConfirmForm().validate_on_submit():
-        current_user.session_version += 1
+        services.end_logins(current_user)
         db.session.commit()
-        logout_user()
-        session.clear()
+        _sign_out()
         flash(_("Se cerró su sesión en todos los dispositivos."), "success")
     return redirect(url_for("auth.login"))

@@ -1,12 +1,17 @@
-"""Accounts: creation, first administrator, lookup for login."""
+"""Accounts: creation, first administrator, lookup for login, server-side logins."""
 
-from sqlalchemy import func, select
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..core.models import AppState
-from ..extensions import db, login_manager
-from .models import User
+from ..extensions import db, login_manager, utcnow
+from .models import LoginSession, User
 
 SETUP_DONE_KEY = "setup_done"
 
@@ -77,13 +82,74 @@ def authenticate(username, password):
     return user
 
 
+def _digest(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def remember_duration():
+    """How long a "keep me signed in" login lasts: Flask-Login's REMEMBER_COOKIE_DURATION (a year)."""
+    duration = current_app.config.get("REMEMBER_COOKIE_DURATION", timedelta(days=365))
+    return duration if isinstance(duration, timedelta) else timedelta(seconds=duration)
+
+
+def start_login(user, remember):
+    """Record a new login of the user and give the user object its token (not committed).
+
+    A login without "keep me signed in" ends with the browser session, and on
+    the server after PERMANENT_SESSION_LIFETIME (31 days) at the latest.
+    """
+    now = utcnow()
+    # Expired logins are removed here, through the index on expires_at: no other clean-up job.
+    db.session.execute(delete(LoginSession).where(LoginSession.expires_at <= now))
+    token = secrets.token_urlsafe(32)
+    lifetime = remember_duration() if remember else current_app.permanent_session_lifetime
+    db.session.add(
+        LoginSession(
+            token_hash=_digest(token),
+            user_id=user.id,
+            remember=bool(remember),
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    user.login_token = token
+    return token
+
+
+def end_login(token):
+    """End one login (not committed): its session and remember-me cookies stop working on every server."""
+    if token:
+        db.session.execute(delete(LoginSession).where(LoginSession.token_hash == _digest(token)))
+
+
+def end_logins(user, keep_token=None):
+    """End every login of the user but the one with keep_token (not committed)."""
+    query = delete(LoginSession).where(LoginSession.user_id == user.id)
+    if keep_token:
+        query = query.where(LoginSession.token_hash != _digest(keep_token))
+    db.session.execute(query)
+
+
 @login_manager.user_loader
-def load_user(session_id):
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+def load_user(token):
+    """Return the enabled user of a current login, or None."""
+    if not token or len(token) > 100:
         return None
-    # Every signed-in request runs this: one query, the roles joined in.
-    user = db.session.get(User, int(user_id), options=[joinedload(User.role_rows)])
-    if user is None or user.session_version != int(version) or not user.is_enabled:
-        return None
+    # Every signed-in request runs this: one query, the login and the roles joined in.
+    user = (
+        db.session.scalars(
+            select(User)
+            .join(LoginSession, LoginSession.user_id == User.id)
+            .where(
+                LoginSession.token_hash == _digest(token),
+                LoginSession.expires_at > utcnow(),
+                User.is_enabled.is_(True),
+            )
+            .options(joinedload(User.role_rows))
+        )
+        .unique()
+        .first()
+    )
+    if user is not None:
+        user.login_token = token
     return user

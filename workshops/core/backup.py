@@ -1,17 +1,20 @@
-"""Backups of a SQLite installation: the database and the uploaded files in one archive.
+"""Backups of a SQLite installation: the database file, which holds everything, in one archive.
 
 The database is copied with SQLite's online backup API, which reads one
 consistent snapshot while the app goes on writing (WAL mode lets writers
-continue meanwhile). Uploads are copied after it: they are written once under
-a new random name and never changed, so every file the snapshot refers to is
-there already (a file uploaded meanwhile is an unreferenced extra).
+continue meanwhile). The signed sheets are inside it (attachment_content,
+since version 0011), so no uploads folder is needed.
 
 An archive is `workshops-YYYYMMDD-HHMMSS.tar.gz` (UTC) holding
 `manifest.json` (format, date, schema revision, size and SHA-256 of every
-file), `workshops.sqlite` and `uploads/...`. Restoring (restore.py) checks all of it
-before changing anything, then writes the backup into the live database
-through SQLite (again the backup API, in one transaction) and swaps the
-uploads folder.
+file) and `workshops.sqlite`. An installation upgraded from before 0011 may
+still have files under instance/uploads that are not in the database yet
+(the next start moves them in; one that cannot be read stays there): those
+go into the archive as `uploads/...`, as every file did in older archives.
+Restoring (restore.py) checks all of it before changing anything, then
+writes the backup into the live database through SQLite (again the backup
+API, in one transaction) and puts its uploads/ files, if any, where the next
+start moves them into the database.
 
 PostgreSQL installations use pg_dump / pg_restore instead (see README).
 """
@@ -22,7 +25,7 @@ import os
 import sqlite3
 import tarfile
 import tempfile
-from contextlib import closing
+from contextlib import closing, suppress
 from io import BytesIO
 from pathlib import Path
 
@@ -61,7 +64,25 @@ def database_path(app):
     return path if path.is_absolute() else Path(app.instance_path) / path
 
 
+def create_private_sqlite_file(app):
+    """Create a new SQLite database file readable by its owner only, before SQLite opens it.
+
+    SQLite gives the -wal and -shm files the mode of the database file, so they
+    are private too. An existing file is left as it is; another database, or an
+    in-memory one, is none of this function's business.
+    """
+    try:
+        path = database_path(app)
+    except BackupError:
+        return
+    if not path.parent.is_dir():
+        return  # SQLite will say so, plainly, when the app opens it
+    with suppress(FileExistsError):  # an empty file is an empty database to SQLite
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def uploads_path(app):
+    """The folder of signed sheets from before 0011 not yet moved into the database."""
     return Path(app.instance_path) / UPLOADS
 
 
@@ -102,15 +123,30 @@ def copy_database(source, target):
         revision = schema_revision(copy)
         if revision is None:
             raise BackupError(f"{source} is not a workshops database (no schema revision)")
-        try:
-            referenced = {row[0] for row in copy.execute("SELECT stored_name FROM session_attachment")}
-        except sqlite3.Error:  # a schema from before uploads existed
-            referenced = set()
+        referenced = _sheets_not_in_database(copy)
     return revision, referenced
 
 
+def _sheets_not_in_database(connection):
+    """The stored names of signed sheets whose bytes are still expected in instance/uploads."""
+    try:
+        return {
+            row[0]
+            for row in connection.execute(
+                "SELECT stored_name FROM session_attachment WHERE id NOT IN "
+                "(SELECT attachment_id FROM attachment_content)"
+            )
+        }
+    except sqlite3.OperationalError:
+        pass  # a schema from before 0011: every sheet is a file
+    try:
+        return {row[0] for row in connection.execute("SELECT stored_name FROM session_attachment")}
+    except sqlite3.OperationalError:  # a schema from before uploads existed
+        return set()
+
+
 def _upload_files(app):
-    """(name in the archive, path) of every finished upload, in a stable order."""
+    """(name in the archive, path) of every file left in the old uploads folder, in a stable order."""
     root = uploads_path(app)
     if not root.is_dir():
         return []
@@ -138,6 +174,9 @@ def create_backup(app, directory=None, label=""):
             "version": FORMAT_VERSION,
             "created_at": created.isoformat(timespec="seconds"),
             "schema_revision": revision,
+            # Read by people: since 0011 the database holds the signed sheets.
+            "uploads": "signed sheets are stored in workshops.sqlite; uploads/ holds only files "
+            "from before version 0011 that were not moved into the database yet",
             "files": {name: {"size": path.stat().st_size, "sha256": _sha256(path)} for name, path in members},
         }
         present = {name.removeprefix(f"{UPLOADS}/") for name, _ in members}

@@ -1,4 +1,4 @@
-"""`flask backup` and `flask restore`: the SQLite database and the uploads in one archive."""
+"""`flask backup` and `flask restore`: the SQLite database (signed sheets included) in one archive."""
 
 import click
 from flask import current_app
@@ -14,13 +14,19 @@ def pg_dump_hint(url, uploads):
     options += [f"-U {url.username}" if url.username else ""]
     connection = " ".join(option for option in options if option)
     name = url.database or "workshops"
-    return (
+    hint = (
         "The database is PostgreSQL: `flask backup` and `flask restore` handle SQLite only.\n"
         "Back it up with pg_dump, for example:\n"
         f"    pg_dump {connection} --format=custom --file=workshops-$(date +%Y%m%d-%H%M%S).dump {name}\n"
-        f"restore it with pg_restore (pg_restore {connection} --clean --if-exists -d {name} FILE.dump),\n"
-        f"and copy the uploads folder ({uploads}) along with the dump."
+        f"and restore it with pg_restore (pg_restore {connection} --clean --if-exists -d {name} FILE.dump).\n"
+        "The signed sheets are in the database: the dump is the whole backup."
     )
+    if uploads.is_dir():
+        hint += (
+            f"\n{uploads} still holds files that are not in the database yet "
+            "(see the log of the last start): copy that folder along with the dump."
+        )
+    return hint
 
 
 def _refuse_other_databases(error):
@@ -33,7 +39,7 @@ def _refuse_other_databases(error):
 @click.argument("destination", required=False, type=click.Path(file_okay=False, writable=True))
 @with_appcontext
 def backup_command(destination):
-    """Back up the SQLite database and the uploads into DESTINATION (default instance/backups).
+    """Back up the SQLite database, signed sheets included, into DESTINATION (default instance/backups).
 
     Safe while the app runs. Writes one archive workshops-YYYYMMDD-HHMMSS.tar.gz (UTC).
     """
@@ -41,13 +47,17 @@ def backup_command(destination):
         path, manifest = backups.create_backup(current_app, destination)
     except backups.BackupError as error:
         _refuse_other_databases(error)
-    uploads = len(manifest["files"]) - 1
+    leftovers = len(manifest["files"]) - 1
     click.echo(f"Backup written: {path}")
-    click.echo(f"  database at schema {manifest['schema_revision']}, {uploads} uploaded file(s)")
+    click.echo(f"  database at schema {manifest['schema_revision']} (signed sheets included)")
+    if leftovers:
+        click.echo(
+            f"  and {leftovers} file(s) from {backups.uploads_path(current_app)} not in the database yet"
+        )
     if manifest["missing_uploads"]:
         click.echo(
-            f"Warning: {len(manifest['missing_uploads'])} uploaded file(s) the database refers to were "
-            f"not in {backups.uploads_path(current_app)}: {', '.join(manifest['missing_uploads'])}",
+            f"Warning: {len(manifest['missing_uploads'])} signed sheet(s) are neither in the database "
+            f"nor in {backups.uploads_path(current_app)}: {', '.join(manifest['missing_uploads'])}",
             err=True,
         )
 
@@ -74,13 +84,14 @@ def restore_command(path, yes, no_backup_first):
             target = backups.database_path(current_app)
             click.echo(
                 f"Backup of {manifest['created_at']}: schema {manifest['schema_revision']}, "
-                f"{opened.upload_count} uploaded file(s)."
+                f"{opened.upload_count} file(s) in uploads/ (moved into the database at the next start)."
             )
             if not yes:
                 click.confirm(
                     f"Replace the database {target} and the uploads folder with this backup?", abort=True
                 )
-            if not no_backup_first and target.is_file():
+            # An empty file is no database yet (create_app makes it empty, to make it private).
+            if not no_backup_first and target.is_file() and target.stat().st_size > 0:
                 try:
                     saved, _ = backups.create_backup(current_app, label="-before-restore")
                 except backups.BackupError as error:

@@ -25,6 +25,7 @@ from .backup import (
     MANIFEST,
     UPLOADS,
     BackupError,
+    create_private_sqlite_file,
     database_path,
     read_only_uri,
     schema_revision,
@@ -103,10 +104,11 @@ def _extract(tar, manifest, folder):
         if not isinstance(expected, dict):
             raise BackupError(f"{member.name} is not listed in the manifest")
         target = folder / member.name
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         digest = hashlib.sha256()
         size = 0
-        with tar.extractfile(member) as source, open(target, "wb") as out:
+        out_fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # personal data
+        with tar.extractfile(member) as source, os.fdopen(out_fd, "wb") as out:
             while chunk := source.read(CHUNK):
                 digest.update(chunk)
                 size += len(chunk)
@@ -159,7 +161,7 @@ def open_backup(app, path):
             raise BackupError(
                 f"{path} is not a valid backup: not a readable .tar.gz archive ({error})"
             ) from None
-        (folder / UPLOADS).mkdir(exist_ok=True)
+        (folder / UPLOADS).mkdir(mode=0o700, exist_ok=True)
         try:
             _check_database(folder / DATABASE, manifest)
         except BackupError as error:
@@ -175,7 +177,9 @@ def restore(app, opened):
     """Replace the live database and uploads folder with an opened backup: both, or neither.
 
     The uploads folder is swapped first and swapped back if the database
-    cannot be written. Return the path a damaged live database was moved to, or None.
+    cannot be written. Its files (only in an archive from before 0011, or of
+    sheets not moved in yet) are moved into the database at the next start.
+    Return the path a damaged live database was moved to, or None.
     """
     uploads = uploads_path(app)
     replaced = opened.folder / "uploads.replaced"
@@ -196,12 +200,15 @@ def restore(app, opened):
             os.replace(replaced, uploads)
         raise
     shutil.rmtree(replaced, ignore_errors=True)
+    if not any(uploads.iterdir()):
+        uploads.rmdir()  # the usual case since 0011: the sheets are in the database
     return damaged
 
 
 def _restore_database(app, opened):
     target = database_path(app)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    create_private_sqlite_file(app)  # restoring into an instance that has no database yet
     damaged = None
     # Through SQLite, not by replacing the file: one transaction, and the live
     # database's -wal and -shm files stay consistent with it.
@@ -218,6 +225,7 @@ def _restore_database(app, opened):
         damaged = _set_aside(target)
         partial = target.with_name(f"{target.name}.restoring")
         shutil.copyfile(opened.database, partial)
+        partial.chmod(0o600)  # personal data, as the file it replaces
         os.replace(partial, target)
     except sqlite3.Error as error:
         raise BackupError(f"the database could not be written, nothing was changed: {error}") from None

@@ -1,15 +1,20 @@
-"""Bring the database up to date at start: migrations, then the curriculum."""
+"""Bring the database up to date at start: migrations, the curriculum, sheets left in files."""
 
 import fcntl
+import os
+import secrets
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ProgrammingError
 
 from ..extensions import db
+from .models import AppState
 
 # Any fixed number: the key of the PostgreSQL advisory lock held during setup.
 SETUP_LOCK_KEY = 4_151_270_031
@@ -63,9 +68,33 @@ def setup_lock():
                 connection.commit()
     else:
         lock_path = Path(current_app.instance_path) / "setup.lock"
-        with open(lock_path, "a") as handle:
+        with os.fdopen(os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+SIGNING_KEY_ROW = "secret_key"
+
+
+def shared_secret_key():
+    """Return the PostgreSQL database's secret key, made once; None while the schema does not exist yet.
+
+    Every app server on the database signs sessions and CSRF tokens with it.
+    Servers starting at once each offer a key; ON CONFLICT DO NOTHING keeps the
+    first one committed and every server reads that one back.
+    """
+    table = AppState.__table__
+    offer = (
+        postgresql_insert(table)
+        .values(key=SIGNING_KEY_ROW, value=secrets.token_hex(32))
+        .on_conflict_do_nothing(index_elements=[table.c.key])
+    )
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(offer)
+            return connection.scalar(select(table.c.value).where(table.c.key == SIGNING_KEY_ROW))
+    except ProgrammingError:  # app_state is not there: `flask db upgrade` has not run yet
+        return None

@@ -264,7 +264,7 @@ def cache_key(document):
 
 def cache_dir():
     path = Path(current_app.instance_path) / "pdf-cache"
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)  # like all of the instance folder
     return path
 
 
@@ -275,7 +275,7 @@ def pdf_path(document, context):
         return target, True
     html = render_html(document, context, for_pdf=True)
     data = html_to_pdf(html, repr(document.options))
-    fd, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+    fd, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")  # 0600, kept by os.replace
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
     os.replace(temporary, target)  # readers never see half a file
