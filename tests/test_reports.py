@@ -341,7 +341,7 @@ def test_xlsx_has_the_same_figures_with_headers_in_the_users_language(login_as, 
     csv_rows = read_csv(client.get("/reports/indicators?year=2026&format=csv&headers=codes&table=eg32"))
     response = client.get("/reports/indicators?year=2026&format=xlsx&headers=labels")
     assert response.status_code == 200
-    assert response.headers["Content-Disposition"].endswith('.xlsx"')
+    assert response.headers["Content-Disposition"].endswith(".xlsx")
     book = load_workbook(io.BytesIO(response.data))
     assert len(book.sheetnames) == 3
     sheet = book[book.sheetnames[0]]

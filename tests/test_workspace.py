@@ -256,7 +256,7 @@ def test_offline_round_trip_with_a_conflict(login_as, make_user, app):
     response = client.get(f"{BASE}/download?module=vivero-de-cafe")
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
-    assert response.headers["Content-Disposition"].endswith('.po"')
+    assert response.headers["Content-Disposition"].endswith(".po")
     po = polib.pofile(response.get_data(as_text=True))
     assert all(entry.msgctxt.startswith("vivero-de-cafe.") for entry in po)
     first, second = po[0], po[1]
