@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from flask import current_app
 
 from .config import Defaults, apply_environment, ensure_secret_key
 from .core.backup import create_private_sqlite_file
@@ -17,7 +16,27 @@ from .extensions import csrf, db, login_manager, migrate
 
 def create_app(config=None):
     """Create and configure the application."""
-    config = dict(config or {})
+    app = _configured_app(dict(config or {}))
+    from .core import compression, errors
+
+    # First of all: a request for a host not in TRUSTED_HOSTS is refused before
+    # anything else (the CSRF check, the login) looks at it.
+    app.before_request(errors.refuse_untrusted_host)
+    # Registered first so that it runs last, on the finished response.
+    compression.init_app(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _install_hooks(app)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    _set_up_database(app)
+    return app
+
+
+def _configured_app(config):
+    """Make the Flask app with its settings: defaults, instance/config.py, environment, then `config`."""
     # None lets Flask choose: <checkout>/instance when run from a checkout (or an
     # editable install), <venv>/var/workshops-instance for an installed wheel.
     instance_path = config.pop("INSTANCE_PATH", None) or os.environ.get("WORKSHOPS_INSTANCE_PATH") or None
@@ -38,9 +57,8 @@ def create_app(config=None):
     )
     create_private_sqlite_file(app)
     # PostgreSQL may serve several app servers, each with its own instance folder:
-    # their key is kept in the database instead (below, once the schema exists).
-    shared_database = sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql"
-    if not shared_database:
+    # their key is kept in the database instead (_set_up_database, once the schema exists).
+    if not _shared_database(app):
         ensure_secret_key(app.config, app.instance_path)
     app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
     if app.config["TRUSTED_PROXIES"]:
@@ -48,14 +66,16 @@ def create_app(config=None):
 
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    return app
 
-    from .core import caching, compression, errors
 
-    # First of all: a request for a host not in TRUSTED_HOSTS is refused before
-    # anything else (the CSRF check, the login) looks at it.
-    app.before_request(errors.refuse_untrusted_host)
-    # Registered first so that it runs last, on the finished response.
-    compression.init_app(app)
+def _shared_database(app):
+    """Tell whether the database may be shared by several app servers (PostgreSQL)."""
+    return sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql"
+
+
+def _init_extensions(app):
+    """Bind the extensions, the store-backed gettext and every model's table to the app."""
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
@@ -69,18 +89,21 @@ def create_app(config=None):
     from . import languages as _languages  # noqa: F401
     from .attendance import merges as _attendance_merges  # noqa: F401 (follows person merges)
     from .attendance import models as _attendance_models  # noqa: F401
+    from .catalog import models as _catalog_models  # noqa: F401
+    from .core import audit as _audit  # noqa: F401
+    from .core import models as _core_models  # noqa: F401
+    from .field import models as _field_models  # noqa: F401
+    from .people import models as _people_models  # noqa: F401
+
+
+def _register_blueprints(app):
+    """Register every feature's pages."""
     from .attendance import routes as session_routes
     from .auth import admin_routes
     from .auth import routes as auth_routes
-    from .catalog import models as _catalog_models  # noqa: F401
-    from .core import access
-    from .core import audit as _audit  # noqa: F401
-    from .core import models as _core_models  # noqa: F401
     from .curriculum import routes as curriculum_routes
-    from .field import models as _field_models  # noqa: F401
     from .field import routes as field_routes
     from .materials import routes as materials_routes
-    from .people import models as _people_models  # noqa: F401
     from .people import partners as _people_partners  # noqa: F401 (adds routes to people_routes.bp)
     from .people import routes as people_routes
     from .people import tools_routes as _people_tools  # noqa: F401 (adds routes to people_routes.bp)
@@ -88,27 +111,35 @@ def create_app(config=None):
     from .translate import glossary_routes, offline_routes, workspace_routes
     from .translate import routes as language_routes
 
-    app.register_blueprint(auth_routes.bp)
-    app.register_blueprint(admin_routes.bp)
-    app.register_blueprint(curriculum_routes.bp)
-    app.register_blueprint(language_routes.bp)
-    app.register_blueprint(workspace_routes.bp)
-    app.register_blueprint(offline_routes.bp)
-    app.register_blueprint(glossary_routes.bp)
-    app.register_blueprint(materials_routes.bp)
-    app.register_blueprint(people_routes.bp)
-    app.register_blueprint(session_routes.bp)
-    app.register_blueprint(report_routes.bp)
-    app.register_blueprint(field_routes.bp)
+    for blueprint in (
+        auth_routes.bp,
+        admin_routes.bp,
+        curriculum_routes.bp,
+        language_routes.bp,
+        workspace_routes.bp,
+        offline_routes.bp,
+        glossary_routes.bp,
+        materials_routes.bp,
+        people_routes.bp,
+        session_routes.bp,
+        report_routes.bp,
+        field_routes.bp,
+    ):
+        app.register_blueprint(blueprint)
+
+
+def _install_hooks(app):
+    """Error pages, the access check on every request, security and cache headers on every response."""
+    from .core import access, caching, errors, headers
+
     errors.init_app(app)
     app.before_request(access.enforce_access)
-    app.after_request(security_headers)
+    app.after_request(headers.security_headers)
     caching.init_app(app)
 
-    from .cli import register_commands
 
-    register_commands(app)
-
+def _set_up_database(app):
+    """Migrate and load the curriculum and catalogs (unless the command must not), then find the key."""
     if app.config["AUTO_SETUP"] and _cli_command() not in COMMANDS_WITHOUT_SETUP:
         from .setup import initialize_database
 
@@ -128,31 +159,6 @@ def create_app(config=None):
                 "SECRET_KEY is not set and the database has no schema yet: nobody can sign in "
                 "until the app is started again after `flask db upgrade` (or `flask init`)."
             )
-    return app
-
-
-# No inline script, no other origin: the app must work on a network with no internet.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
-
-
-# Sent only when SESSION_COOKIE_SECURE says the site is served over HTTPS: the browser
-# then refuses plain HTTP to this host for a year (a site still on HTTP would lock itself out).
-STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
-
-
-def security_headers(response):
-    """Add the security headers to every response."""
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    if current_app.config["SESSION_COOKIE_SECURE"]:
-        response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
-    return response
 
 
 # `flask curriculum check` must work on a broken curriculum and `flask db`
