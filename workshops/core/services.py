@@ -2,12 +2,15 @@
 
 import fcntl
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from ..extensions import db
 
@@ -16,7 +19,7 @@ SETUP_LOCK_KEY = 4_151_270_031
 
 
 @event.listens_for(Engine, "connect")
-def _configure_sqlite(dbapi_connection, _record):
+def _configure_sqlite(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     """Turn on foreign keys and WAL for every SQLite connection."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
@@ -33,7 +36,7 @@ def _configure_sqlite(dbapi_connection, _record):
 
 
 @event.listens_for(Engine, "savepoint")
-def _begin_before_sqlite_savepoint(connection, _name):
+def _begin_before_sqlite_savepoint(connection: Connection, _name: str) -> None:
     """Open the SQLite transaction before a first SAVEPOINT, so that releasing it does not commit.
 
     Python's sqlite3 (before 3.12's autocommit attribute) sends BEGIN only before
@@ -49,7 +52,7 @@ def _begin_before_sqlite_savepoint(connection, _name):
 
 
 @contextmanager
-def setup_lock():
+def setup_lock() -> Iterator[None]:
     """Let only one process at a time migrate and load the curriculum."""
     engine = db.engine
     if engine.dialect.name == "postgresql":
