@@ -134,9 +134,8 @@ def records_by_person(session: WorkshopSession) -> dict[int, AttendanceRecord]:
 @dataclass
 class SaveResult:
     saved: bool
-    conflicts: list[tuple[Person | None, str, str]] = field(
-        default_factory=list
-    )  # (person, stored status, your status)
+    # (person, stored status, your status)
+    conflicts: list[tuple[Person | None, str, str]] = field(default_factory=list)
     changed: int = 0
 
 
