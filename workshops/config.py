@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 
 ENV_PREFIX = "WORKSHOPS_"
@@ -73,7 +74,7 @@ class Defaults:
     COMPRESS_REGISTER = False  # core/compression.py registers its own after_request
 
 
-def _parse_env_value(raw):
+def _parse_env_value(raw: str) -> bool | int | str:
     """Turn an environment string into bool/int when it clearly is one."""
     lowered = raw.strip().lower()
     if lowered in ("true", "yes", "on", "1"):
@@ -85,7 +86,7 @@ def _parse_env_value(raw):
     return raw
 
 
-def apply_environment(config, environ=None):
+def apply_environment(config: MutableMapping[str, object], environ: Mapping[str, str] | None = None) -> None:
     """Copy WORKSHOPS_* variables and DATABASE_URL into the config."""
     environ = os.environ if environ is None else environ
     for name, raw in environ.items():
@@ -100,7 +101,7 @@ def apply_environment(config, environ=None):
         config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(environ["DATABASE_URL"])
 
 
-def normalise_database_url(url):
+def normalise_database_url(url: str) -> str:
     """Use the psycopg 3 driver for plain postgres:// and postgresql:// URLs."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
@@ -108,7 +109,7 @@ def normalise_database_url(url):
     return url
 
 
-def ensure_secret_key(config, instance_path):
+def ensure_secret_key(config: MutableMapping[str, object], instance_path: str | os.PathLike[str]) -> None:
     """Generate a secret key once into instance/secret_key when none is configured."""
     if config.get("SECRET_KEY"):
         return

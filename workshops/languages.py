@@ -15,6 +15,7 @@ the Awajún plural rule is Weblate's default and not yet confirmed by speakers.
 from __future__ import annotations
 
 import gettext
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from flask import current_app
@@ -44,10 +45,10 @@ class Language:
     review_mode: str = "direct"
 
     @property
-    def nplurals(self):
+    def nplurals(self) -> int:
         return parse_plural_forms(self.plural_forms)[0]
 
-    def plural_index(self, n):
+    def plural_index(self, n: int) -> int:
         return parse_plural_forms(self.plural_forms)[1](n)
 
 
@@ -92,9 +93,9 @@ class LanguageSetting(Model):
     __table_args__ = (CheckConstraint("review_mode IN ('direct', 'suggest')", name="review_mode_known"),)
 
 
-def parse_plural_forms(header):
+def parse_plural_forms(header: str) -> tuple[int, Callable[[int], int]]:
     """Return (nplurals, function) from a gettext Plural-Forms header; raise ValueError."""
-    parts = {}
+    parts: dict[str, str] = {}
     for piece in header.split(";"):
         if "=" in piece:
             name, _, value = piece.partition("=")
@@ -112,12 +113,12 @@ def parse_plural_forms(header):
     return nplurals, function
 
 
-def _registered():
+def _registered() -> dict[str, Language]:
     extra = tuple(current_app.config.get("LANGUAGES", ()))
     return {language.code: language for language in (*BUILTIN_LANGUAGES, *extra)}
 
 
-def all_languages():
+def all_languages() -> list[Language]:
     """Return every language with the admins' overrides applied, source first."""
     overrides = {row.code: row for row in db.session.scalars(db.select(LanguageSetting))}
     result = []
@@ -135,6 +136,6 @@ def all_languages():
     return sorted(result, key=lambda language: (not language.is_source, language.code))
 
 
-def get_language(code):
+def get_language(code: str) -> Language | None:
     """Return the language with this catalog code, or None."""
     return next((language for language in all_languages() if language.code == code), None)

@@ -1,25 +1,29 @@
 """Sessions, rosters in sheet order, and saving attendance without losing anyone's work."""
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, time, timedelta
+from typing import cast
 
-from sqlalchemy import select, true, update
+from sqlalchemy import CursorResult, Select, select, true, update
 from sqlalchemy.orm import selectinload
 
+from ..auth.models import User
 from ..core import audit
+from ..curriculum.models import Module
 from ..extensions import db, utcnow
 from ..people import services as people
-from ..people.models import Household, Person
+from ..people.models import Community, Household, Person
 from .models import ATTENDANCE_STATES, AttendanceChange, AttendanceRecord, SessionStaff, WorkshopSession
 
 MANAGERS = ("admin", "coordinator")
 
 
-def is_manager(user):
+def is_manager(user: User) -> bool:
     return user.has_role(*MANAGERS)
 
 
-def visible_sessions_query(user):
+def visible_sessions_query(user: User) -> Select[WorkshopSession]:
     query = select(WorkshopSession).options(
         selectinload(WorkshopSession.module), selectinload(WorkshopSession.community)
     )
@@ -30,11 +34,21 @@ def visible_sessions_query(user):
     return query.order_by(WorkshopSession.date, WorkshopSession.start_time)
 
 
-def can_see(user, session):
+def can_see(user: User, session: WorkshopSession) -> bool:
     return is_manager(user) or any(member.user_id == user.id for member in session.staff)
 
 
-def create_session(module, community, when, start_time, duration, venue, facilitator_ids, interpreter, user):
+def create_session(
+    module: Module,
+    community: Community,
+    when: date,
+    start_time: time | None,
+    duration: int,
+    venue: str,
+    facilitator_ids: Iterable[int],
+    interpreter: str | None,
+    user: User,
+) -> WorkshopSession:
     session = WorkshopSession(
         module_id=module.id,
         community_id=community.id,
@@ -54,8 +68,15 @@ def create_session(module, community, when, start_time, duration, venue, facilit
 
 
 def generate_series(
-    modules, communities, first_date, interval_days, start_time, duration, facilitator_ids, user
-):
+    modules: Sequence[Module],
+    communities: Sequence[Community],
+    first_date: date,
+    interval_days: int,
+    start_time: time | None,
+    duration: int,
+    facilitator_ids: Sequence[int],
+    user: User,
+) -> int:
     """Module k in every community on first_date + k * interval; existing sessions are skipped."""
     created = 0
     for index, module in enumerate(modules):
@@ -74,7 +95,7 @@ def generate_series(
     return created
 
 
-def roster(session):
+def roster(session: WorkshopSession) -> list[tuple[Household | None, Sequence[Person]]]:
     """Return [(household or None, [person])] in the printed sheet's order: household code, then person."""
     households = db.session.scalars(
         select(Household)
@@ -89,17 +110,19 @@ def roster(session):
         .where(AttendanceRecord.session_id == session.id, Person.id.not_in(listed) if listed else true())
         .order_by(Person.id)
     ).all()
-    groups = [
+    members_of = [
         (household, [person for person in household.members if person.merged_into_id is None])
         for household in households
     ]
-    groups = [(household, members) for household, members in groups if members]
+    groups: list[tuple[Household | None, Sequence[Person]]] = [
+        (household, members) for household, members in members_of if members
+    ]
     if others:
         groups.append((None, others))  # walk-ins and people who moved away since
     return groups
 
 
-def records_by_person(session):
+def records_by_person(session: WorkshopSession) -> dict[int, AttendanceRecord]:
     return {
         record.person_id: record
         for record in db.session.scalars(
@@ -111,22 +134,33 @@ def records_by_person(session):
 @dataclass
 class SaveResult:
     saved: bool
-    conflicts: list = field(default_factory=list)  # (person, stored status, your status)
+    # (person, stored status, your status)
+    conflicts: list[tuple[Person | None, str, str]] = field(default_factory=list)
     changed: int = 0
 
 
-def save_attendance(session, marks, base_revision, user, walk_ins=()):
+def save_attendance(
+    session: WorkshopSession,
+    marks: Mapping[int, tuple[str, str]],
+    base_revision: int,
+    user: User,
+    walk_ins: Iterable[people.PersonFields] = (),
+) -> SaveResult:
     """Save {person_id: (status, remark)}; refuse if someone saved this session since base_revision."""
-    bumped = db.session.execute(
-        update(WorkshopSession)
-        .where(WorkshopSession.id == session.id, WorkshopSession.revision == base_revision)
-        .values(revision=WorkshopSession.revision + 1)
+    # An UPDATE runs through a cursor; Session.execute() is typed as returning rows, not the count.
+    bumped = cast(
+        "CursorResult[()]",
+        db.session.execute(
+            update(WorkshopSession)
+            .where(WorkshopSession.id == session.id, WorkshopSession.revision == base_revision)
+            .values(revision=WorkshopSession.revision + 1)
+        ),
     )
     if bumped.rowcount != 1:
         # Another save came first: show the differences, apply nothing.
         db.session.rollback()
         stored = records_by_person(session)
-        conflicts = []
+        conflicts: list[tuple[Person | None, str, str]] = []
         for person_id, (status, _remark) in marks.items():
             record = stored.get(person_id)
             if status and (record is None or record.status != status):
@@ -183,12 +217,12 @@ def save_attendance(session, marks, base_revision, user, walk_ins=()):
 SHEET_AGE_LABELS = {"under15": "<15", "15-29": "15-29", "30+": "30+", "unknown": ""}
 
 
-def age_group(person, on_date):
+def age_group(person: Person, on_date: date) -> str:
     """Return the person's age group on a date as the printed sheet shows it."""
     return SHEET_AGE_LABELS[people.age_group(person.birth_year, on_date)]
 
 
-def figures(session):
+def figures(session: WorkshopSession) -> tuple[dict[str, int], dict[str, int]]:
     """Counts of a session by status and, for those present or late, by sex."""
     counts = {status: 0 for status in ATTENDANCE_STATES}
     by_sex = {"female": 0, "male": 0, "unrecorded": 0}

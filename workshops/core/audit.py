@@ -2,6 +2,7 @@
 
 import json
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -25,7 +26,14 @@ class AuditEntry(Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
-def record(user, action, target, **details):
+class Identified(Protocol):
+    """What the log needs of a user or a row: its integer id (User, Person, WorkshopSession...)."""
+
+    @property
+    def id(self) -> int: ...
+
+
+def record(user: Identified | None, action: str, target: Identified | str, **details: object) -> AuditEntry:
     """Add an entry (committed with the request): `target` is a row, or a kind such as "report".
 
     `user` may be None (a command run by the operator, a system task).

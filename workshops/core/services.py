@@ -4,14 +4,17 @@ import fcntl
 import os
 import secrets
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import event, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from ..extensions import db
 from .models import AppState
@@ -21,7 +24,7 @@ SETUP_LOCK_KEY = 4_151_270_031
 
 
 @event.listens_for(Engine, "connect")
-def _configure_sqlite(dbapi_connection, _record):
+def _configure_sqlite(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     """Turn on foreign keys and WAL for every SQLite connection."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
@@ -38,7 +41,7 @@ def _configure_sqlite(dbapi_connection, _record):
 
 
 @event.listens_for(Engine, "savepoint")
-def _begin_before_sqlite_savepoint(connection, _name):
+def _begin_before_sqlite_savepoint(connection: Connection, _name: str) -> None:
     """Open the SQLite transaction before a first SAVEPOINT, so that releasing it does not commit.
 
     Python's sqlite3 (before 3.12's autocommit attribute) sends BEGIN only before
@@ -54,7 +57,7 @@ def _begin_before_sqlite_savepoint(connection, _name):
 
 
 @contextmanager
-def setup_lock():
+def setup_lock() -> Iterator[None]:
     """Let only one process at a time migrate and load the curriculum."""
     engine = db.engine
     if engine.dialect.name == "postgresql":
@@ -79,22 +82,21 @@ def setup_lock():
 SIGNING_KEY_ROW = "secret_key"
 
 
-def shared_secret_key():
+def shared_secret_key() -> str | None:
     """Return the PostgreSQL database's secret key, made once; None while the schema does not exist yet.
 
     Every app server on the database signs sessions and CSRF tokens with it.
     Servers starting at once each offer a key; ON CONFLICT DO NOTHING keeps the
     first one committed and every server reads that one back.
     """
-    table = AppState.__table__
     offer = (
-        postgresql_insert(table)
+        postgresql_insert(AppState)
         .values(key=SIGNING_KEY_ROW, value=secrets.token_hex(32))
-        .on_conflict_do_nothing(index_elements=[table.c.key])
+        .on_conflict_do_nothing(index_elements=[AppState.key])
     )
     try:
         with db.engine.begin() as connection:
             connection.execute(offer)
-            return connection.scalar(select(table.c.value).where(table.c.key == SIGNING_KEY_ROW))
+            return connection.scalar(select(AppState.value).where(AppState.key == SIGNING_KEY_ROW))
     except ProgrammingError:  # app_state is not there: `flask db upgrade` has not run yet
         return None

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from flask import url_for
 
 
-def safe_next(target):
+def safe_next(target: str | None) -> str:
     """Return target if it is a plain path on this site, else the home page.
 
     A `next` taken from a query string must not send the browser elsewhere

@@ -1,18 +1,22 @@
 """Load the parsed curriculum into the database and read it back for pages."""
 
+import os
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..core.models import AppState
 from ..extensions import db
+from . import source
 from .models import KeyTerm, Module, ModulePractice, Section, Segment
 from .source import curriculum_hash, load_curriculum
 
 STATE_KEY = "curriculum_hash"
 
 
-def _fill_module(row, parsed):
+def _fill_module(row: Module, parsed: source.Module) -> None:
     """Replace the sections, segments and key terms of a module row."""
     row.number = parsed.number
     row.area = parsed.area
@@ -64,7 +68,7 @@ def _fill_module(row, parsed):
         )
 
 
-def sync_curriculum(modules):
+def sync_curriculum(modules: Sequence[source.Module]) -> int:
     """Make the database match the parsed modules; return how many rows changed.
 
     Modules are matched by slug, so a module keeps its database id (and
@@ -83,9 +87,9 @@ def sync_curriculum(modules):
     }
     changed = 0
     wanted = {parsed.slug for parsed in modules}
-    for slug, row in existing.items():
+    for slug, gone in existing.items():
         if slug not in wanted:
-            db.session.delete(row)
+            db.session.delete(gone)
             changed += 1
     db.session.flush()
     for parsed in modules:
@@ -101,7 +105,7 @@ def sync_curriculum(modules):
     return changed
 
 
-def ensure_curriculum_loaded(directory=None):
+def ensure_curriculum_loaded(directory: str | os.PathLike[str] | None = None) -> int:
     """Load the curriculum when the source files differ from what is stored."""
     modules = load_curriculum(directory)
     digest = curriculum_hash(modules)
@@ -116,20 +120,20 @@ def ensure_curriculum_loaded(directory=None):
     return changed
 
 
-def modules_by_area():
+def modules_by_area() -> list[tuple[str, list[Module]]]:
     """Return [(area, [modules])] in curriculum order."""
-    grouped = {}
+    grouped: dict[str, list[Module]] = {}
     for module in db.session.scalars(select(Module).order_by(Module.number)):
         grouped.setdefault(module.area, []).append(module)
     return list(grouped.items())
 
 
-def module_version(slug):
+def module_version(slug: str) -> str | None:
     """Return the content hash of a module's source, or None if there is no such module."""
     return db.session.scalar(select(Module.content_hash).where(Module.slug == slug))
 
 
-def get_module(slug):
+def get_module(slug: str) -> Module | None:
     """Return a module with its sections, segments and key terms loaded, or None.
 
     The segments are read once, as the module's, and handed to their sections
@@ -146,7 +150,7 @@ def get_module(slug):
         )
     )
     if module is not None:
-        by_section = {section.id: [] for section in module.sections}
+        by_section: dict[int, list[Segment]] = {section.id: [] for section in module.sections}
         for segment in module.segments:  # in position order, as Section.segments is
             if segment.section_id is not None:
                 by_section[segment.section_id].append(segment)
@@ -155,7 +159,7 @@ def get_module(slug):
     return module
 
 
-def all_key_terms():
+def all_key_terms() -> Sequence[KeyTerm]:
     """Return every key term with its module, ordered by module then position."""
     return db.session.scalars(
         select(KeyTerm)

@@ -1,8 +1,10 @@
 """Field packs and the sync of attendance taken offline: each record applied exactly once."""
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TypedDict
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -12,7 +14,9 @@ from sqlalchemy.orm import selectinload
 
 from ..attendance import services as attendance
 from ..attendance.models import ATTENDANCE_STATES, AttendanceChange, AttendanceRecord, WorkshopSession
+from ..auth.models import User
 from ..core import audit
+from ..curriculum.models import Module
 from ..extensions import db, utcnow
 from ..people import services as people
 from ..people.models import Household, Person
@@ -24,7 +28,45 @@ UID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 UPCOMING_DAYS = 60
 
 
-def upcoming_sessions(user):
+# The pack, as JSON for the device (see openapi.yaml): sessions with their rosters, and files to cache.
+class PackedPerson(TypedDict):
+    id: int
+    name: str
+    sex: str
+    birth_year: int | None
+    status: str
+    remark: str
+
+
+class PackedGroup(TypedDict):
+    household: str
+    persons: list[PackedPerson]
+
+
+class PackedModule(TypedDict):
+    number: int
+    title: str
+
+
+class PackedSession(TypedDict):
+    id: int
+    date: str
+    community: str
+    module: PackedModule
+    revision: int
+    roster: list[PackedGroup]
+    files: list[str]
+
+
+class Pack(TypedDict):
+    taken_at: str
+    user: str
+    languages: Sequence[str]
+    sessions: list[PackedSession]
+    files: list[str]
+
+
+def upcoming_sessions(user: User) -> Sequence[WorkshopSession]:
     """The sessions a user may take into the field: from a week ago to two months ahead."""
     today = date.today()
     return db.session.scalars(
@@ -35,7 +77,7 @@ def upcoming_sessions(user):
     ).all()
 
 
-def pack_files(module, languages):
+def pack_files(module: Module, languages: Sequence[str]) -> list[str]:
     """The pages a pack caches for a module: its page and key terms in each language, and the handout."""
     files = []
     for code in languages:
@@ -50,12 +92,13 @@ def pack_files(module, languages):
     return files
 
 
-def build_pack(sessions, languages, user):
+def build_pack(sessions: Iterable[WorkshopSession], languages: Sequence[str], user: User) -> Pack:
     """Return the pack as plain data: sessions with rosters and current statuses, and files to cache."""
-    packed, files = [], []
+    packed: list[PackedSession] = []
+    files: list[str] = []
     for session in sessions:
         stored = attendance.records_by_person(session)
-        groups = []
+        groups: list[PackedGroup] = []
         for household, members in attendance.roster(session):
             groups.append(
                 {
@@ -110,7 +153,7 @@ class Outcome:
     outcome: str  # applied, already_applied, conflict, rejected
     reason: str = ""
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, str]:
         result = {"id": self.id, "outcome": self.outcome}
         if self.reason:
             result["reason"] = self.reason
@@ -121,7 +164,19 @@ class Rejected(Exception):
     """A record the server will never apply, with the reason for the device to show."""
 
 
-def _text(value, limit, what):
+class ParsedRecord(TypedDict):
+    """One record of a sync, checked by _parse: a known person's (person_id) or a walk-in's."""
+
+    session_id: int
+    person_id: int | None
+    walk_in: people.PersonFields | None
+    status: str
+    remark: str
+    base_status: str
+    entered_at: datetime | None
+
+
+def _text(value: object, limit: int, what: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -129,7 +184,7 @@ def _text(value, limit, what):
     return value.strip()[:limit]
 
 
-def _parse(item):
+def _parse(item: object) -> ParsedRecord:
     """Check one record's shape; return its cleaned fields or raise Rejected."""
     if not isinstance(item, dict):
         raise Rejected(_("Cada registro debe ser un objeto JSON."))
@@ -178,9 +233,9 @@ def _parse(item):
 class Batch:
     """What a sync needs to look up, loaded in a few queries for the whole batch."""
 
-    def __init__(self, items):
-        self.sessions = {}
-        self.touched = set()
+    def __init__(self, items: Sequence[object]) -> None:
+        self.sessions: dict[int, WorkshopSession | None] = {}
+        self.touched: set[WorkshopSession] = set()
         person_ids = {
             i.get("person_id") for i in items if isinstance(i, dict) and isinstance(i.get("person_id"), int)
         }
@@ -215,25 +270,28 @@ class Batch:
             )
         }
 
-    def session(self, session_id):
+    def session(self, session_id: int) -> WorkshopSession | None:
         if session_id not in self.sessions:
             self.sessions[session_id] = db.session.get(WorkshopSession, session_id)
         return self.sessions[session_id]
 
-    def person(self, person_id):
+    def person(self, person_id: int) -> Person | None:
         person = self.persons.get(person_id)
         if person is not None and person.merged_into_id is not None:
             person = self.persons.get(person.merged_into_id)
         return person
 
-    def in_roster(self, session, person):
+    def in_roster(self, session: WorkshopSession, person: Person) -> bool:
         """A device may mark the persons of the session's community, and those already recorded in it."""
-        if self.communities.get(person.household_id) == session.community_id:
+        if (
+            person.household_id is not None
+            and self.communities.get(person.household_id) == session.community_id
+        ):
             return True
         return (session.id, person.id) in self.records
 
 
-def _apply_one(uid, data, user, batch):
+def _apply_one(uid: str, data: ParsedRecord, user: User, batch: Batch) -> str:
     """Apply one record within the caller's transaction; return the outcome."""
     session = batch.session(data["session_id"])
     if session is None or not attendance.can_see(user, session):
@@ -249,12 +307,15 @@ def _apply_one(uid, data, user, batch):
         device_entered_at=data["entered_at"],
         walk_in=data["walk_in"] is not None,
     )
+    person: Person | None
+    record: AttendanceRecord | None
     if data["walk_in"] is not None:
         # Walk-ins go to the registry flagged for the duplicate review, like those typed on the entry page.
         person = people.add_person(None, data["walk_in"], user, needs_review=True)
         record = None
     else:
-        person = batch.person(data["person_id"])
+        person_id = data["person_id"]  # a number whenever there is no walk-in (_parse)
+        person = batch.person(person_id) if person_id is not None else None
         if person is None or not batch.in_roster(session, person):
             raise Rejected(_("Esa persona no está en la lista de esta sesión."))
         record = batch.records.get((session.id, person.id))
@@ -275,7 +336,14 @@ def _apply_one(uid, data, user, batch):
     return submission.outcome
 
 
-def _write(session, person, record, status, remark, user):
+def _write(
+    session: WorkshopSession,
+    person: Person,
+    record: AttendanceRecord | None,
+    status: str,
+    remark: str,
+    user: User,
+) -> AttendanceRecord:
     """Create or change one attendance record, keeping the earlier value; return the record."""
     if record is None:
         record = AttendanceRecord(
@@ -292,7 +360,7 @@ def _write(session, person, record, status, remark, user):
     return record
 
 
-def _mark_entered(sessions, user):
+def _mark_entered(sessions: Iterable[WorkshopSession], user: User) -> None:
     """Bump each changed session's revision once: a page open on the entry form will not overwrite."""
     for session in sessions:
         session.revision += 1
@@ -301,9 +369,9 @@ def _mark_entered(sessions, user):
         session.entered_by_id, session.entered_at = user.id, utcnow()
 
 
-def sync(items, user):
+def sync(items: Sequence[object], user: User) -> list[Outcome]:
     """Apply a batch and answer per record; the caller commits (see sync_and_commit)."""
-    outcomes = []
+    outcomes: list[Outcome] = []
     batch = Batch(items)
     known = {
         submission.uid: submission.outcome
@@ -344,7 +412,7 @@ def sync(items, user):
 OPEN_CONFLICT = (FieldSubmission.outcome == "conflict", FieldSubmission.resolution.is_(None))
 
 
-def open_conflicts():
+def open_conflicts() -> Sequence[FieldSubmission]:
     """The conflicts to settle, with what the page shows of each (session, person, sender) loaded at once."""
     return db.session.scalars(
         select(FieldSubmission)
@@ -359,15 +427,18 @@ def open_conflicts():
     ).all()
 
 
-def count_open_conflicts():
-    return db.session.scalar(select(func.count()).select_from(FieldSubmission).where(*OPEN_CONFLICT))
+def count_open_conflicts() -> int:
+    return db.session.scalar(select(func.count()).select_from(FieldSubmission).where(*OPEN_CONFLICT)) or 0
 
 
-def resolve(submission, keep, user):
+def resolve(submission: FieldSubmission, keep: str, user: User) -> None:
     """Settle a conflict: keep the server's value, or apply the device's."""
     if keep == "device":
         session = db.session.get(WorkshopSession, submission.session_id)
         person = db.session.get(Person, submission.person_id)
+        if session is None or person is None:
+            # Foreign keys keep both (the submission goes with its session): never reached.
+            raise LookupError(f"field submission {submission.id}: its session or person is gone")
         record = db.session.scalar(
             select(AttendanceRecord).where(
                 AttendanceRecord.session_id == session.id, AttendanceRecord.person_id == person.id
@@ -379,7 +450,7 @@ def resolve(submission, keep, user):
     audit.record(user, "field-resolve", submission.session, submission=submission.id, kept=keep)
 
 
-def sync_and_commit(items, user):
+def sync_and_commit(items: Sequence[object], user: User) -> list[Outcome]:
     """Apply and commit a batch. The same batch sent twice at once: the unique record id stops
     the later commit; it is rolled back and run again, and then finds every record already there."""
     for attempt in (1, 2):

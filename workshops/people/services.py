@@ -1,12 +1,14 @@
 """Registry logic: codes, people, duplicate search, moves, the audit log."""
 
 from datetime import date
+from typing import Required, TypedDict
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import contains_eager
 
 from ..core import audit
+from ..core.audit import Identified
 from ..core.text import fold
 from ..extensions import db
 from .models import SEXES, Community, Household, HouseholdStay, Person
@@ -16,11 +18,31 @@ NAME_MAX = 120
 EARLIEST_BIRTH_YEAR = 1900
 
 
+class PersonFields(TypedDict, total=False):
+    """A person's fields for add_person: the person form's, a walk-in's, an imported row's.
+
+    Only the given names are required; an age may stand in for the birth year.
+    """
+
+    given_names: Required[str]
+    family_names: str | None
+    sex: str | None
+    birth_year: int | None
+    birth_year_approximate: bool
+    age: int | None
+    relationship_to_head: str | None
+    is_contact: bool
+    dni: str | None
+    consent: bool
+
+
 class InvalidWalkIn(ValueError):
     """A walk-in's data breaks a rule; the message says which, in the user's language."""
 
 
-def clean_walk_in(given_names, family_names="", sex=None, birth_year=None):
+def clean_walk_in(
+    given_names: str | None, family_names: str | None = "", sex: str | None = None, birth_year: object = None
+) -> PersonFields:
     """Return a walk-in's fields for add_person, by the one rule the entry page and the sync API share.
 
     Given names are required; names are trimmed to 120 characters; an unknown sex is
@@ -44,7 +66,7 @@ def clean_walk_in(given_names, family_names="", sex=None, birth_year=None):
     }
 
 
-def next_household_code(community):
+def next_household_code(community: Community) -> str:
     """Give out the community's next household code (COM-014) atomically."""
     db.session.execute(
         update(Community)
@@ -55,7 +77,7 @@ def next_household_code(community):
     return f"{community.code}-{number:03d}"
 
 
-def create_household(community, notes, user):
+def create_household(community: Community, notes: str, user: Identified | None) -> Household:
     household = Household(community=community, code=next_household_code(community), notes=notes.strip())
     db.session.add(household)
     db.session.flush()
@@ -63,17 +85,19 @@ def create_household(community, notes, user):
     return household
 
 
-def birth_year_of(data):
+def birth_year_of(data: PersonFields) -> tuple[int | None, bool]:
     """Return (birth year, approximate) from a person's fields: the year typed, or one an age gives."""
-    if data.get("birth_year"):
-        return data["birth_year"], bool(data.get("birth_year_approximate"))
-    if data.get("age") is not None:
+    year = data.get("birth_year")
+    if year:
+        return year, bool(data.get("birth_year_approximate"))
+    age = data.get("age")
+    if age is not None:
         # Only the age is known: keep the year it gives, marked as approximate.
-        return date.today().year - data["age"], True
+        return date.today().year - age, True
     return None, False
 
 
-def dni_taken(dni, exclude_id=None):
+def dni_taken(dni: str | None, exclude_id: int | None = None) -> bool:
     """Tell whether another person already has this DNI."""
     if not dni:
         return False
@@ -87,7 +111,14 @@ class DuplicateCommunity(ValueError):
     """A community with that name or code exists already."""
 
 
-def create_community(name, code, user, district="", province="", region=""):
+def create_community(
+    name: str,
+    code: str,
+    user: Identified | None,
+    district: str = "",
+    province: str = "",
+    region: str = "",
+) -> Community:
     """Register a community (names trimmed, code upper case, San Ignacio, Cajamarca by default)."""
     name, code = name.strip(), code.strip().upper()
     taken = db.session.scalar(
@@ -110,7 +141,9 @@ def create_community(name, code, user, district="", province="", region=""):
     return community
 
 
-def add_person(household, data, user, needs_review=False):
+def add_person(
+    household: Household | None, data: PersonFields, user: Identified | None, needs_review: bool = False
+) -> Person:
     """Create a person in a household (data: the form's fields, an age instead of a year too); return it."""
     birth_year, approximate = birth_year_of(data)
     person = Person(
@@ -136,7 +169,9 @@ def add_person(household, data, user, needs_review=False):
     return person
 
 
-def move_person(person, household, user, when=None):
+def move_person(
+    person: Person, household: Household, user: Identified | None, when: date | None = None
+) -> None:
     """Move a person to another household, closing the current stay (history is kept)."""
     when = when or date.today()
     current = db.session.scalar(
@@ -149,22 +184,29 @@ def move_person(person, household, user, when=None):
     audit.record(user, "move", person, to=household.code)
 
 
-def _tokens(text):
+def _tokens(text: str | None) -> list[str]:
     return [token for token in fold(text).replace("-", " ").split() if token]
 
 
-def names_match(given_a, family_a, given_b, family_b):
+def names_match(given_a: str | None, family_a: str | None, given_b: str | None, family_b: str | None) -> bool:
     """Same person by name? Accents and case ignored; second family name may be missing or swapped."""
-    given_a, given_b = set(_tokens(given_a)), set(_tokens(given_b))
-    family_a, family_b = set(_tokens(family_a)), set(_tokens(family_b))
-    if not given_a or not given_b or not (given_a <= given_b or given_b <= given_a):
+    given_1, given_2 = set(_tokens(given_a)), set(_tokens(given_b))
+    family_1, family_2 = set(_tokens(family_a)), set(_tokens(family_b))
+    if not given_1 or not given_2 or not (given_1 <= given_2 or given_2 <= given_1):
         return False
-    if not family_a or not family_b:
+    if not family_1 or not family_2:
         return True
-    return family_a <= family_b or family_b <= family_a
+    return family_1 <= family_2 or family_2 <= family_1
 
 
-def similar_people(given_names, family_names, birth_year=None, community_id=None, exclude_id=None, limit=10):
+def similar_people(
+    given_names: str | None,
+    family_names: str | None,
+    birth_year: int | None = None,
+    community_id: int | None = None,
+    exclude_id: int | None = None,
+    limit: int = 10,
+) -> list[Person]:
     """Return existing people who may be the same person, for the user to confirm."""
     # The household comes with the same join: the pages show each candidate's household code.
     query = (
@@ -182,7 +224,7 @@ def similar_people(given_names, family_names, birth_year=None, community_id=None
         query = query.where(Person.search_name.contains(anchor, autoescape=True))
     if exclude_id is not None:
         query = query.where(Person.id != exclude_id)
-    found = []
+    found: list[Person] = []
     for person in db.session.scalars(query.limit(500)):
         if not names_match(given_names, family_names, person.given_names, person.family_names):
             continue
@@ -194,7 +236,7 @@ def similar_people(given_names, family_names, birth_year=None, community_id=None
     return found
 
 
-def age_group(birth_year, on_date):
+def age_group(birth_year: int | None, on_date: date) -> str:
     """Return the donor's age group on a date, from a birth year (the birthday is not recorded)."""
     if not birth_year:
         return "unknown"

@@ -1,6 +1,9 @@
 """What the CLI, the start-up and (later) the web share about catalogs."""
 
 import hashlib
+import os
+from collections.abc import Sequence
+from pathlib import Path
 
 from ..catalog import store
 from ..catalog.models import DOMAINS, CatalogEntry
@@ -8,16 +11,20 @@ from ..core.models import AppState
 from ..extensions import db
 from ..languages import all_languages
 from . import catalogs, extract
+from .catalogs import ImportReport
+
+# What merging a template did: (entries added, changed, made obsolete).
+MergeCounts = tuple[int, int, int]
 
 IMPORTED_KEY = "catalogs_imported"
 
 
-def _state(key):
+def _state(key: str) -> str | None:
     row = db.session.get(AppState, key)
     return row.value if row else None
 
 
-def _set_state(key, value):
+def _set_state(key: str, value: str) -> None:
     row = db.session.get(AppState, key)
     if row is None:
         db.session.add(AppState(key=key, value=value))
@@ -25,13 +32,13 @@ def _set_state(key, value):
         row.value = value
 
 
-def target_codes():
+def target_codes() -> list[str]:
     return [language.code for language in all_languages() if not language.is_source]
 
 
-def import_shipped_catalogs():
+def import_shipped_catalogs() -> dict[tuple[str, str], ImportReport]:
     """Import translations/<lang>/LC_MESSAGES/*.po into an empty store (source language first)."""
-    reports = {}
+    reports: dict[tuple[str, str], ImportReport] = {}
     for language in all_languages():
         for domain in DOMAINS:
             path = catalogs.catalog_path(language.code, domain)
@@ -42,7 +49,9 @@ def import_shipped_catalogs():
     return reports
 
 
-def sync_template(domain, entries, force=False):
+def sync_template(
+    domain: str, entries: Sequence[store.SourceEntry], force: bool = False
+) -> MergeCounts | None:
     """Merge a template into the store unless the same template was merged before."""
     digest = hashlib.sha256(
         "\n".join(
@@ -57,7 +66,7 @@ def sync_template(domain, entries, force=False):
     return result
 
 
-def ensure_catalogs_loaded():
+def ensure_catalogs_loaded() -> None:
     """At start: import the shipped catalogs once, then follow template changes."""
     if _state(IMPORTED_KEY) is None:
         if db.session.query(CatalogEntry.id).first() is None:
@@ -69,9 +78,9 @@ def ensure_catalogs_loaded():
         sync_template("messages", extract.read_template(pot))
 
 
-def write_templates():
+def write_templates() -> dict[str, int]:
     """Extract both domains and write translations/<domain>.pot; return entry counts."""
-    counts = {}
+    counts: dict[str, int] = {}
     for domain, make in extract.TEMPLATES.items():
         entries = make()
         path = catalogs.catalog_path(None, domain, template=True)
@@ -80,22 +89,22 @@ def write_templates():
     return counts
 
 
-def update_from_templates():
+def update_from_templates() -> dict[str, MergeCounts | None]:
     """Merge the .pot files into the store (forcing a merge); the caller commits, then exports.
 
     Exporting after the commit means the .po files never show a merge the
     database does not have; if an export fails, `flask translate export` redoes it.
     """
-    results = {}
+    results: dict[str, MergeCounts | None] = {}
     for domain in DOMAINS:
         entries = extract.read_template(catalogs.catalog_path(None, domain, template=True))
         results[domain] = sync_template(domain, entries, force=True)
     return results
 
 
-def export_all(directory=None):
+def export_all(directory: str | os.PathLike[str] | None = None) -> list[Path]:
     """Write every catalog of every language; return the paths."""
-    paths = []
+    paths: list[Path] = []
     for language in all_languages():
         for domain in DOMAINS:
             target = None
