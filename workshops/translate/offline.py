@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 
 from ..catalog import store
-from . import catalogs, workspace
+from . import catalog_import, catalogs, workspace
 from .checks import CheckResult
 
 
@@ -39,10 +39,10 @@ def _forms(po_entry):
 def upload(data, language, domain, user, filename="upload.po"):
     """Apply an edited .po; entries changed on the server since its stamp become conflicts.
 
-    Raises catalogs.CatalogError (nothing changes) when the file is not a
+    Raises catalog_import.CatalogError (nothing changes) when the file is not a
     catalog of this language. The caller commits.
     """
-    po = catalogs.parse_po(data, filename, language.code)
+    po = catalog_import.parse_po(data, filename, language.code)
     report = UploadReport()
     try:
         report.stamp = int(po.metadata.get("X-Catalog-Revision", ""))

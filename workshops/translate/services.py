@@ -7,7 +7,7 @@ from ..catalog.models import DOMAINS, CatalogEntry
 from ..core.models import AppState
 from ..extensions import db
 from ..languages import all_languages
-from . import catalogs, extract
+from . import catalog_import, catalogs, extract
 
 IMPORTED_KEY = "catalogs_imported"
 
@@ -36,7 +36,7 @@ def import_shipped_catalogs():
         for domain in DOMAINS:
             path = catalogs.catalog_path(language.code, domain)
             if path.exists():
-                reports[(domain, language.code)] = catalogs.import_catalog(
+                reports[(domain, language.code)] = catalog_import.import_catalog(
                     path.read_bytes(), domain, language.code, filename=path, create_entries=True
                 )
     return reports
