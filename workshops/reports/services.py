@@ -24,6 +24,7 @@ from datetime import date
 
 from sqlalchemy import case, distinct, func, literal, or_, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import Subquery
 
 from ..attendance.models import AttendanceRecord, WorkshopSession
 from ..core import audit
@@ -169,33 +170,8 @@ def participants(period, home_community=None, with_names=False):
     and the practice types need no second pass. home_community keeps only the
     persons whose household is in that community (and walk-ins), in SQL.
     """
-    record, session = AttendanceRecord, WorkshopSession
     bits = _module_bits()
-    module_bit = case(
-        *((session.module_id == module_id, literal(bit)) for module_id, (bit, _p) in bits.items()),
-        else_=literal(0),
-    )
-    conditions = _attended_in(period)
-    if home_community:
-        conditions.append(
-            record.person_id.in_(
-                select(Person.id)
-                .outerjoin(Household, Household.id == Person.household_id)
-                .where(or_(Household.community_id == home_community, Person.household_id.is_(None)))
-            )
-        )
-    per_person = (
-        select(
-            record.person_id.label("person_id"),
-            func.min(session.date).label("first_date"),
-            modules_mask(module_bit).label("modules"),
-            func.min(session.community_id).label("session_community"),
-        )
-        .join(session, session.id == record.session_id)
-        .where(*conditions)
-        .group_by(record.person_id)
-        .subquery()
-    )
+    per_person = _per_person(period, bits, home_community)
     columns = [
         per_person.c.person_id,
         per_person.c.first_date,
@@ -214,27 +190,59 @@ def participants(period, home_community=None, with_names=False):
     )
     practices_of = {}  # module mask -> practice bits; masks repeat, so this is computed once each
     wanted = period.community_id or home_community
-    result = []
-    for row in rows:
-        if wanted and row[6] != wanted:
-            continue
-        first_date = row[1] if isinstance(row[1], date) else date.fromisoformat(str(row[1])[:10])
-        mask = int(row[2] or 0)
-        practices = practices_of.get(mask)
-        if practices is None:
-            practices = 0
-            for bit, module_practices in bits.values():
-                if mask & bit:
-                    practices |= module_practices
-            practices_of[mask] = practices
-        found = Participant(
-            row[0], first_date, mask, row[3], row[4], row[5], row[6], practices, age_group(row[4], first_date)
+    return [
+        _participant(row, bits, practices_of, with_names) for row in rows if not (wanted and row[6] != wanted)
+    ]
+
+
+def _per_person(period: Period, bits: dict, home_community: int | None) -> Subquery:
+    """Return a subquery of one row per person who attended: first date, module mask, a session's community."""
+    record, session = AttendanceRecord, WorkshopSession
+    module_bit = case(
+        *((session.module_id == module_id, literal(bit)) for module_id, (bit, _p) in bits.items()),
+        else_=literal(0),
+    )
+    conditions = _attended_in(period)
+    if home_community:
+        conditions.append(
+            record.person_id.in_(
+                select(Person.id)
+                .outerjoin(Household, Household.id == Person.household_id)
+                .where(or_(Household.community_id == home_community, Person.household_id.is_(None)))
+            )
         )
-        if with_names:
-            found.name = f"{row[7]} {row[8]}".strip()
-            found.household_code = row[9] or ""
-        result.append(found)
-    return result
+    return (
+        select(
+            record.person_id.label("person_id"),
+            func.min(session.date).label("first_date"),
+            modules_mask(module_bit).label("modules"),
+            func.min(session.community_id).label("session_community"),
+        )
+        .join(session, session.id == record.session_id)
+        .where(*conditions)
+        .group_by(record.person_id)
+        .subquery()
+    )
+
+
+def _participant(row, bits: dict, practices_of: dict, with_names: bool) -> Participant:
+    """Return the Participant of a result row; practices_of caches the practice bits of each module mask."""
+    first_date = row[1] if isinstance(row[1], date) else date.fromisoformat(str(row[1])[:10])
+    mask = int(row[2] or 0)
+    practices = practices_of.get(mask)
+    if practices is None:
+        practices = 0
+        for bit, module_practices in bits.values():
+            if mask & bit:
+                practices |= module_practices
+        practices_of[mask] = practices
+    found = Participant(
+        row[0], first_date, mask, row[3], row[4], row[5], row[6], practices, age_group(row[4], first_date)
+    )
+    if with_names:
+        found.name = f"{row[7]} {row[8]}".strip()
+        found.household_code = row[9] or ""
+    return found
 
 
 def trained_households(people, rule):
@@ -518,7 +526,25 @@ def matrix(community, period, page, per_page=50):
     """Households of a community by the 12 modules, one page (all of them without per_page)."""
     rule = trained_rule()
     numbers = [module.number for module in modules()]
-    held = set(
+    held = _held_modules(community, period)
+    base = select(Household).where(Household.community_id == community.id, Household.merged_into_id.is_(None))
+    total_households = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    query = base.options(selectinload(Household.members)).order_by(Household.code)
+    if per_page:
+        query = query.limit(per_page).offset((page - 1) * per_page)
+    households = db.session.scalars(query).all()
+    if per_page:
+        shown = Person.household_id.in_([household.id for household in households])
+    else:
+        shown = Person.household_id.in_(select(Household.id).where(Household.community_id == community.id))
+    states = _cell_states(shown, period) if households else {}
+    rows = [_matrix_row(household, numbers, held, states, rule) for household in households]
+    return rows, total_households, numbers
+
+
+def _held_modules(community: Community, period: Period) -> set[int]:
+    """Return the numbers of the modules held in the community in the period."""
+    return set(
         db.session.scalars(
             select(Module.number)
             .distinct()
@@ -530,56 +556,51 @@ def matrix(community, period, page, per_page=50):
             )
         )
     )
-    base = select(Household).where(Household.community_id == community.id, Household.merged_into_id.is_(None))
-    total_households = db.session.scalar(select(func.count()).select_from(base.subquery()))
-    query = base.options(selectinload(Household.members)).order_by(Household.code)
-    if per_page:
-        query = query.limit(per_page).offset((page - 1) * per_page)
-    households = db.session.scalars(query).all()
-    if per_page:
-        shown = Person.household_id.in_([household.id for household in households])
-    else:
-        shown = Person.household_id.in_(select(Household.id).where(Household.community_id == community.id))
-    states = {}  # person id -> module number -> cell states
-    if households:
-        for person_id, number, status in db.session.execute(
-            select(AttendanceRecord.person_id, Module.number, AttendanceRecord.status)
-            .join(Person, Person.id == AttendanceRecord.person_id)
-            .join(WorkshopSession, WorkshopSession.id == AttendanceRecord.session_id)
-            .join(Module, Module.id == WorkshopSession.module_id)
-            .where(shown, *period.session_conditions())
-        ):
-            cell = "attended" if status in ATTENDED else ("excused" if status == "excused" else "absent")
-            states.setdefault(person_id, {}).setdefault(number, set()).add(cell)
-    rows = []
-    for household in households:
-        persons = []
-        union = defaultdict(set)
-        for person in household.members:
-            if person.merged_into_id is not None:
-                continue
-            cells = {}
-            person_states = states.get(person.id, {})
-            for number in numbers:
-                found = person_states.get(number)
-                if found:
-                    union[number] |= found
-                    cells[number] = _best(found)
-                else:
-                    cells[number] = "absent" if number in held else "not_held"
-            completed = sum(state == "attended" for state in cells.values())
-            persons.append((person, cells, completed, completed >= rule["person_modules"]))
-        cells = {
-            number: _best(union[number]) if union[number] else ("absent" if number in held else "not_held")
-            for number in numbers
-        }
+
+
+def _cell_states(shown, period: Period) -> dict:
+    """Return {person id: {module number: cell states}} of the shown persons' records (one query)."""
+    states = {}
+    for person_id, number, status in db.session.execute(
+        select(AttendanceRecord.person_id, Module.number, AttendanceRecord.status)
+        .join(Person, Person.id == AttendanceRecord.person_id)
+        .join(WorkshopSession, WorkshopSession.id == AttendanceRecord.session_id)
+        .join(Module, Module.id == WorkshopSession.module_id)
+        .where(shown, *period.session_conditions())
+    ):
+        cell = "attended" if status in ATTENDED else ("excused" if status == "excused" else "absent")
+        states.setdefault(person_id, {}).setdefault(number, set()).add(cell)
+    return states
+
+
+def _matrix_row(household: Household, numbers: list, held: set, states: dict, rule: dict) -> MatrixRow:
+    """Return a household's row: each member's cells, and the family's (the best state of any member)."""
+    persons = []
+    union = defaultdict(set)
+    for person in household.members:
+        if person.merged_into_id is not None:
+            continue
+        cells = {}
+        person_states = states.get(person.id, {})
+        for number in numbers:
+            found = person_states.get(number)
+            if found:
+                union[number] |= found
+                cells[number] = _best(found)
+            else:
+                cells[number] = "absent" if number in held else "not_held"
         completed = sum(state == "attended" for state in cells.values())
-        if rule["family_rule"] == "together":
-            trained = completed >= rule["family_modules"]
-        else:
-            trained = any(entry[2] >= rule["family_modules"] for entry in persons)
-        rows.append(MatrixRow(household, cells, completed, trained, persons))
-    return rows, total_households, numbers
+        persons.append((person, cells, completed, completed >= rule["person_modules"]))
+    cells = {
+        number: _best(union[number]) if union[number] else ("absent" if number in held else "not_held")
+        for number in numbers
+    }
+    completed = sum(state == "attended" for state in cells.values())
+    if rule["family_rule"] == "together":
+        trained = completed >= rule["family_modules"]
+    else:
+        trained = any(entry[2] >= rule["family_modules"] for entry in persons)
+    return MatrixRow(household, cells, completed, trained, persons)
 
 
 def community_totals(community, period, rule):

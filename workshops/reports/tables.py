@@ -94,6 +94,11 @@ def _people_link(filters, **extra):
 
 def summary_tables(summary, filters):
     """Return the summary's tables: communities, modules, sessions."""
+    return [_communities_table(summary, filters), _modules_table(summary), _sessions_table(summary)]
+
+
+def _communities_table(summary, filters) -> Table:
+    """Return families and persons reached and trained per community, with a total row."""
     communities = Table(
         "communities",
         _l("Familias y personas por comunidad"),
@@ -124,7 +129,11 @@ def summary_tables(summary, filters):
         communities.rows.append(row(community.name, figures, community.id))
     communities.rows.append(row(str(_l("Total")), summary.total, filters.get("community")))
     communities.total_rows = 1
+    return communities
 
+
+def _modules_table(summary) -> Table:
+    """Return sessions held, attendances and persons by sex per module."""
     modules = Table(
         "modules",
         _l("Asistencia por módulo"),
@@ -156,7 +165,11 @@ def summary_tables(summary, filters):
                 entry["unrecorded"],
             ]
         )
+    return modules
 
+
+def _sessions_table(summary) -> Table:
+    """Return the attendance counts of every session, each linked to its session page."""
     sessions = Table(
         "sessions",
         _l("Asistencia por sesión"),
@@ -186,7 +199,7 @@ def summary_tables(summary, filters):
                 entry["absent"],
             ]
         )
-    return [communities, modules, sessions]
+    return sessions
 
 
 def _crosstab_cells(table, filters, **scope):
