@@ -20,7 +20,7 @@ from ..core import access, audit
 from ..core.spreadsheets import csv_chunks, csv_line, xlsx_bytes
 from ..extensions import db
 from ..people.models import Community
-from . import charts, completion, figures, program, services, tables
+from . import charts, completion, donor_tables, figures, program, services, tables
 from .forms import IndicatorForm, MatrixForm, PeopleForm, PeriodForm, RuleForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -129,7 +129,7 @@ def indicators():
     community = form.community.data or None
     result = figures.indicators(year, community)
     filters = {"year": year, **({"community": community} if community else {})}
-    report_tables = tables.indicator_tables(result, filters)
+    report_tables = donor_tables.indicator_tables(result, filters)
     download = _download(report_tables, f"indicadores-af{year}", filters, personal=False)
     if download is not None:
         return download
