@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from .reader import KEY_RE, CurriculumError, Reader, compose
+from .texts import KeyTerm, Module, Section, Segment
 
 MODULES_DIR = Path(__file__).parent / "modules"
 
@@ -44,63 +44,6 @@ SECTION_LISTS = ("paragraphs", "items", "steps", "questions")
 RESERVED_SECTION_IDS = {"title", "summary", "objectives", "materials", "terms"}
 MIN_SECTIONS = 8
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-
-
-@dataclass
-class Segment:
-    uid: str
-    role: str  # title, summary, objective, material, paragraph, item, step, question, term, definition
-    text: str
-    line: int
-    where: str  # human description for translators: module, section, kind
-
-
-@dataclass
-class Section:
-    key: str
-    kind: str
-    title: Segment
-    minutes: int | None
-    needs_community_input: bool
-    line: int
-    texts: list[Segment] = field(default_factory=list)
-
-
-@dataclass
-class KeyTerm:
-    key: str
-    term: Segment
-    definition: Segment
-
-
-@dataclass
-class Module:
-    number: int
-    slug: str
-    area: str
-    duration_minutes: int
-    practices: list[str]
-    title: Segment
-    summary: Segment
-    objectives: list[Segment]
-    materials: list[Segment]
-    sections: list[Section]
-    key_terms: list[KeyTerm]
-    path: Path
-    content_hash: str
-
-    def segments(self):
-        """Yield every text segment of the module in reading order."""
-        yield self.title
-        yield self.summary
-        yield from self.objectives
-        yield from self.materials
-        for section in self.sections:
-            yield section.title
-            yield from section.texts
-        for term in self.key_terms:
-            yield term.term
-            yield term.definition
 
 
 def _keyed_texts(reader, node, uid_prefix, role, where, seen):
