@@ -47,6 +47,7 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 def _keyed_texts(reader, node, uid_prefix, role, where, seen):
+    """Return the segments of a mapping of key: text; a key may appear once in seen (one part)."""
     segments = []
     for key_node, value_node in reader.mapping(node, where).values():
         key = reader.key(key_node, f"{where}: key")
