@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from workshops.catalog import store
 from workshops.catalog.models import CatalogEntry, GlossaryTerm, Suggestion
 from workshops.extensions import db
-from workshops.translate import workspace
+from workshops.translate import progress, workspace
 
 from .conftest import TEST_PASSWORD
 
@@ -240,13 +240,13 @@ def test_ready_to_teach_when_every_segment_is_approved(login_as, app, make_user)
                 CatalogEntry.context.startswith("vivero-de-cafe."), CatalogEntry.obsolete.is_(False)
             )
         ).all()
-        assert workspace.progress("agr", "curriculum", "vivero-de-cafe")["ready"] is False
+        assert progress.progress("agr", "curriculum", "vivero-de-cafe")["ready"] is False
         for entry in entries:
             store.set_translation(entry, "agr", [f"PRUEBA {entry.id}"], "translated", author_id=user.id)
             workspace.approve(entry, language, user)
         db.session.commit()
-        progress = workspace.progress("agr", "curriculum", "vivero-de-cafe")
-        assert progress["ready"] and progress["percent_approved"] == 100
+        counts = progress.progress("agr", "curriculum", "vivero-de-cafe")
+        assert counts["ready"] and counts["percent_approved"] == 100
     page = login_as("facilitator").get("/translate/").get_data(as_text=True)
     assert "El vivero de café" in page and "revisora".title() in page
 

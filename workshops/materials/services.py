@@ -126,8 +126,34 @@ def _piece(uid, role, text, found, options, coverage):
     return piece
 
 
-def build(options):
+def build(options: Options) -> Document:
     """Collect the texts of a document with their translation status; raise LookupError if unknown."""
+    modules = _modules(options)
+    found = _translations(options.target)
+    coverage = Coverage()
+
+    def piece(uid, role, text):
+        return _piece(uid, role, text, found, options, coverage)
+
+    built: list = []
+    terms: list = []
+    for module in modules:
+        module_terms = [
+            (
+                piece(f"{module.slug}.terms.{term.key}.term", "term", term.term),
+                piece(f"{module.slug}.terms.{term.key}.definition", "definition", term.definition),
+            )
+            for term in module.key_terms
+        ]
+        terms.extend((module.number, term, definition) for term, definition in module_terms)
+        if options.document != "terms":
+            built.append(_module_texts(module, options, piece, module_terms))
+    revision = current_revision(options.target) if options.target else 0
+    return Document(options, built, coverage, revision, date.today(), terms)
+
+
+def _modules(options: Options) -> list[Module]:
+    """Return the modules of a document, with their texts loaded; raise LookupError if there are none."""
     query = (
         select(Module)
         .order_by(Module.number)
@@ -139,61 +165,44 @@ def build(options):
     )
     if options.document in ("handout", "guide"):
         query = query.where(Module.slug == options.module)
-    modules = db.session.scalars(query).all()
+    modules = list(db.session.scalars(query))
     if not modules:
         raise LookupError(options.module)
-    found = _translations(options.target)
-    coverage = Coverage()
-    built, terms = [], []
-    for module in modules:
+    return modules
 
-        def piece(uid, role, text, module=module):
-            return _piece(uid, role, text, found, options, coverage)
 
-        sections = []
-        for section in module.sections:
-            if options.document == "handout" and section.kind not in HANDOUT_KINDS:
-                continue
-            if options.document == "terms":
-                break
-            sections.append(
-                {
-                    "key": section.key,
-                    "kind": section.kind,
-                    "minutes": section.minutes,
-                    "needs_community_input": section.needs_community_input,
-                    "title": piece(f"{module.slug}.{section.key}.title", "title", section.title),
-                    "pieces": [piece(seg.uid, seg.role, seg.text) for seg in section.segments],
-                }
-            )
-        module_terms = [
-            (
-                piece(f"{module.slug}.terms.{term.key}.term", "term", term.term),
-                piece(f"{module.slug}.terms.{term.key}.definition", "definition", term.definition),
-            )
-            for term in module.key_terms
-        ]
-        terms.extend((module.number, term, definition) for term, definition in module_terms)
-        if options.document == "terms":
-            continue
-        built.append(
-            {
-                "number": module.number,
-                "slug": module.slug,
-                "area": module.area,
-                "duration": module.duration_minutes,
-                "title": piece(f"{module.slug}.title", "title", module.title),
-                "summary": piece(f"{module.slug}.summary", "summary", module.summary),
-                "objectives": [piece(s.uid, s.role, s.text) for s in module.objectives],
-                "materials": [piece(s.uid, s.role, s.text) for s in module.materials]
-                if options.document != "handout"
-                else [],
-                "sections": sections,
-                "terms": module_terms,
-            }
-        )
-    revision = current_revision(options.target) if options.target else 0
-    return Document(options, built, coverage, revision, date.today(), terms)
+def _module_texts(module: Module, options: Options, piece, module_terms: list) -> dict:
+    """Return a module's texts as the document prints them; a handout leaves out the materials."""
+    return {
+        "number": module.number,
+        "slug": module.slug,
+        "area": module.area,
+        "duration": module.duration_minutes,
+        "title": piece(f"{module.slug}.title", "title", module.title),
+        "summary": piece(f"{module.slug}.summary", "summary", module.summary),
+        "objectives": [piece(s.uid, s.role, s.text) for s in module.objectives],
+        "materials": [piece(s.uid, s.role, s.text) for s in module.materials]
+        if options.document != "handout"
+        else [],
+        "sections": _sections(module, options, piece),
+        "terms": module_terms,
+    }
+
+
+def _sections(module: Module, options: Options, piece) -> list[dict]:
+    """Return the sections a document prints: a handout only key messages, activities and discussions."""
+    return [
+        {
+            "key": section.key,
+            "kind": section.kind,
+            "minutes": section.minutes,
+            "needs_community_input": section.needs_community_input,
+            "title": piece(f"{module.slug}.{section.key}.title", "title", section.title),
+            "pieces": [piece(seg.uid, seg.role, seg.text) for seg in section.segments],
+        }
+        for section in module.sections
+        if options.document != "handout" or section.kind in HANDOUT_KINDS
+    ]
 
 
 def print_context(document):

@@ -97,82 +97,106 @@ def template_csv():
     return "\ufeff" + buffer.getvalue()
 
 
-def plan(text):
+def plan(text: str) -> Plan:
     """Validate every row; return a Plan with all errors, or with what an import would create."""
     result = Plan(text=text)
-    first_line = text.splitlines()[0] if text.strip() else ""
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    header = [fold(name).strip() for name in (reader.fieldnames or [])]
-    missing = [column for column in COLUMNS[:3] if column not in header]
+    reader = _csv_reader(text)
+    missing = [column for column in COLUMNS[:3] if column not in (reader.fieldnames or ())]
     if missing:
         result.errors.append((1, ", ".join(missing), _l("faltan estas columnas en la primera fila")))
         return result
-    reader.fieldnames = header
     communities = {c.code: c for c in db.session.scalars(select(Community))}
     dnis = set(db.session.scalars(select(Person.dni).where(Person.dni.is_not(None))))
-    seen_dnis, keys = set(), set()
+    seen_dnis: set[str] = set()
+    keys: set[tuple[int, str]] = set()
     for line, raw in enumerate(reader, start=2):
         row = {key: (value or "").strip() for key, value in raw.items() if key}
-        errors_before = len(result.errors)
-
-        def error(column, message, line=line):
-            result.errors.append((line, column, message))
-
-        community = communities.get(row.get("comunidad", "").upper())
-        if community is None:
-            error("comunidad", _l("no hay una comunidad con ese código"))
-        if not row.get("familia"):
-            error("familia", _l("falta el código o la referencia de la familia"))
-        if not row.get("nombres"):
-            error("nombres", _l("faltan los nombres"))
-        sex = SEX.get(fold(row.get("sexo", "")))
-        if sex is None:
-            error("sexo", _l("escriba mujer, hombre o déjelo vacío"))
-        year = None
-        if row.get("anio_nacimiento"):
-            if (
-                not row["anio_nacimiento"].isdigit()
-                or not 1900 <= int(row["anio_nacimiento"]) <= date.today().year
-            ):
-                error("anio_nacimiento", _l("escriba un año de cuatro cifras que no esté en el futuro"))
-            else:
-                year = int(row["anio_nacimiento"])
-        relation = RELATION.get(fold(row.get("relacion", "")))
-        if relation is None:
-            error("relacion", _l("relación desconocida (jefa, esposo, hija, madre, hermano, nieta, otro)"))
-        dni = row.get("dni") or None
-        if dni and (len(dni) != 8 or not dni.isdigit()):
-            error("dni", _l("el DNI tiene exactamente 8 números"))
-        elif dni and dni in seen_dnis:
-            error("dni", _l("el mismo DNI aparece dos veces en el archivo"))
-        consent = fold(row.get("consentimiento", ""))
-        if consent not in YES | NO:
-            error("consentimiento", _l("escriba sí o no"))
-        if len(result.errors) > errors_before:
+        values, errors = _check_row(row, communities, seen_dnis)
+        if errors:
+            result.errors.extend((line, column, message) for column, message in errors)
             continue
-        if dni:
-            seen_dnis.add(dni)
-        result.rows.append(
-            {
-                "community": community,
-                "key": row["familia"],
-                "data": {
-                    "given_names": row["nombres"][:120],
-                    "family_names": row.get("apellidos", "")[:120],
-                    "sex": sex,
-                    "birth_year": year,
-                    "relationship_to_head": relation,
-                    "dni": dni,
-                    "consent": consent in YES,
-                },
-                "known_dni": bool(dni and dni in dnis),
-            }
-        )
-        keys.add((community.id, row["familia"]))
+        if values["dni"]:
+            seen_dnis.add(values["dni"])
+        result.rows.append(_planned_row(row, values, dnis))
+        keys.add((values["community"].id, row["familia"]))
     if result.errors:
         result.rows = []
         return result
+    _count_new_and_existing(result, keys)
+    return result
+
+
+def _csv_reader(text: str) -> csv.DictReader:
+    """Return a reader whose column names are folded; the delimiter is the one the first line uses more."""
+    first_line = text.splitlines()[0] if text.strip() else ""
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    reader.fieldnames = [fold(name).strip() for name in (reader.fieldnames or [])]
+    return reader
+
+
+def _check_row(row: dict, communities: dict, seen_dnis: set) -> tuple[dict, list]:
+    """Return a row's values and its problems as (column, message), in the order of the columns."""
+    errors = []
+    community = communities.get(row.get("comunidad", "").upper())
+    if community is None:
+        errors.append(("comunidad", _l("no hay una comunidad con ese código")))
+    if not row.get("familia"):
+        errors.append(("familia", _l("falta el código o la referencia de la familia")))
+    if not row.get("nombres"):
+        errors.append(("nombres", _l("faltan los nombres")))
+    sex = SEX.get(fold(row.get("sexo", "")))
+    if sex is None:
+        errors.append(("sexo", _l("escriba mujer, hombre o déjelo vacío")))
+    year = _birth_year(row.get("anio_nacimiento", ""), errors)
+    relation = RELATION.get(fold(row.get("relacion", "")))
+    if relation is None:
+        errors.append(
+            ("relacion", _l("relación desconocida (jefa, esposo, hija, madre, hermano, nieta, otro)"))
+        )
+    dni = row.get("dni") or None
+    if dni and (len(dni) != 8 or not dni.isdigit()):
+        errors.append(("dni", _l("el DNI tiene exactamente 8 números")))
+    elif dni and dni in seen_dnis:
+        errors.append(("dni", _l("el mismo DNI aparece dos veces en el archivo")))
+    consent = fold(row.get("consentimiento", ""))
+    if consent not in YES | NO:
+        errors.append(("consentimiento", _l("escriba sí o no")))
+    values = {"community": community, "sex": sex, "year": year, "relation": relation, "dni": dni}
+    return {**values, "consent": consent in YES}, errors
+
+
+def _birth_year(value: str, errors: list) -> int | None:
+    """Return the birth year, None if empty; add a problem unless it is four digits, 1900 to this year."""
+    if not value:
+        return None
+    if not value.isdigit() or not 1900 <= int(value) <= date.today().year:
+        errors.append(("anio_nacimiento", _l("escriba un año de cuatro cifras que no esté en el futuro")))
+        return None
+    return int(value)
+
+
+def _planned_row(row: dict, values: dict, dnis: set) -> dict:
+    """Return what run() needs of a valid row: community, family key, person data, known DNI."""
+    dni = values["dni"]
+    return {
+        "community": values["community"],
+        "key": row["familia"],
+        "data": {
+            "given_names": row["nombres"][:120],
+            "family_names": row.get("apellidos", "")[:120],
+            "sex": values["sex"],
+            "birth_year": values["year"],
+            "relationship_to_head": values["relation"],
+            "dni": dni,
+            "consent": values["consent"],
+        },
+        "known_dni": bool(dni and dni in dnis),
+    }
+
+
+def _count_new_and_existing(result: Plan, keys: set) -> None:
+    """Count the households and people an import would create and the people already registered."""
     households = {key: _find_household(*key) for key in keys}  # one lookup per family, not per row
     result.new_households = sum(household is None for household in households.values())
     for row in result.rows:
@@ -181,7 +205,6 @@ def plan(text):
             result.existing_people += 1
         else:
             result.new_people += 1
-    return result
 
 
 def _find_household(community_id, key):

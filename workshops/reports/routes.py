@@ -22,7 +22,7 @@ from ..core import access, audit
 from ..core.spreadsheets import csv_chunks, csv_line, xlsx_bytes
 from ..extensions import db
 from ..people.models import Community
-from . import charts, services, tables
+from . import charts, completion, donor_tables, figures, program, services, tables
 from .forms import IndicatorForm, MatrixForm, PeopleForm, PeriodForm, RuleForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -96,7 +96,7 @@ def summary():
         return render_template("reports/summary.html", form=form, result=None), 400
     period = _period(form)
     filters = period.query_args()
-    result = services.summary(period)
+    result = program.summary(period)
     report_tables = tables.summary_tables(result, filters)
     download = _download(report_tables, "resumen", filters, personal=False)
     if download is not None:
@@ -128,9 +128,9 @@ def indicators():
     year = form.chosen_year()
     form.year.data = year
     community = form.community.data or None
-    result = services.indicators(year, community)
+    result = figures.indicators(year, community)
     filters = {"year": year, **({"community": community} if community else {})}
-    report_tables = tables.indicator_tables(result, filters)
+    report_tables = donor_tables.indicator_tables(result, filters)
     download = _download(report_tables, f"indicadores-af{year}", filters, personal=False)
     if download is not None:
         return download
@@ -155,7 +155,7 @@ def people():
     start, end = form.period_bounds()
     period = services.Period(start, end, form.community.data or None)
     rule = services.trained_rule()
-    chosen = services.select_people(
+    chosen = figures.select_people(
         services.participants(period, home_community=period.community_id, with_names=True),
         sex=form.sex.data,
         age=form.age.data,
@@ -166,9 +166,9 @@ def people():
     filters = {key: value for key, value in request.args.items() if key not in ("page", "format", "headers")}
     page = _page()
     if request.args.get("format"):
-        table = tables.people_table(services.people_rows(chosen))
+        table = tables.people_table(figures.people_rows(chosen))
         return _download([table], "personas", filters, personal=True)
-    rows = services.people_rows(chosen)
+    rows = figures.people_rows(chosen)
     table = tables.people_table(rows[(page - 1) * PEOPLE_PER_PAGE : page * PEOPLE_PER_PAGE])
     return render_template(
         "reports/people.html",
@@ -198,21 +198,21 @@ def matrix():
     period = services.Period(form.start.data, form.end.data, community.id)
     filters = period.query_args()
     if request.args.get("format"):
-        rows, _total, numbers = services.matrix(community, period, 1, per_page=None)
+        rows, _total, numbers = completion.matrix(community, period, 1, per_page=None)
         return _download(
             [tables.matrix_table(rows, numbers)], f"matriz-{community.code}", filters, personal=True
         )
     page = _page()
     expanded = request.args.get("expand") == "1"
     per_page = MATRIX_PER_PAGE // 2 if expanded else MATRIX_PER_PAGE  # a page stays under 100 KB
-    rows, total, numbers = services.matrix(community, period, page, per_page)
+    rows, total, numbers = completion.matrix(community, period, page, per_page)
     rule = services.trained_rule()
     return render_template(
         "reports/matrix.html",
         form=form,
         community=community,
         rows=rows,
-        totals=services.community_totals(community, period, rule),
+        totals=completion.community_totals(community, period, rule),
         numbers=numbers,
         rule=rule,
         page=page,
@@ -243,7 +243,7 @@ def attendance_csv():
     db.session.commit()
 
     response = Response(
-        stream_with_context(csv_chunks(services.ATTENDANCE_COLUMNS, services.attendance_rows(period))),
+        stream_with_context(csv_chunks(program.ATTENDANCE_COLUMNS, program.attendance_rows(period))),
         mimetype="text/csv",
     )
     # Streamed, so not send_file; Werkzeug quotes the (ASCII) file name.

@@ -87,13 +87,19 @@ class Table:
             yield values
 
 
-def _people_link(filters, **extra):
+def people_link(filters, **extra):
+    """Return the address of the list of persons behind a figure."""
     arguments = {**filters, **{key: value for key, value in extra.items() if value}}
     return url_for("reports.people", **arguments)
 
 
 def summary_tables(summary, filters):
     """Return the summary's tables: communities, modules, sessions."""
+    return [_communities_table(summary, filters), _modules_table(summary), _sessions_table(summary)]
+
+
+def _communities_table(summary, filters) -> Table:
+    """Return families and persons reached and trained per community, with a total row."""
     communities = Table(
         "communities",
         _l("Familias y personas por comunidad"),
@@ -114,9 +120,9 @@ def summary_tables(summary, filters):
             name,
             figures.households_reached,
             figures.households_trained,
-            Cell(figures.persons_reached, href=_people_link(scope)),
-            Cell(figures.persons_trained, href=_people_link(scope, trained=1)),
-            Cell(figures.women_reached, href=_people_link(scope, sex="female")),
+            Cell(figures.persons_reached, href=people_link(scope)),
+            Cell(figures.persons_trained, href=people_link(scope, trained=1)),
+            Cell(figures.women_reached, href=people_link(scope, sex="female")),
             Cell(round(figures.women_share, 3) if figures.women_share is not None else None),
         ]
 
@@ -124,7 +130,11 @@ def summary_tables(summary, filters):
         communities.rows.append(row(community.name, figures, community.id))
     communities.rows.append(row(str(_l("Total")), summary.total, filters.get("community")))
     communities.total_rows = 1
+    return communities
 
+
+def _modules_table(summary) -> Table:
+    """Return sessions held, attendances and persons by sex per module."""
     modules = Table(
         "modules",
         _l("Asistencia por módulo"),
@@ -156,7 +166,11 @@ def summary_tables(summary, filters):
                 entry["unrecorded"],
             ]
         )
+    return modules
 
+
+def _sessions_table(summary) -> Table:
+    """Return the attendance counts of every session, each linked to its session page."""
     sessions = Table(
         "sessions",
         _l("Asistencia por sesión"),
@@ -186,82 +200,7 @@ def summary_tables(summary, filters):
                 entry["absent"],
             ]
         )
-    return [communities, modules, sessions]
-
-
-def _crosstab_cells(table, filters, **scope):
-    """Total, by sex and by age group: the disaggregation donors ask for."""
-    cells = [Cell(table["all", "all"], href=_people_link(filters, **scope))]
-    cells += [Cell(table[sex, "all"], href=_people_link(filters, sex=sex, **scope)) for sex in SEXES]
-    cells += [
-        Cell(table["all", group], href=_people_link(filters, age=group, **scope)) for group in AGE_GROUPS
-    ]
-    return cells
-
-
-def _crosstab_columns(first):
-    return [
-        first,
-        ("total", _l("Total")),
-        *((sex, SEX_LABELS[sex]) for sex in SEXES),
-        *((f"age_{group}", AGE_LABELS[group]) for group in AGE_GROUPS),
-    ]
-
-
-def indicator_tables(result, filters):
-    """Return EG.3-2 by sex and age, by community, and persons trained by practice type."""
-    overall = Table(
-        "eg32",
-        _l("EG.3-2: personas que participaron, por sexo y edad"),
-        [("age_group", _l("Edad")), *((sex, SEX_LABELS[sex]) for sex in SEXES), ("total", _l("Total"))],
-    )
-    for group in (*AGE_GROUPS, "all"):
-        label = AGE_LABELS.get(group) or _l("Total")
-        overall.rows.append(
-            [
-                Cell(group, label),
-                *(
-                    Cell(
-                        result.overall[sex, group],
-                        href=_people_link(filters, sex=sex, age=group if group != "all" else None),
-                    )
-                    for sex in SEXES
-                ),
-                Cell(
-                    result.overall["all", group],
-                    href=_people_link(filters, age=group if group != "all" else None),
-                ),
-            ]
-        )
-    overall.total_rows = 1
-
-    by_community = Table(
-        "eg32_communities",
-        _l("EG.3-2 por comunidad"),
-        _crosstab_columns(("community", _l("Comunidad"))),
-    )
-    for community, table in result.by_community:
-        by_community.rows.append(
-            [community.name, *_crosstab_cells(table, {**filters, "community": community.id})]
-        )
-
-    practices = Table(
-        "practices",
-        _l("Personas capacitadas por tipo de práctica (cada persona una vez por tipo)"),
-        _crosstab_columns(("practice", _l("Tipo de práctica"))),
-    )
-    for practice, table in result.by_practice:
-        practices.rows.append(
-            [Cell(practice, PRACTICE_LABELS[practice]), *_crosstab_cells(table, filters, practice=practice)]
-        )
-    practices.rows.append(
-        [
-            Cell("any", _l("Cualquier tipo (cada persona una vez)")),
-            *_crosstab_cells(result.any_practice, filters, practice="any"),
-        ]
-    )
-    practices.total_rows = 1
-    return [overall, by_community, practices]
+    return sessions
 
 
 def people_table(rows):

@@ -10,7 +10,7 @@ from ..catalog import store
 from ..catalog.models import DOMAINS
 from ..extensions import db
 from ..languages import all_languages, get_language
-from . import catalogs, services
+from . import catalog_import, catalogs, services
 
 translate_cli = AppGroup("translate", help="Work with the translation catalogs.")
 
@@ -55,9 +55,9 @@ def import_command(path, language_code, domain):
     if get_language(language_code) is None:
         raise click.ClickException(f"{path}: unknown language '{language_code}'; use --language")
     try:
-        report = catalogs.import_catalog(path.read_bytes(), domain, language_code, filename=path)
+        report = catalog_import.import_catalog(path.read_bytes(), domain, language_code, filename=path)
         db.session.commit()
-    except catalogs.CatalogError as error:
+    except catalog_import.CatalogError as error:
         db.session.rollback()
         for line, message in error.problems:
             click.echo(f"{path}:{line}: {message}", err=True)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 
 from ..catalog import store
-from . import catalogs, workspace
+from . import catalog_import, catalogs, workspace
 from .checks import CheckResult
 
 
@@ -39,10 +39,10 @@ def _forms(po_entry):
 def upload(data, language, domain, user, filename="upload.po"):
     """Apply an edited .po; entries changed on the server since its stamp become conflicts.
 
-    Raises catalogs.CatalogError (nothing changes) when the file is not a
+    Raises catalog_import.CatalogError (nothing changes) when the file is not a
     catalog of this language. The caller commits.
     """
-    po = catalogs.parse_po(data, filename, language.code)
+    po = catalog_import.parse_po(data, filename, language.code)
     report = UploadReport()
     try:
         report.stamp = int(po.metadata.get("X-Catalog-Revision", ""))
@@ -50,56 +50,70 @@ def upload(data, language, domain, user, filename="upload.po"):
         report.stamp = 0  # no stamp: every entry the server translated counts as changed
     existing = {entry.key: entry for entry in store.entries(domain)}
     for po_entry in po:
-        if po_entry.obsolete:
-            continue
-        entry = existing.get(store.SourceEntry(msgid=po_entry.msgid, context=po_entry.msgctxt or "").key)
-        if entry is None:
-            report.rejected.append((po_entry.linenum, po_entry.msgid, _l("no está en el catálogo")))
-            continue
-        forms = _forms(po_entry)
-        if not any(forms):
-            report.unchanged += 1  # an empty text never erases a translation
-            continue
-        current = store.translation_for(entry, language.code)
-        state = "fuzzy" if "fuzzy" in po_entry.flags else "translated"
-        if (
-            current is not None
-            and current.forms == forms
-            and (current.state == state or current.state == "approved")
-        ):
-            report.unchanged += 1
-            continue
-        result = workspace.check(entry, language, forms)
-        if result.errors:
-            reason = "; ".join(CheckResult.messages(result.errors))
-            report.rejected.append((po_entry.linenum, po_entry.msgid, reason))
-            continue
-        if current is not None and current.changed_at_revision > report.stamp and current.forms != forms:
-            _keep_as_conflict(report, po_entry.msgid, entry, language, forms, user)
-            continue
-        if language.review_mode == "suggest" and not user.has_role("reviewer"):
-            workspace._suggest(
-                entry, language.code, forms, current.revision if current else 0, user, conflict=False
-            )
-            report.suggested.append(po_entry.msgid)
-            continue
-        try:
-            # Conditional on the revision read above: a web save landing in between is a conflict too.
-            store.set_translation_at(
-                entry,
-                language.code,
-                current.revision if current else 0,
-                forms,
-                state,
-                author_id=user.id,
-                origin="upload",
-                warnings=result.warnings,
-            )
-        except store.StaleRevision:
-            _keep_as_conflict(report, po_entry.msgid, entry, language, forms, user)
-            continue
-        report.applied.append(po_entry.msgid)
+        if not po_entry.obsolete:
+            _upload_entry(report, po_entry, existing, language, user)
     return report
+
+
+def _upload_entry(report, po_entry, existing, language, user):
+    """Apply one entry of the file, or count it as rejected, unchanged, suggested or a conflict."""
+    entry = existing.get(store.SourceEntry(msgid=po_entry.msgid, context=po_entry.msgctxt or "").key)
+    if entry is None:
+        report.rejected.append((po_entry.linenum, po_entry.msgid, _l("no está en el catálogo")))
+        return
+    forms = _forms(po_entry)
+    if not any(forms):
+        report.unchanged += 1  # an empty text never erases a translation
+        return
+    current = store.translation_for(entry, language.code)
+    state = "fuzzy" if "fuzzy" in po_entry.flags else "translated"
+    if _already_stored(current, forms, state):
+        report.unchanged += 1
+        return
+    result = workspace.check(entry, language, forms)
+    if result.errors:
+        reason = "; ".join(CheckResult.messages(result.errors))
+        report.rejected.append((po_entry.linenum, po_entry.msgid, reason))
+        return
+    if current is not None and current.changed_at_revision > report.stamp and current.forms != forms:
+        _keep_as_conflict(report, po_entry.msgid, entry, language, forms, user)
+        return
+    _store_entry(report, po_entry.msgid, entry, current, forms, state, result.warnings, language, user)
+
+
+def _already_stored(current, forms, state):
+    """Tell whether the server already has these forms in this state (or approved)."""
+    return (
+        current is not None
+        and current.forms == forms
+        and (current.state == state or current.state == "approved")
+    )
+
+
+def _store_entry(report, msgid, entry, current, forms, state, warnings, language, user):
+    """Save the forms, or suggest them in suggest mode; a save landing in between makes a conflict."""
+    if language.review_mode == "suggest" and not user.has_role("reviewer"):
+        workspace._suggest(
+            entry, language.code, forms, current.revision if current else 0, user, conflict=False
+        )
+        report.suggested.append(msgid)
+        return
+    try:
+        # Conditional on the revision read above: a web save landing in between is a conflict too.
+        store.set_translation_at(
+            entry,
+            language.code,
+            current.revision if current else 0,
+            forms,
+            state,
+            author_id=user.id,
+            origin="upload",
+            warnings=warnings,
+        )
+    except store.StaleRevision:
+        _keep_as_conflict(report, msgid, entry, language, forms, user)
+        return
+    report.applied.append(msgid)
 
 
 def _keep_as_conflict(report, msgid, entry, language, forms, user):

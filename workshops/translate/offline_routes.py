@@ -9,7 +9,7 @@ from flask_login import current_user
 from ..core import access
 from ..extensions import db
 from . import offline
-from .catalogs import CatalogError
+from .catalog_import import CatalogError
 from .forms import UploadForm
 from .workspace_routes import TRANSLATORS, check_domain, target_language
 

@@ -10,8 +10,8 @@ from ..catalog.models import DOMAINS, CatalogEntry
 from ..core.models import AppState
 from ..extensions import db
 from ..languages import all_languages
-from . import catalogs, extract
-from .catalogs import ImportReport
+from . import catalog_import, catalogs, extract
+from .catalog_import import ImportReport
 
 # What merging a template did: (entries added, changed, made obsolete).
 MergeCounts = tuple[int, int, int]
@@ -43,7 +43,7 @@ def import_shipped_catalogs() -> dict[tuple[str, str], ImportReport]:
         for domain in DOMAINS:
             path = catalogs.catalog_path(language.code, domain)
             if path.exists():
-                reports[(domain, language.code)] = catalogs.import_catalog(
+                reports[(domain, language.code)] = catalog_import.import_catalog(
                     path.read_bytes(), domain, language.code, filename=path, create_entries=True
                 )
     return reports

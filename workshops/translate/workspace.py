@@ -4,10 +4,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from markupsafe import Markup, escape
-from sqlalchemy import and_, exists, func, literal_column, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
-from ..auth.models import User
 from ..catalog import store
 from ..catalog.models import CatalogEntry, GlossaryTerm, Suggestion, Translation, TranslationHistory, fold
 from ..curriculum.models import Module, Section
@@ -174,6 +173,21 @@ def suggestions(entry, language):
     ).all()
 
 
+def editor_context(entry, language_code, translation):
+    """Return what the editor shows beside an entry: its place, glossary, other languages, history, suggestions."""
+    module, section = curriculum_place(entry)
+    glossary = glossary_terms(language_code, entry.msgid)
+    return {
+        "module": module,
+        "section": section,
+        "glossary": glossary,
+        "highlighted": highlight(entry.msgid, [t for t in glossary if t.status != "forbidden"]),
+        "others": other_translations(entry, language_code),
+        "history": history(translation),
+        "suggestions": suggestions(entry, language_code),
+    }
+
+
 def check(entry, language, forms):
     return run_checks(
         entry.msgid, entry.msgid_plural, forms, language.nplurals, glossary_terms(language.code, entry.msgid)
@@ -278,76 +292,6 @@ def dismiss_warning(translation, code):
         translation.warnings = [w for w in translation.warnings if w != code]
         translation.dismissed = sorted({*(translation.dismissed or []), code})
         translation.check_count = len(translation.warnings)
-
-
-def progress(language_code, domain, module=None):
-    """Entries and words by state for a language, a domain and optionally one module."""
-    translation = aliased(Translation)
-    # An inline literal, so SELECT and GROUP BY are the same expression (PostgreSQL insists).
-    state_of = func.coalesce(translation.state, literal_column("'untranslated'")).label("state")
-    query = (
-        select(state_of, func.count(), func.sum(CatalogEntry.words))
-        .select_from(CatalogEntry)
-        .outerjoin(
-            translation, and_(translation.entry_id == CatalogEntry.id, translation.language == language_code)
-        )
-        .where(CatalogEntry.domain == domain, CatalogEntry.obsolete.is_(False))
-        .group_by(state_of)
-    )
-    if module:
-        query = query.where(CatalogEntry.context.startswith(module + ".", autoescape=True))
-    counts = {
-        state: {"entries": 0, "words": 0} for state in ("untranslated", "fuzzy", "translated", "approved")
-    }
-    for state, entries, words in db.session.execute(query):
-        counts[state] = {"entries": entries, "words": int(words or 0)}
-    total = sum(c["entries"] for c in counts.values())
-    total_words = sum(c["words"] for c in counts.values())
-    done = counts["translated"]["entries"] + counts["approved"]["entries"]
-    return {
-        **counts,
-        "total": total,
-        "total_words": total_words,
-        "done": done,
-        "percent_done": round(100 * done / total) if total else 0,
-        "percent_approved": round(100 * counts["approved"]["entries"] / total) if total else 0,
-        "ready": bool(total) and counts["approved"]["entries"] == total,
-    }
-
-
-def module_progress(language_code):
-    """Progress of every module; a module is ready to teach when every segment is approved."""
-    modules = db.session.scalars(select(Module).order_by(Module.number)).all()
-    return [(module, progress(language_code, "curriculum", module.slug)) for module in modules]
-
-
-def volunteer_credit(language_code):
-    """Per person: entries translated, entries reviewed, words translated (from the history)."""
-    rows = db.session.execute(
-        select(
-            User.display_name,
-            TranslationHistory.origin,
-            func.count(func.distinct(TranslationHistory.translation_id)),
-            func.sum(CatalogEntry.words),
-        )
-        .join(User, User.id == TranslationHistory.author_id)
-        .join(Translation, Translation.id == TranslationHistory.translation_id)
-        .join(CatalogEntry, CatalogEntry.id == Translation.entry_id)
-        .where(
-            Translation.language == language_code,
-            TranslationHistory.origin.in_(("web", "approve", "suggestion")),
-        )
-        .group_by(User.display_name, TranslationHistory.origin)
-    ).all()
-    credit = {}
-    for name, origin, entries, words in rows:
-        person = credit.setdefault(name, {"translated": 0, "reviewed": 0, "words": 0})
-        if origin == "approve" or origin == "suggestion":
-            person["reviewed"] += entries
-        else:
-            person["translated"] += entries
-            person["words"] += int(words or 0)
-    return sorted(credit.items(), key=lambda item: -item[1]["translated"])
 
 
 def load_entry(entry_id, domain):

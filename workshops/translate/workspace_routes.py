@@ -14,7 +14,7 @@ from ..core.urls import safe_next
 from ..curriculum.models import Module
 from ..extensions import db
 from ..i18n import languages
-from . import workspace
+from . import progress, workspace
 from .checks import MESSAGES, CheckResult
 from .forms import EntryForm
 
@@ -83,12 +83,12 @@ def plural_examples(language):
 def overview():
     targets = [language for language in languages().values() if not language.is_source]
     summary = [
-        (language, {domain: workspace.progress(language.code, domain) for domain in DOMAINS})
+        (language, {domain: progress.progress(language.code, domain) for domain in DOMAINS})
         for language in targets
     ]
     chosen = targets[0] if targets else None
-    modules = workspace.module_progress(chosen.code) if chosen else []
-    credit = workspace.volunteer_credit(chosen.code) if chosen else []
+    modules = progress.module_progress(chosen.code) if chosen else []
+    credit = progress.volunteer_credit(chosen.code) if chosen else []
     return render_template(
         "translate/overview.html", summary=summary, modules=modules, credit=credit, chosen=chosen
     )
@@ -138,6 +138,7 @@ def next_untranslated(lang, domain):
 @bp.route("/<lang>/<domain>/<int:entry_id>", methods=["GET", "POST"])
 @access.roles(*TRANSLATORS)
 def edit(lang, domain, entry_id):
+    """Show the editor of one entry; a POST saves the text or, for reviewers, approves it."""
     language = target_language(lang)
     check_domain(domain)
     entry = workspace.load_entry(entry_id, domain)
@@ -153,54 +154,15 @@ def edit(lang, domain, entry_id):
         if action in ("approve", "approve_next"):
             if not current_user.has_role("reviewer"):
                 abort(403)
-            if workspace.approve(entry, language, current_user):
-                db.session.commit()
-                flash(_("Traducción aprobada."), "success")
-                if action == "approve_next":
-                    args = {**filter_args(filters), "state": "translated"}
-                    return redirect(
-                        url_for(".next_untranslated", lang=lang, domain=domain, after=entry.id, **args)
-                    )
-                return redirect(request.full_path)
-            flash(_("No hay una traducción válida que aprobar."), "warning")
+            response = _approve(lang, domain, entry, language, action, filters)
         else:
-            try:
-                base = int(form.base_revision.data or 0)
-            except ValueError:
-                base = -1
-            result = workspace.save(
-                entry, language, submitted, base, current_user, needs_review=(action == "needs_review")
-            )
-            if result.status in ("saved", "suggested"):
-                db.session.commit()
-                flash(
-                    _("Guardado.") if result.status == "saved" else _("Guardado como sugerencia."), "success"
-                )
-                for message in CheckResult.messages(result.warnings):
-                    flash(message, "warning")
-                if action == "save_next":
-                    return redirect(
-                        url_for(
-                            ".next_untranslated",
-                            lang=lang,
-                            domain=domain,
-                            after=entry.id,
-                            **filter_args(filters),
-                        )
-                    )
-                if request.form.get("next"):  # the compact list's quick form
-                    return redirect(safe_next(request.form["next"]))
-                return redirect(request.full_path)
-            if result.status == "conflict":
-                db.session.commit()  # the second text is kept as a suggestion
-            else:
-                db.session.rollback()
+            response, result = _save(lang, domain, entry, language, form, submitted, action, filters)
+        if response is not None:
+            return response
     translation = store.translation_for(entry, lang)
     if result is None or result.status == "conflict":
         # Start (again) from what is stored now; a refused text keeps its old base.
         form.base_revision.data = translation.revision if translation else 0
-    module, section = workspace.curriculum_place(entry)
-    glossary = workspace.glossary_terms(lang, entry.msgid)
     return render_template(
         "translate/edit.html",
         language=language,
@@ -211,16 +173,51 @@ def edit(lang, domain, entry_id):
         result=result,
         submitted=submitted,
         messages=MESSAGES,
-        module=module,
-        section=section,
-        glossary=glossary,
-        highlighted=workspace.highlight(entry.msgid, [t for t in glossary if t.status != "forbidden"]),
-        others=workspace.other_translations(entry, lang),
-        history=workspace.history(translation),
-        suggestions=workspace.suggestions(entry, lang),
+        **workspace.editor_context(entry, lang, translation),
         plural_labels=plural_examples(language),
         args=filter_args(filters),
     )
+
+
+def _approve(lang, domain, entry, language, action, filters):
+    """Approve the stored translation and redirect; flash why not and return None if it cannot be."""
+    if not workspace.approve(entry, language, current_user):
+        flash(_("No hay una traducción válida que aprobar."), "warning")
+        return None
+    db.session.commit()
+    flash(_("Traducción aprobada."), "success")
+    if action == "approve_next":
+        args = {**filter_args(filters), "state": "translated"}
+        return redirect(url_for(".next_untranslated", lang=lang, domain=domain, after=entry.id, **args))
+    return redirect(request.full_path)
+
+
+def _save(lang, domain, entry, language, form, submitted, action, filters):
+    """Save the submitted text; return (a redirect if it was kept, else None; the save result)."""
+    try:
+        base = int(form.base_revision.data or 0)
+    except ValueError:
+        base = -1
+    result = workspace.save(
+        entry, language, submitted, base, current_user, needs_review=(action == "needs_review")
+    )
+    if result.status not in ("saved", "suggested"):
+        if result.status == "conflict":
+            db.session.commit()  # the second text is kept as a suggestion
+        else:
+            db.session.rollback()
+        return None, result
+    db.session.commit()
+    flash(_("Guardado.") if result.status == "saved" else _("Guardado como sugerencia."), "success")
+    for message in CheckResult.messages(result.warnings):
+        flash(message, "warning")
+    if action == "save_next":
+        return redirect(
+            url_for(".next_untranslated", lang=lang, domain=domain, after=entry.id, **filter_args(filters))
+        ), result
+    if request.form.get("next"):  # the compact list's quick form
+        return redirect(safe_next(request.form["next"])), result
+    return redirect(request.full_path), result
 
 
 def _suggestion(lang, entry_id, suggestion_id):

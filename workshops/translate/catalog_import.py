@@ -1,0 +1,252 @@
+"""Read .po catalogs (polib): check a file whole, then merge it into the translation store."""
+
+import re
+from dataclasses import dataclass, field
+
+import polib
+from flask_babel import lazy_gettext as _l
+
+from ..catalog import store
+from ..catalog.models import CatalogEntry, CatalogHeader
+from ..extensions import db
+from ..languages import Language, get_language, parse_plural_forms
+
+PO_LINE = re.compile(r'^(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?"(?:[^"\\]|\\.)*"$')
+
+
+class CatalogError(Exception):
+    """A catalog file was refused whole; `problems` lists (line, message)."""
+
+    def __init__(self, filename, problems):
+        self.filename = str(filename)
+        self.problems = problems
+        super().__init__("; ".join(f"{self.filename}:{line}: {message}" for line, message in problems))
+
+
+@dataclass
+class ImportReport:
+    applied: int = 0
+    unchanged: int = 0
+    created: int = 0
+    unknown: list = field(default_factory=list)  # msgids not in the store
+
+
+def _language_of(header_value):
+    """Return the catalog code of a Language header: 'agr_PE' -> 'agr'."""
+    return re.split(r"[_@.-]", header_value.strip(), maxsplit=1)[0].lower()
+
+
+def parse_po(data: bytes | str, filename, expected_language: str) -> polib.POFile:
+    """Parse .po bytes or text and check it belongs to the language; raise CatalogError."""
+    text = _decode(data, filename)
+    _check_lines(text, filename)
+    po = _read_po(text, filename)
+    # Without a header there is nothing to check the rest against: refuse it alone.
+    if not po.metadata or "Content-Type" not in po.metadata:
+        raise CatalogError(filename, [(1, _l("falta la cabecera o está dañada (no tiene Content-Type)"))])
+    problems = _header_problems(po, expected_language)
+    language = get_language(expected_language)
+    if language is None:
+        raise LookupError(expected_language)
+    problems += _plural_problems(po, language)
+    if problems:
+        raise CatalogError(filename, problems)
+    return po
+
+
+def _decode(data: bytes | str, filename) -> str:
+    """Return the text of .po data; refuse bytes that are not UTF-8."""
+    if not isinstance(data, bytes):
+        return data
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise CatalogError(filename, [(line, _l("el archivo no es texto UTF-8"))]) from None
+
+
+def _check_lines(text: str, filename) -> None:
+    """Refuse binary data and any line that is neither a comment nor a .po keyword with a string."""
+    if "\x00" in text:
+        raise CatalogError(filename, [(1, _l("no es un catálogo .po (datos binarios)"))])
+    # polib forgives some broken lines (an unterminated string, say); check each line first.
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("#~"):
+            stripped = stripped[2:].strip()
+        if stripped and not stripped.startswith("#") and not PO_LINE.match(stripped):
+            raise CatalogError(filename, [(number, _l("error de sintaxis: no es un catálogo .po válido"))])
+
+
+def _read_po(text: str, filename) -> polib.POFile:
+    """Return polib's reading of the text; refuse what polib cannot read, at the line it names."""
+    try:
+        return polib.pofile(text, wrapwidth=78)
+    except (OSError, ValueError) as error:
+        match = re.search(r"line (\d+)", str(error))
+        raise CatalogError(
+            filename,
+            [(int(match.group(1)) if match else 1, _l("error de sintaxis: no es un catálogo .po válido"))],
+        ) from None
+
+
+def _header_problems(po: polib.POFile, expected_language: str) -> list:
+    """Return the header's problems: a charset other than UTF-8, no Language or another language."""
+    problems = []
+    charset = re.search(r"charset=([\w-]+)", po.metadata.get("Content-Type", ""))
+    if not charset or charset.group(1).lower() not in ("utf-8", "utf8"):
+        problems.append((1, _l("la cabecera debe declarar charset=UTF-8")))
+    declared = po.metadata.get("Language", "")
+    if not declared:
+        problems.append((1, _l("la cabecera no tiene Language")))
+    elif _language_of(declared) != expected_language:
+        problems.append(
+            (
+                1,
+                _l(
+                    "este catálogo es del idioma «%(found)s», no de «%(expected)s»",
+                    found=declared,
+                    expected=expected_language,
+                ),
+            )
+        )
+    return problems
+
+
+def _plural_problems(po: polib.POFile, language: Language) -> list:
+    """Return plural problems: a bad Plural-Forms header, or a count of forms other than the language's."""
+    problems = []
+    nplurals = language.nplurals
+    if po.metadata.get("Plural-Forms"):
+        try:
+            declared_nplurals, _ = parse_plural_forms(po.metadata["Plural-Forms"])
+        except ValueError:
+            problems.append((1, _l("la cabecera Plural-Forms no es válida")))
+        else:
+            if declared_nplurals != nplurals and not language.is_source:
+                problems.append(
+                    (
+                        1,
+                        _l(
+                            "el archivo tiene %(found)s formas de plural; %(language)s tiene %(expected)s",
+                            found=declared_nplurals,
+                            language=language.native_name,
+                            expected=nplurals,
+                        ),
+                    )
+                )
+    for entry in po:
+        wrong_count = entry.msgstr_plural and sorted(entry.msgstr_plural) != list(range(nplurals))
+        if entry.msgid_plural and not language.is_source and wrong_count:
+            problems.append(
+                (
+                    entry.linenum,
+                    _l(
+                        "%(found)s formas de plural en vez de %(expected)s",
+                        found=len(entry.msgstr_plural),
+                        expected=nplurals,
+                    ),
+                )
+            )
+    return problems
+
+
+def _state_of(entry):
+    forms = _forms_of(entry)
+    if not any(forms):
+        return "untranslated"
+    return "fuzzy" if "fuzzy" in entry.flags else "translated"
+
+
+def _forms_of(entry):
+    if entry.msgid_plural:
+        return [entry.msgstr_plural.get(index, "") for index in sorted(entry.msgstr_plural)]
+    return [entry.msgstr]
+
+
+def import_catalog(data, domain, language_code, filename="<upload>", create_entries=False, author_id=None):
+    """Merge a .po file into the store in one savepoint; raise CatalogError and change nothing."""
+    language = get_language(language_code)
+    if language is None:
+        raise CatalogError(filename, [(1, _l("idioma desconocido: %(code)s", code=language_code))])
+    po = parse_po(data, filename, language_code)
+    report = ImportReport()
+    with db.session.begin_nested():
+        existing = {entry.key: entry for entry in store.entries(domain, include_obsolete=True)}
+        for position, po_entry in enumerate(po, start=1):
+            source = _source_of(po_entry)
+            entry = existing.get(source.key)
+            if entry is None:
+                if not create_entries:
+                    report.unknown.append(po_entry.msgid)
+                    continue
+                entry = existing[source.key] = _create_entry(domain, source, po_entry, position)
+                report.created += 1
+            if not language.is_source:
+                _import_translation(entry, language.code, po_entry, author_id, report)
+        _save_header(domain, language.code, po)
+    return report
+
+
+def _source_of(po_entry: polib.POEntry) -> store.SourceEntry:
+    """Return the source side of a .po entry (its msgid, context, comments and flags but fuzzy)."""
+    return store.SourceEntry(
+        msgid=po_entry.msgid,
+        context=po_entry.msgctxt or "",
+        msgid_plural=po_entry.msgid_plural or None,
+        comment=po_entry.comment or "",
+        references=[f"{path}:{line}" if line else path for path, line in po_entry.occurrences],
+        flags=[flag for flag in po_entry.flags if flag != "fuzzy"],
+    )
+
+
+def _create_entry(
+    domain: str, source: store.SourceEntry, po_entry: polib.POEntry, position: int
+) -> CatalogEntry:
+    """Add a store entry for a .po entry the store does not have yet, and flush it."""
+    entry = CatalogEntry(
+        domain=domain,
+        key=source.key,
+        context=source.context,
+        msgid=source.msgid,
+        msgid_plural=source.msgid_plural,
+        extracted_comment=source.comment,
+        references="\n".join(source.references),
+        flags=",".join(source.flags),
+        previous_msgid=po_entry.previous_msgid or None,
+        position=position,
+        obsolete=po_entry.obsolete,
+    )
+    entry.refresh_search()
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def _import_translation(
+    entry: CatalogEntry, language_code: str, po_entry: polib.POEntry, author_id, report: ImportReport
+) -> None:
+    """Set the entry's translation from the .po entry; count it as applied or unchanged."""
+    changed = store.set_translation(
+        entry,
+        language_code,
+        _forms_of(po_entry),
+        _state_of(po_entry),
+        author_id=author_id,
+        origin="import",
+        translator_comment=po_entry.tcomment or "",
+    )
+    if changed is None:
+        report.unchanged += 1
+    else:
+        report.applied += 1
+
+
+def _save_header(domain: str, language_code: str, po: polib.POFile) -> None:
+    """Keep the file's header comment and fields, so that an export gives them back."""
+    header = db.session.get(CatalogHeader, (domain, language_code))
+    if header is None:
+        header = CatalogHeader(domain=domain, language=language_code)
+        db.session.add(header)
+    header.header_comment = po.header or ""
+    header.fields = [[name, value] for name, value in po.metadata.items()]
