@@ -133,13 +133,17 @@ def upload_files(app):
 # --- Catalog import: `flask translate import` and the .po upload ------------------------------
 
 
-def changed_catalog(app, domain, count=5):
-    """The first `count` plain entries of the agr catalog, each with a new translation."""
+def changed_catalog(app, domain, count=5, marker=""):
+    """The first `count` plain entries of the agr catalog, each with a new translation.
+
+    The translations carry `marker`: a test that changes the same entries as an earlier
+    one must bring text of its own (the store keeps updated rows between tests).
+    """
     with app.app_context():
         po = catalogs.build_po(domain, "agr")
     kept = [entry for entry in po if not entry.obsolete and not entry.msgid_plural][:count]
     for number, entry in enumerate(kept, start=1):
-        entry.msgstr = f"PRUEBA NÚMERO {number}"
+        entry.msgstr = f"PRUEBA {marker} NÚMERO {number}".replace("  ", " ")
         entry.flags = [flag for flag in entry.flags if flag != "fuzzy"]
     po[:] = kept
     return po
@@ -149,7 +153,7 @@ def changed_catalog(app, domain, count=5):
 def test_cli_catalog_import_failing_midway_changes_nothing(app, runner, tmp_path, monkeypatch, where):
     path = tmp_path / "agr" / "LC_MESSAGES" / "messages.po"
     path.parent.mkdir(parents=True)
-    path.write_text(str(changed_catalog(app, "messages")), encoding="utf-8")
+    path.write_text(str(changed_catalog(app, "messages", marker=where)), encoding="utf-8")
     before = snapshot(app)
     if where == "third entry":
         calls = fail_on_call(monkeypatch, store, "set_translation", 3)

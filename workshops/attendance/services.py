@@ -159,45 +159,12 @@ def save_attendance(
     if bumped.rowcount != 1:
         # Another save came first: show the differences, apply nothing.
         db.session.rollback()
-        stored = records_by_person(session)
-        conflicts: list[tuple[Person | None, str, str]] = []
-        for person_id, (status, _remark) in marks.items():
-            record = stored.get(person_id)
-            if status and (record is None or record.status != status):
-                conflicts.append((db.session.get(Person, person_id), record.status if record else "", status))
-        return SaveResult(False, conflicts)
+        return SaveResult(False, _differences(session, marks))
     stored = records_by_person(session)
     changed = 0
     for person_id, (status, remark) in marks.items():
-        if not status:
-            continue
-        if status not in ATTENDANCE_STATES:
-            raise ValueError(status)
-        record = stored.get(person_id)
-        if record is None:
-            db.session.add(
-                AttendanceRecord(
-                    session_id=session.id,
-                    person_id=person_id,
-                    status=status,
-                    remark=remark,
-                    entered_by_id=user.id,
-                )
-            )
-            changed += 1
-        elif (record.status, record.remark) != (status, remark):
-            db.session.add(
-                AttendanceChange(
-                    record_id=record.id, status=record.status, remark=record.remark, changed_by_id=user.id
-                )
-            )
-            record.status, record.remark, record.entered_by_id, record.entered_at = (
-                status,
-                remark,
-                user.id,
-                utcnow(),
-            )
-            changed += 1
+        if status:
+            changed += _mark(session, person_id, stored.get(person_id), status, remark, user)
     for walk_in in walk_ins:
         person = people.add_person(None, walk_in, user, needs_review=True)
         db.session.add(
@@ -211,6 +178,52 @@ def save_attendance(
     session.entered_by_id, session.entered_at = user.id, utcnow()
     audit.record(user, "attendance", session, changed=changed)
     return SaveResult(True, changed=changed)
+
+
+def _differences(
+    session: WorkshopSession, marks: Mapping[int, tuple[str, str]]
+) -> list[tuple[Person | None, str, str]]:
+    """Return (person, stored status, submitted status) where a submitted mark differs from the stored one."""
+    stored = records_by_person(session)
+    conflicts: list[tuple[Person | None, str, str]] = []
+    for person_id, (status, _remark) in marks.items():
+        record = stored.get(person_id)
+        if status and (record is None or record.status != status):
+            conflicts.append((db.session.get(Person, person_id), record.status if record else "", status))
+    return conflicts
+
+
+def _mark(
+    session: WorkshopSession,
+    person_id: int,
+    record: AttendanceRecord | None,
+    status: str,
+    remark: str,
+    user: User,
+) -> int:
+    """Write one person's mark, keeping the replaced one as history; return 1 if anything changed."""
+    if status not in ATTENDANCE_STATES:
+        raise ValueError(status)
+    if record is None:
+        db.session.add(
+            AttendanceRecord(
+                session_id=session.id,
+                person_id=person_id,
+                status=status,
+                remark=remark,
+                entered_by_id=user.id,
+            )
+        )
+        return 1
+    if (record.status, record.remark) == (status, remark):
+        return 0
+    db.session.add(
+        AttendanceChange(
+            record_id=record.id, status=record.status, remark=record.remark, changed_by_id=user.id
+        )
+    )
+    record.status, record.remark, record.entered_by_id, record.entered_at = status, remark, user.id, utcnow()
+    return 1
 
 
 # The sheet's narrow age column: the donor's groups (people.age_group), shortened.
