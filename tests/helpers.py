@@ -1,5 +1,6 @@
 """Helpers several test modules share (fixtures live in conftest.py)."""
 
+import re
 import uuid
 
 from .conftest import TEST_PASSWORD
@@ -23,3 +24,11 @@ def record(session_id, person_id, status="present", **extra):
         "entered_at": "2020-01-01T08:00:00Z",  # a wrong device clock: never the session's date
         **extra,
     }
+
+
+def confirm_merge(client, remove, keep):
+    """Merge person `remove` into `keep` as a coordinator does: open the preview, then confirm it."""
+    preview = client.get(f"/people/persons/{remove}/merge?keep={keep}")
+    assert preview.status_code == 200
+    seen = re.search(r'name="seen" value="([0-9a-f]+)"', preview.get_data(as_text=True)).group(1)
+    return client.post(f"/people/persons/{remove}/merge", data={"keep": keep, "seen": seen})

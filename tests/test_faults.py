@@ -39,7 +39,7 @@ from workshops.people import services as people
 from workshops.people.models import Person
 from workshops.translate import catalogs
 
-from .helpers import login, record
+from .helpers import confirm_merge, login, record
 from .test_backup import _backup, _damage, _fill, _state, site, template_site  # noqa: F401 (fixtures)
 
 FRIENDLY_500 = ("Algo salió mal", "no se guardó nada")
@@ -424,7 +424,7 @@ def test_person_merge_failing_at_its_audit_changes_nothing(login_as, friendly, p
     )
     before = snapshot(friendly)
     calls = fail_on_call(monkeypatch, audit, "record", 1)  # after the records moved and the merge was flushed
-    response = client.post(f"/people/persons/{second}", data={"keep": first})
+    response = confirm_merge(client, second, first)
     assert calls == [Injected]
     assert_friendly_500(response)
     assert snapshot(friendly) == before

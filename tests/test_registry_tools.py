@@ -13,6 +13,8 @@ from workshops.extensions import db
 from workshops.people import merge
 from workshops.people.models import Household, Merge, Person
 
+from .helpers import confirm_merge
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%test\n"
 
@@ -123,7 +125,7 @@ def test_merge_moves_attendance_counts_once_and_can_be_undone(login_as, app, pro
         url,
         data={"revision": 0, "action": "save", f"status-{first}": "present", f"status-{second}": "absent"},
     )
-    assert client.post(f"/people/persons/{second}", data={"keep": first}).status_code == 302
+    assert confirm_merge(client, second, first).status_code == 302
     with app.app_context():
         records = db.session.scalars(sa.select(AttendanceRecord)).all()
         assert [(r.person_id, r.status) for r in records] == [(first, "present")]  # counted once

@@ -5,7 +5,14 @@ their own feature: a merge sends `persons_merged`, its undo `person_merge_undone
 (as Indico's user merge does), so people/ never imports those features.
 """
 
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
 from blinker import Namespace
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..core import audit
 from ..extensions import db, utcnow
@@ -13,23 +20,65 @@ from . import services
 from .models import Household, Merge, Person
 
 _signals = Namespace()
-# Sent with the kept person as sender and `remove=` the merged one; each receiver moves
-# its own records and returns a dict of what it did, kept in the merge for its undo.
+# Sent with the kept person as sender, `remove=` the merged one and `user=`; each receiver
+# moves its own records and returns a dict of what it did, kept in the merge for its undo.
 persons_merged = _signals.signal("persons-merged")
-# Sent with the kept person, `remove=` and `moved=` (what persons_merged's receivers returned).
+# Sent with the kept person, `remove=`, `moved=` (what persons_merged's receivers returned) and `user=`.
 person_merge_undone = _signals.signal("person-merge-undone")
+# Sent with the kept person and `remove=` before a merge, changing nothing; each receiver
+# returns {"conflicts": [...], "moving": n, "same": n} of its records (see preview()).
+person_merge_previewed = _signals.signal("person-merge-previewed")
 
 
 class MergeRefused(Exception):
     """The two records cannot be merged (same record, already merged)."""
 
 
-def merge_persons(keep, remove, user):
-    """Move remove's attendance to keep (keep's record wins a shared session) and hide remove."""
+class MergeChanged(Exception):
+    """The records changed since the coordinator saw the preview: `plan` is the new one."""
+
+    def __init__(self, plan: dict[str, Any]) -> None:
+        super().__init__()
+        self.plan = plan
+
+
+def _check(keep: Person, remove: Person) -> None:
     if keep.id == remove.id or keep.merged_into_id or remove.merged_into_id:
         raise MergeRefused()
-    moved = {"household_id": remove.household_id, "dni": remove.dni}
-    for _receiver, part in persons_merged.send(keep, remove=remove):
+
+
+def preview(keep: Person, remove: Person) -> dict[str, Any]:
+    """What merging remove into keep would do, changing nothing.
+
+    Returns {"conflicts": [one dict per session where the two records disagree: both
+    marks and remarks and what will be kept], "moving": records that only move,
+    "same": sessions where both agree, "digest": a fingerprint of all this}.
+    """
+    _check(keep, remove)
+    plan: dict[str, Any] = {"conflicts": [], "moving": 0, "same": 0}
+    for _receiver, part in person_merge_previewed.send(keep, remove=remove):
+        part = part or {}
+        plan["conflicts"] += part.get("conflicts", [])
+        plan["moving"] += part.get("moving", 0)
+        plan["same"] += part.get("same", 0)
+    seen = json.dumps([keep.id, remove.id, plan], sort_keys=True, default=str)
+    plan["digest"] = hashlib.sha256(seen.encode()).hexdigest()[:32]
+    return plan
+
+
+def merge_persons(keep: Person, remove: Person, user: Any, seen: str | None = None) -> Merge:
+    """Give remove's attendance to keep (the strongest mark of a shared session wins) and hide remove.
+
+    seen is the digest of the preview the coordinator confirmed: when the records
+    changed since, nothing is merged and MergeChanged carries the new preview.
+    """
+    _check(keep, remove)
+    if seen is not None:
+        plan = preview(keep, remove)
+        if plan["digest"] != seen:
+            raise MergeChanged(plan)
+    moved: dict[str, Any] = {"household_id": remove.household_id, "dni": remove.dni}
+    for _receiver, part in persons_merged.send(keep, remove=remove, user=user):
         moved.update(part or {})
     merge = Merge(
         kind="person", kept_id=keep.id, removed_id=remove.id, moved=moved, user_id=user.id if user else None
@@ -49,7 +98,7 @@ def merge_persons(keep, remove, user):
         into=keep.id,
         merge=merge.id,
         records=len(moved.get("records", [])),
-        dropped=len(moved.get("dropped", [])),
+        shared=len(moved.get("shared", [])),
     )
     return merge
 
@@ -81,7 +130,7 @@ def undo(merge, user):
         raise MergeRefused()
     if merge.kind == "person":
         keep, remove = db.session.get(Person, merge.kept_id), db.session.get(Person, merge.removed_id)
-        person_merge_undone.send(keep, remove=remove, moved=merge.moved)
+        person_merge_undone.send(keep, remove=remove, moved=merge.moved, user=user)
         if merge.moved.get("dni"):
             if keep.dni == merge.moved["dni"]:
                 keep.dni = None
@@ -101,3 +150,46 @@ def undo(merge, user):
     merge.undone_at = utcnow()
     db.session.flush()
     audit.record(user, "undo-merge", target, merge=merge.id)
+
+
+@dataclass
+class MergeRow:
+    """A merge as the merge list shows it: who or which family was kept and merged, and where they live."""
+
+    merge: Merge
+    kept: Person | Household | None
+    removed: Person | Household | None
+    kept_household: Household | None
+    removed_household: Household | None
+
+
+def recent_merges(limit: int = 200) -> list[MergeRow]:
+    """Return the latest merges with their persons, households and communities (three queries)."""
+    merges = db.session.scalars(select(Merge).order_by(Merge.id.desc()).limit(limit)).all()
+    person_ids = {m.kept_id for m in merges if m.kind == "person"} | {
+        m.removed_id for m in merges if m.kind == "person"
+    }
+    persons = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(person_ids)))}
+    household_ids = {h for m in merges if m.kind == "household" for h in (m.kept_id, m.removed_id)}
+    household_ids |= {p.household_id for p in persons.values() if p.household_id}
+    # A merged person has no household any more: the merge kept which it was.
+    household_ids |= {
+        m.moved["household_id"] for m in merges if m.kind == "person" and m.moved.get("household_id")
+    }
+    households = {
+        h.id: h
+        for h in db.session.scalars(
+            select(Household).options(joinedload(Household.community)).where(Household.id.in_(household_ids))
+        )
+    }
+    rows = []
+    for m in merges:
+        if m.kind == "household":
+            kept_home, removed_home = households.get(m.kept_id), households.get(m.removed_id)
+            rows.append(MergeRow(m, kept_home, removed_home, kept_home, removed_home))
+            continue
+        kept, removed = persons.get(m.kept_id), persons.get(m.removed_id)
+        kept_home = households.get(kept.household_id) if kept and kept.household_id else None
+        removed_id = removed.household_id if removed and removed.household_id else m.moved.get("household_id")
+        rows.append(MergeRow(m, kept, removed, kept_home, households.get(removed_id) if removed_id else None))
+    return rows

@@ -5,7 +5,6 @@ import io
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..core import access
 from ..core.forms import ConfirmForm
@@ -61,30 +60,49 @@ def import_csv():
     return render_template("people/import.html", result=result)
 
 
-@bp.route("/persons/<int:person_id>", methods=["GET", "POST"])
+@bp.route("/persons/<int:person_id>")
 @access.roles(*MANAGERS)
 def person(person_id):
     found = db.session.get(Person, person_id)
     if found is None:
         abort(404)
-    if request.method == "POST":
-        if not ConfirmForm().validate_on_submit():
-            abort(400)
-        other = db.session.get(Person, request.form.get("keep", type=int) or 0)
-        if other is None:
-            abort(404)
-        try:
-            done = merge.merge_persons(other, found, current_user)
-        except merge.MergeRefused:
-            flash(_("Estas dos personas no se pueden fusionar."), "warning")
-        else:
-            db.session.commit()
-            flash(_("Fusionadas. Se puede deshacer en la lista de fusiones."), "success")
-            return redirect(url_for(".merges", highlight=done.id))
     similar = services.similar_people(
         found.given_names, found.family_names, found.birth_year, exclude_id=found.id
     )
     return render_template("people/person.html", person=found, similar=similar)
+
+
+@bp.route("/persons/<int:person_id>/merge", methods=["GET", "POST"])
+@access.roles(*MANAGERS)
+def merge_person(person_id):
+    """Merge this person into the one kept (?keep=): a preview first, the merge on its confirmation."""
+    remove = db.session.get(Person, person_id)
+    if remove is None:
+        abort(404)
+    keep_id = request.values.get("keep", type=int)
+    if keep_id is None:
+        return redirect(url_for(".person", person_id=remove.id))
+    keep = db.session.get(Person, keep_id)
+    if keep is None:
+        abort(404)
+    if request.method == "POST" and not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        if request.method == "POST":
+            done = merge.merge_persons(keep, remove, current_user, seen=request.form.get("seen", ""))
+            db.session.commit()
+            flash(_("Fusionadas. Se puede deshacer en la lista de fusiones."), "success")
+            return redirect(url_for(".merges", highlight=done.id))
+        plan = merge.preview(keep, remove)
+    except merge.MergeRefused:
+        flash(_("Estas dos personas no se pueden fusionar."), "warning")
+        return redirect(url_for(".person", person_id=remove.id))
+    except merge.MergeChanged as changed:
+        flash(
+            _("La asistencia de estas personas cambió desde la vista previa: revísela otra vez."), "warning"
+        )
+        plan = changed.plan
+    return render_template("people/merge_preview.html", keep=keep, remove=remove, plan=plan)
 
 
 @bp.route("/households/<int:household_id>/merge", methods=["POST"])
@@ -123,5 +141,6 @@ def merges():
             db.session.commit()
             flash(_("Fusión deshecha."), "success")
         return redirect(url_for(".merges"))
-    rows = db.session.scalars(select(Merge).order_by(Merge.id.desc()).limit(200)).all()
-    return render_template("people/merges.html", merges=rows)
+    return render_template(
+        "people/merges.html", rows=merge.recent_merges(), highlight=request.args.get("highlight", type=int)
+    )
