@@ -1,4 +1,8 @@
-"""The completion matrix: the households of a community by the 12 modules, and the community's totals."""
+"""The completion matrix: the households of a community by the 12 modules, and the community's totals.
+
+Who was reached, and where they count, is services.reached(), as in every report:
+walk-ins without a household who count in the community get rows of their own.
+"""
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -14,9 +18,9 @@ from .services import (
     ATTENDED,
     CELL_STATES,
     HELD,
+    Participant,
     Period,
     modules,
-    participants,
     trained_households,
     trained_rule,
 )
@@ -89,6 +93,16 @@ def _cell_states(shown, period: Period) -> dict:
     return states
 
 
+def _person_cells(person_states: dict, numbers: list, held: set) -> dict[int, str]:
+    """Return a person's state for each module: the best of their records, else absent or not held."""
+    return {
+        number: _best(person_states[number])
+        if person_states.get(number)
+        else ("absent" if number in held else "not_held")
+        for number in numbers
+    }
+
+
 def _matrix_row(household: Household, numbers: list, held: set, states: dict, rule: dict) -> MatrixRow:
     """Return a household's row: each member's cells, and the family's (the best state of any member)."""
     persons = []
@@ -96,21 +110,13 @@ def _matrix_row(household: Household, numbers: list, held: set, states: dict, ru
     for person in household.members:
         if person.merged_into_id is not None:
             continue
-        cells = {}
         person_states = states.get(person.id, {})
-        for number in numbers:
-            found = person_states.get(number)
-            if found:
-                union[number] |= found
-                cells[number] = _best(found)
-            else:
-                cells[number] = "absent" if number in held else "not_held"
+        for number, found in person_states.items():
+            union[number] |= found
+        cells = _person_cells(person_states, numbers, held)
         completed = sum(state == "attended" for state in cells.values())
         persons.append((person, cells, completed, completed >= rule["person_modules"]))
-    cells = {
-        number: _best(union[number]) if union[number] else ("absent" if number in held else "not_held")
-        for number in numbers
-    }
+    cells = _person_cells(union, numbers, held)
     completed = sum(state == "attended" for state in cells.values())
     if rule["family_rule"] == "together":
         trained = completed >= rule["family_modules"]
@@ -119,13 +125,34 @@ def _matrix_row(household: Household, numbers: list, held: set, states: dict, ru
     return MatrixRow(household, cells, completed, trained, persons)
 
 
-def community_totals(community, period, rule):
-    """Households and persons of a community, and how many are trained (the whole community)."""
-    people = [
-        p
-        for p in participants(Period(period.start, period.end), home_community=community.id)
-        if p.household_id
-    ]
+def walk_in_rows(community: Community, period: Period, people: list[Participant], rule: dict) -> list:
+    """Return [(person, {number: state}, completed, trained)] of the walk-ins who count in the community.
+
+    people is reached(period) for the community: walk-ins (no household) among them
+    count here because they attended here, so the matrix shows them (two queries).
+    """
+    ids = [person.person_id for person in people if person.household_id is None]
+    if not ids:
+        return []
+    numbers = [module.number for module in modules()]
+    held = _held_modules(community, period)
+    states = _cell_states(Person.id.in_(ids), period)
+    rows = []
+    for person in db.session.scalars(
+        select(Person).where(Person.id.in_(ids)).order_by(Person.search_name, Person.id)
+    ):
+        cells = _person_cells(states.get(person.id, {}), numbers, held)
+        completed = sum(state == "attended" for state in cells.values())
+        rows.append((person, cells, completed, completed >= rule["person_modules"]))
+    return rows
+
+
+def community_totals(community: Community, period: Period, rule: dict, people: list[Participant]) -> dict:
+    """Households and persons of a community, and how many are reached and trained.
+
+    people is reached(period) for the community, as every report counts: walk-ins
+    without a household who attended here are reached persons of the community.
+    """
     households = db.session.scalar(
         select(func.count(Household.id)).where(
             Household.community_id == community.id, Household.merged_into_id.is_(None)
@@ -138,9 +165,10 @@ def community_totals(community, period, rule):
     )
     return {
         "households": households,
-        "households_reached": len({p.household_id for p in people}),
+        "households_reached": len({p.household_id for p in people if p.household_id}),
         "households_trained": len(trained_households(people, rule)),
         "persons": persons,
         "persons_reached": len(people),
         "persons_trained": sum(p.modules >= rule["person_modules"] for p in people),
+        "walk_ins": sum(p.household_id is None for p in people),
     }

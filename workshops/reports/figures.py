@@ -4,7 +4,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from ..curriculum.source import PRACTICES
-from .services import Period, communities, fiscal_year_bounds, participants
+from .services import Period, communities, fiscal_year_bounds, reached
 
 
 def crosstab(people):
@@ -28,7 +28,7 @@ class Indicators:
 
 def indicators(fiscal_year, community_id=None):
     start, end = fiscal_year_bounds(fiscal_year)
-    people = participants(Period(start, end, community_id), home_community=community_id)
+    people = reached(Period(start, end, community_id))
     by_community = defaultdict(list)
     for person in people:
         by_community[person.community_id].append(person)

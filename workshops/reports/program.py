@@ -20,7 +20,7 @@ from .services import (
     fetch,
     fiscal_year_of,
     modules,
-    participants,
+    reached,
     trained_households,
     trained_rule,
 )
@@ -57,7 +57,7 @@ class Summary:
 def summary(period):
     """Build the program summary for a period and community (a fixed number of queries)."""
     rule = trained_rule()
-    people = participants(period, home_community=period.community_id)
+    people = reached(period)
     trained_homes = trained_households(people, rule)
     figures = defaultdict(CommunityFigures)
     homes = defaultdict(set)

@@ -156,7 +156,7 @@ def people():
     period = services.Period(start, end, form.community.data or None)
     rule = services.trained_rule()
     chosen = figures.select_people(
-        services.participants(period, home_community=period.community_id, with_names=True),
+        services.reached(period, with_names=True),
         sex=form.sex.data,
         age=form.age.data,
         practice=form.practice.data,
@@ -197,22 +197,25 @@ def matrix():
     community = db.session.get(Community, form.community.data)
     period = services.Period(form.start.data, form.end.data, community.id)
     filters = period.query_args()
+    rule = services.trained_rule()
+    people = services.reached(period)  # who counts in the community, as in every report
+    walk_ins = completion.walk_in_rows(community, period, people, rule)
     if request.args.get("format"):
         rows, _total, numbers = completion.matrix(community, period, 1, per_page=None)
         return _download(
-            [tables.matrix_table(rows, numbers)], f"matriz-{community.code}", filters, personal=True
+            [tables.matrix_table(rows, numbers, walk_ins)], f"matriz-{community.code}", filters, personal=True
         )
     page = _page()
     expanded = request.args.get("expand") == "1"
     per_page = MATRIX_PER_PAGE // 2 if expanded else MATRIX_PER_PAGE  # a page stays under 100 KB
     rows, total, numbers = completion.matrix(community, period, page, per_page)
-    rule = services.trained_rule()
     return render_template(
         "reports/matrix.html",
         form=form,
         community=community,
         rows=rows,
-        totals=completion.community_totals(community, period, rule),
+        walk_ins=walk_ins,
+        totals=completion.community_totals(community, period, rule, people),
         numbers=numbers,
         rule=rule,
         page=page,

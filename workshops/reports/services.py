@@ -12,7 +12,8 @@ Definitions used throughout (shown to users on the report pages):
   duplicates moves their attendance to the kept record, so a merged
   duplicate is counted once.
 - A person's *community* is the community of their current household; a
-  walk-in without a household yet counts where they attended.
+  walk-in without a household yet counts where they attended. reached() is
+  this definition, and the only one: every report asks it who was reached.
 - Age is the age on the date of the person's first session in the period,
   from the birth year; a person without a birth year is "not available".
 - A person is *trained* when they attended at least N distinct modules in
@@ -165,16 +166,22 @@ def modules_mask(module_bit):
     return func.sum(distinct(module_bit))
 
 
-def participants(period, home_community=None, with_names=False):
-    """Return every person who participated in the period, one Participant each.
+def reached(period: Period, with_names: bool = False) -> list[Participant]:
+    """Return the people reached in the period, and where they count: one Participant each.
+
+    The one definition every report uses (summary, indicators, the persons behind a
+    figure, the completion matrix): a person is reached when they have a record
+    "present" or "late" in a session of the period; they count in the community of
+    their current household, or, without a household (a walk-in), in the community
+    of a session they attended in the period (the first by community id when there
+    are several). With period.community_id only those who count there are returned.
 
     One aggregate over the attendance records (a covering index serves it), grouped
     by person; each person's modules come back as a bit mask, so "distinct modules"
-    and the practice types need no second pass. home_community keeps only the
-    persons whose household is in that community (and walk-ins), in SQL.
+    and the practice types need no second pass.
     """
     bits = _module_bits()
-    per_person = _per_person(period, bits, home_community)
+    per_person = _per_person(period, bits)
     columns = [
         per_person.c.person_id,
         per_person.c.first_date,
@@ -191,14 +198,14 @@ def participants(period, home_community=None, with_names=False):
         .join(Person, Person.id == per_person.c.person_id)
         .outerjoin(Household, Household.id == Person.household_id)
     )
-    practices_of = {}  # module mask -> practice bits; masks repeat, so this is computed once each
-    wanted = period.community_id or home_community
+    practices_of: dict[int, int] = {}  # module mask -> practice bits; masks repeat, so computed once each
+    wanted = period.community_id
     return [
         _participant(row, bits, practices_of, with_names) for row in rows if not (wanted and row[6] != wanted)
     ]
 
 
-def _per_person(period: Period, bits: dict, home_community: int | None) -> Subquery:
+def _per_person(period: Period, bits: dict) -> Subquery:
     """Return a subquery of one row per person who attended: first date, module mask, a session's community."""
     record, session = AttendanceRecord, WorkshopSession
     module_bit = case(
@@ -206,12 +213,13 @@ def _per_person(period: Period, bits: dict, home_community: int | None) -> Subqu
         else_=literal(0),
     )
     conditions = _attended_in(period)
-    if home_community:
+    if period.community_id:
+        # Those whose household is in the community, and walk-ins (kept or not by reached()).
         conditions.append(
             record.person_id.in_(
                 select(Person.id)
                 .outerjoin(Household, Household.id == Person.household_id)
-                .where(or_(Household.community_id == home_community, Person.household_id.is_(None)))
+                .where(or_(Household.community_id == period.community_id, Person.household_id.is_(None)))
             )
         )
     return (

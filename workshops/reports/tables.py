@@ -236,8 +236,8 @@ def people_table(rows):
     return table
 
 
-def matrix_table(rows, numbers):
-    """The completion matrix flattened: one line per household, then one per member."""
+def matrix_table(rows, numbers, walk_ins=()):
+    """The completion matrix flattened: one line per household, then one per member; walk-ins last."""
     table = Table(
         "matrix",
         _l("Matriz de avance"),
@@ -272,4 +272,14 @@ def matrix_table(rows, numbers):
                     trained_cells[bool(trained)],
                 ]
             )
+    for person, cells, completed, trained in walk_ins:  # no household: counted where they attended
+        table.rows.append(
+            [
+                "",
+                person.full_name,
+                *(cell_of[cells[n]] for n in numbers),
+                completed,
+                trained_cells[bool(trained)],
+            ]
+        )
     return table
