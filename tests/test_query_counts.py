@@ -23,6 +23,7 @@ from workshops.core.audit import AuditEntry
 from workshops.curriculum.models import Module
 from workshops.extensions import db
 from workshops.field.models import FieldSubmission
+from workshops.people import merge
 from workshops.people import services as people
 from workshops.people.models import Community, Household
 
@@ -247,6 +248,55 @@ def test_person_page(app, check_constant):
         return texts
 
     check_constant(f"/people/persons/{person_id}", add)
+
+
+def test_merge_list(app, check_constant):
+    """Names, household codes and communities of both sides of every merge, in constant queries."""
+
+    def add(n):
+        texts = []
+        for index in range(n):
+            community = _community()
+            kept_home = people.create_household(community, "", None)
+            removed_home = people.create_household(_community(), "", None)
+            keep = _person(kept_home, given=f"Conservada{_tag()}")
+            remove = _person(removed_home, given=f"Fusionada{_tag()}")
+            texts += [keep.full_name, remove.full_name, kept_home.code, removed_home.code, community.name]
+            merge.merge_persons(keep, remove, None)
+            if index % 2:  # and household merges
+                gone = people.create_household(community, "", None)
+                merge.merge_households(kept_home, gone, None)
+                texts.append(gone.code)
+        return texts
+
+    check_constant("/people/merges", add)
+
+
+def test_merge_preview(app, check_constant):
+    """The sessions where two records disagree, in constant queries."""
+    with app.app_context():
+        community = _community()
+        keep = _person(people.create_household(community, "", None), given="Rosa")
+        remove = _person(people.create_household(community, "", None), given="Rosa")
+        ids = keep.id, remove.id
+        db.session.commit()
+
+    def add(n):
+        texts = []
+        for _ in range(n):
+            session = _session(
+                _community(name=f"Lugar {_tag()}"), when=date(2026, 1, 1) + timedelta(days=len(texts))
+            )
+            db.session.add(AttendanceRecord(session_id=session.id, person_id=ids[0], status="absent"))
+            remark = f"nota {_tag()}"
+            db.session.add(
+                AttendanceRecord(session_id=session.id, person_id=ids[1], status="present", remark=remark)
+            )
+            texts += [remark, db.session.get(Community, session.community_id).name]
+        db.session.flush()
+        return texts
+
+    check_constant(f"/people/persons/{ids[1]}/merge?keep={ids[0]}", add)
 
 
 # --- sessions ----------------------------------------------------------------------------------------

@@ -471,3 +471,39 @@ def test_report_queries_do_not_grow_with_households(login_as, app, dataset, coun
             db.session.add(AttendanceRecord(session_id=session.id, person_id=person.id, status="present"))
         db.session.commit()
     assert counts() == before
+
+
+def test_walk_ins_count_the_same_in_summary_matrix_and_indicators(login_as, app, dataset):
+    """One definition of the people reached: the walk-in without a household counts in B everywhere."""
+    client = login_as("coordinator")
+    with app.app_context():
+        facts = expected_participants(date(2025, 10, 1), date(2026, 9, 30))
+    walk_in = dataset["people"]["Walk-in"]
+    assert facts[walk_in]["household"] is None and facts[walk_in]["community"] == dataset["communities"]["B"]
+    period = "start=2025-10-01&end=2026-09-30"
+    summary = by_first_column(
+        read_csv(client.get(f"/reports/summary?{period}&format=csv&headers=codes&table=communities"))
+    )
+    indicators = by_first_column(
+        read_csv(client.get("/reports/indicators?year=2026&format=csv&headers=codes&table=eg32_communities"))
+    )
+    for code in ("A", "B"):
+        community = dataset["communities"][code]
+        expected = count(facts, community=community)
+        assert int(summary[f"Comunidad {code}"]["persons_reached"]) == expected
+        assert int(indicators[f"Comunidad {code}"]["total"]) == expected
+        page = client.get(f"/reports/matrix?community={community}&{period}").get_data(as_text=True)
+        figures = page.split("<dt>Personas</dt><dd>", 1)[1]
+        walk_ins = count(facts, community=community, household=None)
+        assert walk_ins == (1 if code == "B" else 0)
+        assert (f"{walk_ins} sin familia" in figures) == bool(walk_ins)
+        assert f"registradas, {expected} alcanzadas" in figures, code
+    # The walk-in has a line of the matrix of B (person, no household), not of A.
+    community_b = dataset["communities"]["B"]
+    rows = read_csv(client.get(f"/reports/matrix?community={community_b}&{period}&format=csv&headers=codes"))
+    header, *body = rows
+    lines = {(row[0], row[1]): dict(zip(header, row, strict=True)) for row in body}
+    assert lines[("", "Walk-in Prueba")]["module_2"] == "attended"
+    community_a = dataset["communities"]["A"]
+    rows = read_csv(client.get(f"/reports/matrix?community={community_a}&{period}&format=csv&headers=codes"))
+    assert not any(row[1] == "Walk-in Prueba" for row in rows)
