@@ -342,6 +342,7 @@ def fill(app, slug):
         "community": community_id,
         "household": household_id,
         "person": contact_id,
+        "spouse": spouse_id,
         "session": session_id,
         "term": term_id,
         "yesterday": today - timedelta(days=1),
@@ -358,6 +359,7 @@ PAGES = {
     "household": ("user", "/people/households/{household}", ["community", "notes", *PEOPLE]),
     "person": ("user", "/people/persons/{person}", PEOPLE),
     "partners": ("user", "/people/partners", PEOPLE),
+    "merge preview": ("user", "/people/persons/{spouse}/merge?keep={person}", ["community", "remark", *PEOPLE]),
     # sessions and attendance
     "sessions": ("user", "/sessions/", ["community", "module title"]),
     "session": ("user", "/sessions/{session}", ["community", "venue", "user", "interpreter", "module title"]),
