@@ -236,11 +236,11 @@ def test_translate_update_writes_files_only_after_the_commit(app, runner, tmp_pa
 # --- CSV import of the family registry -------------------------------------------------------
 
 CSV = (
-    "comunidad;familia;nombres;apellidos;sexo;anio_nacimiento;relacion;dni;consentimiento\n"
-    "CPR;F1;Ana;Yampis Tsamajain;mujer;1980;jefa;12345678;sí\n"
-    "CPR;F1;Beto;Yampis;hombre;2010;hijo;;no\n"
-    "CPR;F2;Carla;Nuevo;mujer;;jefa;;si\n"
-    "CPR;F3;Dina;Otro;mujer;1999;jefa;;si\n"
+    "comunidad;familia;nombres;apellidos;sexo;anio_nacimiento;relacion;dni;consentimiento;fecha_consentimiento\n"
+    "CPR;F1;Ana;Yampis Tsamajain;mujer;1980;jefa;12345678;sí;2026-03-14\n"
+    "CPR;F1;Beto;Yampis;hombre;2010;hijo;;no;\n"
+    "CPR;F2;Carla;Nuevo;mujer;;jefa;;si;14/03/2026\n"
+    "CPR;F3;Dina;Otro;mujer;1999;jefa;;si;2026-03-14\n"
 )
 
 

@@ -144,9 +144,11 @@ def _wait_for(condition, seconds, what):
 
 
 def _import_csv(community_code):
-    rows = ["comunidad,familia,nombres,apellidos,sexo,anio_nacimiento,relacion,dni,consentimiento"]
+    rows = [
+        "comunidad,familia,nombres,apellidos,sexo,anio_nacimiento,relacion,dni,consentimiento,fecha_consentimiento"
+    ]
     rows += [
-        f"{community_code},K{index // 3},Persona {index},{IMPORT_FAMILY},mujer,1980,otro,,si"
+        f"{community_code},K{index // 3},Persona {index},{IMPORT_FAMILY},mujer,1980,otro,,si,2026-03-14"
         for index in range(IMPORT_ROWS)
     ]
     return "\n".join(rows) + "\n"

@@ -168,10 +168,10 @@ def test_merging_a_record_with_itself_is_refused(app, program):  # noqa: F811
 
 
 GOOD_CSV = (
-    "comunidad;familia;nombres;apellidos;sexo;anio_nacimiento;relacion;dni;consentimiento\n"
-    "CPR;F1;Ana;Yampis Tsamajain;mujer;1980;jefa;12345678;sí\n"
-    "CPR;F1;Beto;Yampis;hombre;2010;hijo;;no\n"
-    "CPR;F2;Carla;Nuevo;mujer;;jefa;;si\n"
+    "comunidad;familia;nombres;apellidos;sexo;anio_nacimiento;relacion;dni;consentimiento;fecha_consentimiento\n"
+    "CPR;F1;Ana;Yampis Tsamajain;mujer;1980;jefa;12345678;sí;2026-03-14\n"
+    "CPR;F1;Beto;Yampis;hombre;2010;hijo;;no;\n"
+    "CPR;F2;Carla;Nuevo;mujer;;jefa;;si;14/03/2026\n"
 )
 
 
@@ -304,3 +304,98 @@ def test_age_instead_of_birth_year(login_as, app, program):  # noqa: F811
     with app.app_context():
         person = db.session.scalar(sa.select(Person).where(Person.given_names == "Abuela"))
         assert person.birth_year == date.today().year - 70 and person.birth_year_approximate
+
+
+HEADER = "comunidad;familia;nombres;apellidos;sexo;anio_nacimiento;edad;relacion;dni;consentimiento;fecha_consentimiento\n"
+
+
+def test_csv_with_a_renamed_column_is_refused_naming_the_expected_headers(login_as, app, program):
+    client = login_as("coordinator")
+    before = counts(app)
+    renamed = (
+        HEADER.replace("anio_nacimiento", "Año de nacimiento") + "CPR;F1;Ana;Yampis;mujer;1980;;jefa;;no;\n"
+    )
+    page = post_csv(client, renamed.encode()).get_data(as_text=True)
+    assert "no se importó nada" in page
+    assert "<td>1</td><td>ano de nacimiento</td>" in page and "columnas desconocidas" in page
+    assert "<td>anio_nacimiento</td>" in page and "faltan columnas" in page
+    assert "comunidad, familia, nombres, apellidos, sexo, anio_nacimiento, edad" in page
+    assert client.post("/people/import", data={"confirm": "1", "text": renamed}).status_code == 200
+    assert counts(app) == before
+
+
+@pytest.mark.parametrize("letter", ["M", "H", "F", ""])
+def test_csv_sex_is_a_word_never_a_guessed_letter(login_as, app, program, letter):
+    client = login_as("coordinator")
+    page = post_csv(client, (HEADER + f"CPR;F1;Ana;Yampis;{letter};1980;;jefa;;no;\n").encode()).get_data(
+        as_text=True
+    )
+    assert "<td>2</td><td>sexo</td>" in page and "mujer, hombre, no registrado" in page
+    assert "no se importó nada" in page
+
+
+def test_csv_separator_rows_are_skipped_and_repeated_rows_are_reported_and_imported_once(
+    login_as, app, program
+):
+    client = login_as("coordinator")
+    before = counts(app)
+    text = (
+        HEADER
+        + "CPR;F7;Rita;Suwa;mujer;1975;;jefa;;si;2026-02-01\n"
+        + ";;;;;;;;;;\n"
+        + "CPR;F7;Rita;Suwa;mujer;1975;;jefa;;si;2026-02-01\n"
+        + "CPR;F7;Tito;Suwa;hombre;2001;;hijo;;no;\n"
+        + ";;;;;;;;;;\n"
+    )
+    page = post_csv(client, text.encode()).get_data(as_text=True)
+    assert "no se importó nada" not in page
+    assert "La fila 4 repite la fila 2: se importa una sola vez." in page
+    assert "1 familia nueva" in page and "2 personas nuevas" in page
+    assert client.post("/people/import", data={"confirm": "1", "text": text}).status_code == 302
+    assert counts(app) == (before[0] + 1, before[1] + 2)  # what the preview promised
+
+
+def test_csv_consent_date_comes_from_the_file_and_an_age_counts_from_the_reference_date(
+    login_as, app, program
+):
+    from datetime import date
+
+    client = login_as("coordinator")
+    text = (
+        HEADER
+        + "CPR;F8;Luz;Antun;mujer;;40;jefa;;si;14/03/2024\n"
+        + "CPR;F8;Noa;Antun;mujer;2005;;hija;;si;\n"
+    )
+    missing_date = client.post(
+        "/people/import",
+        data={"file": (io.BytesIO(text.encode()), "f.csv"), "reference": "2024-03-14"},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "<td>3</td><td>fecha_consentimiento</td>" in missing_date
+    text = text.replace("hija;;si;\n", "hija;;si;2024-03-15\n")
+    preview = client.post(
+        "/people/import",
+        data={"file": (io.BytesIO(text.encode()), "f.csv"), "reference": "2024-03-14"},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert 'name="reference" value="2024-03-14"' in preview
+    response = client.post("/people/import", data={"confirm": "1", "text": text, "reference": "2024-03-14"})
+    assert response.status_code == 302
+    with app.app_context():
+        luz = db.session.scalar(sa.select(Person).where(Person.given_names == "Luz"))
+        noa = db.session.scalar(sa.select(Person).where(Person.given_names == "Noa"))
+        assert (luz.birth_year, luz.birth_year_approximate) == (1984, True)  # 2024 - 40, not this year - 40
+        assert luz.consent_date == date(2024, 3, 14) and noa.consent_date == date(2024, 3, 15)
+        assert (noa.birth_year, noa.birth_year_approximate) == (2005, False)
+
+
+@pytest.mark.parametrize("reference", ["2999-01-01", "14/03/2024", "ayer"])
+def test_csv_reference_date_in_the_future_or_malformed_is_refused(login_as, app, program, reference):
+    client = login_as("coordinator")
+    before = counts(app)
+    text = HEADER + "CPR;F9;Eva;Tii;mujer;;30;jefa;;no;\n"
+    page = client.post(
+        "/people/import", data={"confirm": "1", "text": text, "reference": reference}
+    ).get_data(as_text=True)
+    assert "La fecha de referencia no es válida" in page
+    assert counts(app) == before

@@ -3,7 +3,7 @@
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -20,25 +20,28 @@ COLUMNS = (
     "apellidos",
     "sexo",
     "anio_nacimiento",
+    "edad",
     "relacion",
     "dni",
     "consentimiento",
+    "fecha_consentimiento",
 )
+# Columns a file made with an earlier template may lack: the rest must all be there.
+OPTIONAL_COLUMNS = ("edad", "fecha_consentimiento")
 TEMPLATE_ROWS = (
-    ("CPR", "F1", "Nombre", "Apellido Apellido", "mujer", "1985", "jefa", "", "si"),
-    ("CPR", "F1", "Nombre", "Apellido Apellido", "hombre", "2008", "hijo", "", "si"),
+    ("CPR", "F1", "Nombre", "Apellido Apellido", "mujer", "1985", "", "jefa", "", "si", "2026-03-14"),
+    ("CPR", "F1", "Nombre", "Apellido Apellido", "hombre", "", "17", "hijo", "", "si", "2026-03-14"),
 )
+# Whole words only: a single letter means different things ("M": mujer or masculino; "H": hombre),
+# so it is refused, never guessed.
 SEX = {
     "mujer": "female",
-    "f": "female",
-    "female": "female",
+    "femenino": "female",
     "hombre": "male",
-    "h": "male",
-    "m": "male",
-    "male": "male",
-    "": "unrecorded",
+    "masculino": "male",
     "no registrado": "unrecorded",
 }
+SEX_WORDS = "mujer, hombre, no registrado"
 RELATION = {
     "jefe": "head",
     "jefa": "head",
@@ -76,7 +79,11 @@ class Plan:
     new_households: int = 0
     new_people: int = 0
     existing_people: int = 0
+    # (line, earlier line): a row that repeats an earlier one of the file; imported once.
+    repeated: list = field(default_factory=list)
     text: str = ""
+    # An age in the file gives a birth year counted back from this date (when the sheet was filled in).
+    reference: date = field(default_factory=date.today)
 
 
 def decode(data):
@@ -89,6 +96,17 @@ def decode(data):
     return data.decode("latin-1")
 
 
+def parse_reference(value: str | None) -> date | None:
+    """Return the reference date typed on the import page (YYYY-MM-DD), today when empty; None if invalid or future."""
+    if not value:
+        return date.today()
+    try:
+        given = date.fromisoformat(value)
+    except ValueError:
+        return None
+    return given if given <= date.today() else None
+
+
 def template_csv():
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -97,33 +115,76 @@ def template_csv():
     return "\ufeff" + buffer.getvalue()
 
 
-def plan(text: str) -> Plan:
+def plan(text: str, reference: date | None = None) -> Plan:
     """Validate every row; return a Plan with all errors, or with what an import would create."""
-    result = Plan(text=text)
+    result = Plan(text=text, reference=reference or date.today())
     reader = _csv_reader(text)
-    missing = [column for column in COLUMNS[:3] if column not in (reader.fieldnames or ())]
-    if missing:
-        result.errors.append((1, ", ".join(missing), _l("faltan estas columnas en la primera fila")))
+    header_errors = _header_problems(list(reader.fieldnames or []))
+    if header_errors:
+        result.errors.extend(header_errors)
         return result
     communities = {c.code: c for c in db.session.scalars(select(Community))}
     dnis = set(db.session.scalars(select(Person.dni).where(Person.dni.is_not(None))))
     seen_dnis: set[str] = set()
+    seen_people: dict[tuple, int] = {}
     keys: set[tuple[int, str]] = set()
     for line, raw in enumerate(reader, start=2):
         row = {key: (value or "").strip() for key, value in raw.items() if key}
-        values, errors = _check_row(row, communities, seen_dnis)
+        if not any(row.values()):
+            continue  # a row of separators only (Excel writes them): as blank as a blank line
+        values, errors = _check_row(row, communities, seen_dnis, result.reference)
         if errors:
             result.errors.extend((line, column, message) for column, message in errors)
             continue
         if values["dni"]:
             seen_dnis.add(values["dni"])
-        result.rows.append(_planned_row(row, values, dnis))
+        planned = _planned_row(row, values, dnis)
+        same = _same_person_key(planned)
+        if same in seen_people:
+            result.repeated.append((line, seen_people[same]))
+            continue
+        seen_people[same] = line
+        result.rows.append(planned)
         keys.add((values["community"].id, row["familia"]))
     if result.errors:
-        result.rows = []
+        result.rows, result.repeated = [], []
         return result
     _count_new_and_existing(result, keys)
     return result
+
+
+def _header_problems(names: list[str]) -> list[tuple[int, str, object]]:
+    """Return the first line's problems: unknown columns and missing ones, each naming the expected headers."""
+    expected = ", ".join(COLUMNS)
+    problems: list[tuple[int, str, object]] = []
+    unknown = [name for name in names if name not in COLUMNS]
+    if unknown:
+        problems.append(
+            (
+                1,
+                ", ".join(unknown),
+                _l("columnas desconocidas; la primera fila debe tener: %(expected)s", expected=expected),
+            )
+        )
+    missing = [column for column in COLUMNS if column not in names and column not in OPTIONAL_COLUMNS]
+    if missing:
+        problems.append(
+            (
+                1,
+                ", ".join(missing),
+                _l("faltan columnas; la primera fila debe tener: %(expected)s", expected=expected),
+            )
+        )
+    return problems
+
+
+def _same_person_key(planned: dict) -> tuple:
+    """What makes two rows of one file the same person: the DNI, or household, name and birth year."""
+    data = planned["data"]
+    if data["dni"]:
+        return ("dni", data["dni"])
+    name = fold(f"{data['given_names']} {data['family_names']}".strip())
+    return (planned["community"].id, planned["key"], name, data["birth_year"])
 
 
 def _csv_reader(text: str) -> csv.DictReader:
@@ -135,7 +196,7 @@ def _csv_reader(text: str) -> csv.DictReader:
     return reader
 
 
-def _check_row(row: dict, communities: dict, seen_dnis: set) -> tuple[dict, list]:
+def _check_row(row: dict, communities: dict, seen_dnis: set, reference: date) -> tuple[dict, list]:
     """Return a row's values and its problems as (column, message), in the order of the columns."""
     errors = []
     community = communities.get(row.get("comunidad", "").upper())
@@ -147,8 +208,15 @@ def _check_row(row: dict, communities: dict, seen_dnis: set) -> tuple[dict, list
         errors.append(("nombres", _l("faltan los nombres")))
     sex = SEX.get(fold(row.get("sexo", "")))
     if sex is None:
-        errors.append(("sexo", _l("escriba mujer, hombre o déjelo vacío")))
-    year = _birth_year(row.get("anio_nacimiento", ""), errors)
+        errors.append(
+            (
+                "sexo",
+                _l(
+                    "escriba una de estas palabras: %(words)s (una letra sola no se adivina)", words=SEX_WORDS
+                ),
+            )
+        )
+    year, approximate = _birth_year_or_age(row, reference, errors)
     relation = RELATION.get(fold(row.get("relacion", "")))
     if relation is None:
         errors.append(
@@ -162,18 +230,62 @@ def _check_row(row: dict, communities: dict, seen_dnis: set) -> tuple[dict, list
     consent = fold(row.get("consentimiento", ""))
     if consent not in YES | NO:
         errors.append(("consentimiento", _l("escriba sí o no")))
+    consent_date = _consent_date(row.get("fecha_consentimiento", ""), consent in YES, reference, errors)
     values = {"community": community, "sex": sex, "year": year, "relation": relation, "dni": dni}
-    return {**values, "consent": consent in YES}, errors
+    return {
+        **values,
+        "approximate": approximate,
+        "consent": consent in YES,
+        "consent_date": consent_date,
+    }, errors
+
+
+def _birth_year_or_age(row: dict, reference: date, errors: list) -> tuple[int | None, bool]:
+    """Return (birth year, approximate): the year written, or the one an age gives at the reference date."""
+    year = _birth_year(row.get("anio_nacimiento", ""), errors)
+    age = row.get("edad", "")
+    if not age:
+        return year, False
+    if year is not None:
+        errors.append(("edad", _l("escriba el año de nacimiento o la edad, no los dos")))
+        return year, False
+    if not age.isdigit() or not 0 <= int(age) <= 120:
+        errors.append(("edad", _l("escriba la edad en años, de 0 a 120")))
+        return None, False
+    return reference.year - int(age), True
 
 
 def _birth_year(value: str, errors: list) -> int | None:
     """Return the birth year, None if empty; add a problem unless it is four digits, 1900 to this year."""
     if not value:
         return None
-    if not value.isdigit() or not 1900 <= int(value) <= date.today().year:
+    if len(value) != 4 or not value.isdigit() or not 1900 <= int(value) <= date.today().year:
         errors.append(("anio_nacimiento", _l("escriba un año de cuatro cifras que no esté en el futuro")))
         return None
     return int(value)
+
+
+def _consent_date(value: str, consent: bool, reference: date, errors: list) -> date | None:
+    """Return the date consent was given (YYYY-MM-DD or DD/MM/YYYY), required with consent, never later than today."""
+    if not consent:
+        return None
+    if not value:
+        errors.append(
+            ("fecha_consentimiento", _l("escriba la fecha en que la persona dio su consentimiento"))
+        )
+        return None
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            given = datetime.strptime(value, pattern).date()
+        except ValueError:
+            continue
+        if given > date.today():
+            break
+        return given
+    errors.append(
+        ("fecha_consentimiento", _l("escriba una fecha como 2026-03-14 o 14/03/2026, no en el futuro"))
+    )
+    return None
 
 
 def _planned_row(row: dict, values: dict, dnis: set) -> dict:
@@ -187,9 +299,11 @@ def _planned_row(row: dict, values: dict, dnis: set) -> dict:
             "family_names": row.get("apellidos", "")[:120],
             "sex": values["sex"],
             "birth_year": values["year"],
+            "birth_year_approximate": values["approximate"],
             "relationship_to_head": values["relation"],
             "dni": dni,
             "consent": values["consent"],
+            "consent_date": values["consent_date"],
         },
         "known_dni": bool(dni and dni in dnis),
     }

@@ -34,6 +34,7 @@ class PersonFields(TypedDict, total=False):
     is_contact: bool
     dni: str | None
     consent: bool
+    consent_date: date | None
 
 
 class InvalidWalkIn(ValueError):
@@ -157,7 +158,7 @@ def add_person(
         is_contact=bool(data.get("is_contact")),
         dni=(data.get("dni") or None),
         consent=bool(data.get("consent")),
-        consent_date=date.today() if data.get("consent") else None,
+        consent_date=(data.get("consent_date") or date.today()) if data.get("consent") else None,
         needs_review=needs_review,
     )
     person.refresh_search()

@@ -1,6 +1,7 @@
 """Registry tools: CSV import with preview, merging duplicates and undoing merges."""
 
 import io
+from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -32,8 +33,14 @@ def import_csv():
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
             abort(400)
-        if request.form.get("confirm") and request.form.get("text"):
-            result = importer.plan(request.form["text"])
+        reference = importer.parse_reference(request.form.get("reference"))
+        if reference is None:
+            flash(
+                _("La fecha de referencia no es válida o está en el futuro; escríbala como 2026-03-14."),
+                "warning",
+            )
+        elif request.form.get("confirm") and request.form.get("text"):
+            result = importer.plan(request.form["text"], reference)
             if not result.errors:
                 households, persons = importer.run(result, current_user)
                 db.session.commit()
@@ -56,8 +63,14 @@ def import_csv():
             elif len(data) > importer.MAX_BYTES:
                 flash(_("El archivo pasa de 2 MB; divídalo en partes."), "warning")
             else:
-                result = importer.plan(importer.decode(data))
-    return render_template("people/import.html", result=result)
+                result = importer.plan(importer.decode(data), reference)
+    return render_template(
+        "people/import.html",
+        result=result,
+        reference=request.form.get("reference") or date.today().isoformat(),
+        columns=importer.COLUMNS,
+        sex_words=importer.SEX_WORDS,
+    )
 
 
 @bp.route("/persons/<int:person_id>")
