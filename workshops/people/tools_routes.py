@@ -1,6 +1,7 @@
 """Registry tools: CSV import with preview, merging duplicates and undoing merges."""
 
 import io
+from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from ..core import access
 from ..core.forms import ConfirmForm
 from ..extensions import db
-from . import importer, merge, services
+from . import corrections, importer, merge, services
 from .models import Household, Merge, Person
 from .routes import MANAGERS, bp
 
@@ -84,7 +85,14 @@ def person(person_id):
     similar = services.similar_people(
         found.given_names, found.family_names, found.birth_year, exclude_id=found.id
     )
-    return render_template("people/person.html", person=found, similar=similar)
+    return render_template(
+        "people/person.html",
+        person=found,
+        similar=similar,
+        history=corrections.history_of(found),
+        stays=corrections.stays_of_person(found),
+        today=date.today(),
+    )
 
 
 @bp.route("/households/<int:household_id>/merge", methods=["POST"])
