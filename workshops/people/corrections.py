@@ -9,6 +9,7 @@ differences between what is stored and what was typed.
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import groupby
 from typing import Any, Protocol, cast
 
 from flask_babel import gettext as _
@@ -18,7 +19,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import joinedload
 
 from ..core import audit
-from ..extensions import db
+from ..extensions import db, utcnow
 from ..i18n import format_date
 from .forms import RELATIONSHIP_LABELS, SEX_LABELS
 from .models import CORRECTABLE, SEXES, Household, HouseholdStay, Person, PersonChange
@@ -165,11 +166,18 @@ def _changes(person: Person, values: Mapping[str, Value]) -> list[tuple[str, str
 
 
 def _record(
-    person: Person, user: Editor, name_before: str, name: str, old: str | None, new: str | None
+    person: Person,
+    user: Editor,
+    when: datetime,
+    name_before: str,
+    name: str,
+    old: str | None,
+    new: str | None,
 ) -> None:
     db.session.add(
         PersonChange(
             person_id=person.id,
+            changed_at=when,
             user_id=user.id,
             user_name=user.display_name,
             field=name,
@@ -213,17 +221,17 @@ def correct_person(person: Person, data: Correction, base_revision: int, user: E
                 for name, old, new in _changes(person, corrected_values(person, data))
             ],
         )
-    name_before = person.full_name
+    name_before, when = person.full_name, utcnow()
     for name, old, new in changes:
         setattr(person, name, values[name])
-        _record(person, user, name_before, name, old, new)
+        _record(person, user, when, name_before, name, old, new)
     person.refresh_search()
     if values["is_contact"] and person.household_id is not None:
-        _one_contact(person, user)
+        _one_contact(person, user, when)
     return CorrectionResult(True, changed=[name for name, _old, _new in changes])
 
 
-def _one_contact(contact: Person, user: Editor) -> None:
+def _one_contact(contact: Person, user: Editor, when: datetime) -> None:
     """A family has one contact person: whoever was it before is no longer (with history)."""
     others = db.session.scalars(
         select(Person).where(
@@ -235,27 +243,30 @@ def _one_contact(contact: Person, user: Editor) -> None:
     for other in others:
         other.is_contact = False
         other.revision += 1
-        _record(other, user, other.full_name, "is_contact", "1", "0")
+        _record(other, user, when, other.full_name, "is_contact", "1", "0")
 
 
 def history_of(person: Person) -> list[HistoryLine]:
-    """The person's corrections, newest first, as sentences naming the person as they were then."""
+    """The person's corrections, newest save first, as sentences naming the person as they were then."""
     rows = db.session.scalars(
-        select(PersonChange).where(PersonChange.person_id == person.id).order_by(PersonChange.id.desc())
+        select(PersonChange)
+        .where(PersonChange.person_id == person.id)
+        .order_by(PersonChange.changed_at.desc(), PersonChange.id)
     ).all()
-    given, family = person.given_names, person.family_names
+    names = {"given_names": person.given_names, "family_names": person.family_names}
     lines = []
-    for row in rows:  # newest first: the name before each change is worked out backwards
-        if row.field == "given_names":
-            given = row.old_value or ""
-        elif row.field == "family_names":
-            family = row.old_value or ""
-        name = f"{given} {family}".strip()
-        lines.append(
-            HistoryLine(
-                row.changed_at, sentence(row.field, row.user_name, name, row.old_value, row.new_value)
-            )
-        )
+    # One save's rows share their time: each names the person as they were before that save,
+    # worked out backwards from the name they have now.
+    for when, save in groupby(rows, key=lambda row: row.changed_at):
+        changes = list(save)
+        for row in changes:
+            if row.field in names:
+                names[row.field] = row.old_value or ""
+        name = f"{names['given_names']} {names['family_names']}".strip()
+        lines += [
+            HistoryLine(when, sentence(row.field, row.user_name, name, row.old_value, row.new_value))
+            for row in changes
+        ]
     return lines
 
 
