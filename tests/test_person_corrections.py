@@ -391,3 +391,23 @@ def test_old_audit_entries_keep_their_details(app, make_user, admin_exists, prog
         db.session.commit()
     log = signed_in(app, make_user, "admin").get("/admin/audit?type=Person").get_data(as_text=True)
     assert "ZZZ-001" in log and "<code>" in log
+
+
+def test_a_dni_taken_between_the_check_and_the_save_saves_nothing(app, make_user, admin_exists, program):
+    from workshops.people import corrections
+
+    rosa, luis = program["people"][0], program["people"][1]
+    coordinator = make_user("coord-race", roles=("coordinator",))
+    with app.app_context():
+        db.session.get(Person, luis).dni = "22222222"
+        db.session.commit()
+    before = snapshot(app, rosa)
+    with app.app_context():
+        from workshops.auth.models import User
+
+        person = db.session.get(Person, rosa)
+        data = {"given_names": "Rosa", "family_names": "Otra", "sex": "female", "dni": "22222222"}
+        result = corrections.correct_person(person, data, 0, db.session.get(User, coordinator))
+        assert (result.saved, result.dni_taken) == (False, True)
+        db.session.commit()
+    assert snapshot(app, rosa) == before

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..core import audit
@@ -84,6 +85,7 @@ class CorrectionResult:
     changed: list[str] = field(default_factory=list)  # the fields changed
     # On a refused save: (field label, stored value, the value typed), as shown to the user.
     differences: list[tuple[str, str, str]] = field(default_factory=list)
+    dni_taken: bool = False  # someone else got the DNI since the caller checked: nothing saved
 
 
 @dataclass
@@ -226,6 +228,11 @@ def correct_person(person: Person, data: Correction, base_revision: int, user: E
         setattr(person, name, values[name])
         _record(person, user, when, name_before, name, old, new)
     person.refresh_search()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the DNI is the only unique column a correction sets
+        db.session.rollback()
+        return CorrectionResult(False, dni_taken=True)
     if values["is_contact"] and person.household_id is not None:
         _one_contact(person, user, when)
     return CorrectionResult(True, changed=[name for name, _old, _new in changes])

@@ -170,6 +170,8 @@ def edit_person(person_id):
                 else:
                     flash(_("No había nada que cambiar."), "info")
                 return redirect(url_for(".person", person_id=person.id))
+            if result.dni_taken:
+                form.dni.errors.append(_("Ya hay una persona registrada con ese DNI."))
             differences = result.differences
             person = _get(Person, person_id)
             # Saving again is a decision made seeing the differences.
