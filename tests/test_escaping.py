@@ -135,6 +135,7 @@ MARKERS = {
     "interpreter": "zinterp",  # session staff without an account
     "remark": "zremark",  # attendance remark
     "walkin": "zwalkin",  # a walk-in typed on the entry page
+    "corrected": "zcorrected",  # a person's family names corrected: in the history sentences
     "device": "zdevice",  # a remark sent by a device, kept as a conflict
     "gsource": "zgsource",  # glossary
     "gtarget": "zgtarget",
@@ -277,6 +278,19 @@ def fill(app, slug):
             sa.select(Person.id).where(Person.household_id == household_id).order_by(Person.id)
         ).all()
     response = user.post(
+        f"/people/persons/{spouse_id}/edit",
+        data={
+            "given_names": VALUES["spouse"],
+            "family_names": VALUES["corrected"],
+            "sex": "male",
+            "birth_year": "1985",
+            "relationship_to_head": "spouse",
+            "revision": "0",
+            "confirmed": "1",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    response = user.post(
         f"/people/persons/{contact_id}/partner", data={"joined_on": today.isoformat(), "spouse": spouse_id}
     )
     assert response.status_code == 302 and response.headers["Location"].endswith("/people/partners")
@@ -358,6 +372,10 @@ PAGES = {
     "community": ("user", "/people/communities/{community}", ["community", "district", "province", "region", "given", "family"]),
     "household": ("user", "/people/households/{household}", ["community", "notes", *PEOPLE]),
     "person": ("user", "/people/persons/{person}", PEOPLE),
+    # the history: "<user> cambió los apellidos de <spouse> Campo: Campo → <corrected>"
+    "corrected person": ("user", "/people/persons/{spouse}", ["user", "spouse", "corrected"]),
+    "person edit form": ("user", "/people/persons/{spouse}/edit", ["spouse", "corrected"]),
+    "audit log": ("admin", "/admin/audit?type=Person", ["user", "spouse", "corrected"]),
     "partners": ("user", "/people/partners", PEOPLE),
     "merge preview": ("user", "/people/persons/{spouse}/merge?keep={person}", ["community", "remark", *PEOPLE]),
     # sessions and attendance

@@ -23,9 +23,9 @@ from workshops.core.audit import AuditEntry
 from workshops.curriculum.models import Module
 from workshops.extensions import db
 from workshops.field.models import FieldSubmission
-from workshops.people import merge
+from workshops.people import corrections, merge
 from workshops.people import services as people
-from workshops.people.models import Community, Household
+from workshops.people.models import Community, Household, HouseholdStay, Person
 
 ALL_ROLES = ("admin", "coordinator", "facilitator", "translator", "reviewer")
 FEW, MORE = 2, 8  # rows before, rows added: five times as many in the end
@@ -299,6 +299,40 @@ def test_merge_preview(app, check_constant):
     check_constant(f"/people/persons/{ids[1]}/merge?keep={ids[0]}", add)
 
 
+def test_person_page_with_its_history(app, check_constant):
+    """Corrections by other users and moves to other households: one query each, however many."""
+    with app.app_context():
+        person = _person(people.create_household(_community(), "", None), given="Rosa", family="Wajai")
+        db.session.execute(
+            sa.update(HouseholdStay)
+            .where(HouseholdStay.person_id == person.id)
+            .values(started=date(2000, 1, 1))
+        )
+        person_id = person.id
+        db.session.commit()
+    moves = iter(range(1, 1000))
+
+    def add(n):
+        texts = []
+        community = _community()
+        for _ in range(n):
+            person = db.session.get(Person, person_id)
+            user = _user(roles=("coordinator",))
+            data = {
+                "given_names": "Rosa",
+                "family_names": "Wajai",
+                "sex": "female",
+                "dni": f"{next(moves):08d}",
+            }
+            assert corrections.correct_person(person, data, person.revision, user).saved
+            household = people.create_household(community, "", None)
+            people.move_person(person, household, None, date(2000, 1, 1) + timedelta(days=next(moves)))
+            texts += [f"{user.display_name} cambió el DNI de Rosa Wajai", household.code]
+        return texts
+
+    check_constant(f"/people/persons/{person_id}", add)
+
+
 # --- sessions ----------------------------------------------------------------------------------------
 
 
@@ -409,6 +443,23 @@ def test_audit_log(app, check_constant):
                 AuditEntry(user_id=user.id, action="update", object_type="Person", object_id=1, details="{}")
             )
             texts.append(user.display_name)
+        return texts
+
+    check_constant("/admin/audit", add)
+
+
+def test_audit_log_with_person_sentences(app, check_constant):
+    def add(n):
+        texts = []
+        for _ in range(n):
+            user = _user()
+            details = '{"person": "Rosa Wajai", "field": "sex", "old": "female", "new": "male"}'
+            db.session.add(
+                AuditEntry(
+                    user_id=user.id, action="update", object_type="Person", object_id=1, details=details
+                )
+            )
+            texts.append(f"{user.display_name} cambió el sexo de Rosa Wajai: mujer → hombre")
         return texts
 
     check_constant("/admin/audit", add)

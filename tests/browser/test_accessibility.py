@@ -29,6 +29,7 @@ def _main_pages(sample):
         f"/people/communities/{sample['community_id']}",
         f"/people/households/{sample['household_id']}",
         f"/people/persons/{sample['person_id']}",
+        f"/people/persons/{sample['person_id']}/edit",
         "/sessions/",
         f"/sessions/{sample['session_id']}",
         f"/sessions/{sample['session_id']}/attendance",

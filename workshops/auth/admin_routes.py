@@ -127,7 +127,8 @@ def audit_log():
     ).all()
     return render_template(
         "admin/audit.html",
-        rows=rows[:AUDIT_PER_PAGE],
+        # Entries a feature describes read as a sentence; the others show their details as they are.
+        rows=[(entry, who, audit.describe(entry, who)) for entry, who in rows[:AUDIT_PER_PAGE]],
         more=len(rows) > AUDIT_PER_PAGE,
         page=page,
         kind=kind,

@@ -1,6 +1,7 @@
 """The audit log: who changed or exported what, and when. One way to write an entry: `record()`."""
 
 import json
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Protocol
 
@@ -51,3 +52,31 @@ def record(user: Identified | None, action: str, target: Identified | str, **det
     )
     db.session.add(entry)
     return entry
+
+
+# Turns an entry's details into a sentence in the user's language: (who, details) -> sentence,
+# or None when the details lack what the sentence needs (entries written before it existed).
+Describer = Callable[[str | None, Mapping[str, object]], str | None]
+_describers: dict[tuple[str, str], Describer] = {}
+
+
+def describes(object_type: str, action: str) -> Callable[[Describer], Describer]:
+    """Register a feature's sentence for its entries (the log itself knows no feature)."""
+
+    def register(describer: Describer) -> Describer:
+        _describers[(object_type, action)] = describer
+        return describer
+
+    return register
+
+
+def describe(entry: AuditEntry, who: str | None) -> str | None:
+    """Return the entry as a sentence ("Ana cambió el sexo de Rosa: mujer → hombre"), or None."""
+    describer = _describers.get((entry.object_type, entry.action))
+    if describer is None:
+        return None
+    try:
+        details = json.loads(entry.details or "{}")
+    except ValueError:
+        return None
+    return describer(who, details) if isinstance(details, dict) else None

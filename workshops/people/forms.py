@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -31,6 +32,11 @@ RELATIONSHIP_LABELS = {
 def not_in_future(form, field):
     if field.data and field.data > date.today().year:
         raise ValidationError(_l("El año de nacimiento no puede estar en el futuro."))
+
+
+def date_not_in_future(form, field):
+    if field.data and field.data > date.today():
+        raise ValidationError(_l("La fecha no puede estar en el futuro."))
 
 
 class CommunityForm(FlaskForm):
@@ -82,3 +88,19 @@ class PersonForm(FlaskForm):
 class HouseholdForm(PersonForm):
     community = SelectField(_l("Comunidad"), choices=[], validate_choice=False)
     notes = TextAreaField(_l("Notas"), validators=[Length(max=2000)])
+
+
+class EditPersonForm(PersonForm):
+    """Correct a person: every field of the person form, with no default sex and the revision it read."""
+
+    sex = SelectField(
+        _l("Sexo"),
+        choices=[SelectChoice("", _l("— elija —")), *(SelectChoice(k, v) for k, v in SEX_LABELS.items())],
+        validators=[DataRequired(message=_l("Elija el sexo."))],
+    )
+    consent_date = DateField(
+        _l("Fecha en que dio o retiró su consentimiento (si cambia y no la escribe: hoy)"),
+        validators=[Optional(), date_not_in_future],
+    )
+    revision = HiddenField()
+    submit = SubmitField(_l("Guardar la corrección"))

@@ -88,6 +88,8 @@ class Person(Model):
     consent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     consent_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     needs_review: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # walk-ins
+    # Bumped by every correction: a save based on an older revision is not applied blindly.
+    revision: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True, nullable=True)
     search_name: Mapped[str] = mapped_column(String(250), nullable=False, default="", index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
@@ -124,7 +126,47 @@ class HouseholdStay(Model):
     started: Mapped[date] = mapped_column(Date, nullable=False)
     ended: Mapped[date | None] = mapped_column(Date, nullable=True)
 
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    household: Mapped[Household] = relationship()
+
     __table_args__ = (CheckConstraint("ended IS NULL OR ended >= started", name="ended_after_started"),)
+
+
+# The fields a correction may change, in the order the history and the form show them.
+CORRECTABLE = (
+    "given_names",
+    "family_names",
+    "sex",
+    "birth_year",
+    "birth_year_approximate",
+    "relationship_to_head",
+    "is_contact",
+    "dni",
+    "consent",
+    "consent_date",
+)
+
+
+class PersonChange(Model):
+    """One corrected field of a person: who, when, the old and the new value (as text, None for none)."""
+
+    __tablename__ = "person_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True, nullable=True
+    )
+    # The name the user had then: the history still says who after the account is renamed or gone.
+    user_name: Mapped[str] = mapped_column(String(120), nullable=False, default="")
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    field: Mapped[str] = mapped_column(String(32), nullable=False)
+    old_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    new_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (CheckConstraint(one_of("field", CORRECTABLE), name="field_known"),)
 
 
 class Merge(Model):

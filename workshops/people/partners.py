@@ -90,7 +90,18 @@ def move(person_id):
     if target is None or target.merged_into_id is not None:
         flash(_("No hay una familia con ese código."), "warning")
         return redirect(url_for(".person", person_id=person.id))
-    services.move_person(person, target, current_user)
+    typed = request.form.get("moved_on", "").strip()
+    try:
+        when = date.fromisoformat(typed) if typed else date.today()
+    except ValueError:
+        flash(_("Escriba la fecha del cambio (AAAA-MM-DD)."), "warning")
+        return redirect(url_for(".person", person_id=person.id))
+    try:
+        services.move_person(person, target, current_user, when)
+    except services.MoveRefused as refused:
+        db.session.rollback()
+        flash(str(refused), "warning")
+        return redirect(url_for(".person", person_id=person.id))
     db.session.commit()
     flash(_("La persona pasó a la familia %(code)s; se guarda el historial.", code=target.code), "success")
     return redirect(url_for(".household", household_id=target.id))

@@ -1,6 +1,6 @@
 """Registry pages: communities, households and their members (coordinators and admins)."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -9,9 +9,9 @@ from wtforms.fields.choices import SelectChoice
 
 from ..core import access
 from ..extensions import db
-from . import services
-from .forms import RELATIONSHIP_LABELS, SEX_LABELS, CommunityForm, HouseholdForm, PersonForm
-from .models import Community, Household
+from . import corrections, services
+from .forms import RELATIONSHIP_LABELS, SEX_LABELS, CommunityForm, EditPersonForm, HouseholdForm, PersonForm
+from .models import Community, Household, Person
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 MANAGERS = ("admin", "coordinator")
@@ -128,4 +128,54 @@ def household(household_id):
             db.session.commit()
             flash(_("Persona registrada."), "success")
             return redirect(url_for(".household", household_id=found.id))
-    return render_template("people/household.html", household=found, form=form, candidates=candidates)
+    return render_template(
+        "people/household.html",
+        household=found,
+        form=form,
+        candidates=candidates,
+        stays=corrections.stays_in_household(found),
+    )
+
+
+def _name_changed(form, person):
+    return (form.given_names.data or "").strip() != person.given_names or (
+        form.family_names.data or ""
+    ).strip() != person.family_names
+
+
+@bp.route("/persons/<int:person_id>/edit", methods=["GET", "POST"])
+@access.roles(*MANAGERS)
+def edit_person(person_id):
+    person = _get(Person, person_id)
+    if person.merged_into_id is not None:
+        flash(_("Este registro se fusionó con otro: corrija el registro que se conservó."), "warning")
+        return redirect(url_for(".person", person_id=person.merged_into_id))
+    form = EditPersonForm(obj=None if request.method == "POST" else person)
+    candidates, differences = [], []
+    if form.validate_on_submit():
+        community_id = person.household.community_id if person.household else None
+        if services.dni_taken(form.dni.data, exclude_id=person.id):
+            form.dni.errors.append(_("Ya hay una persona registrada con ese DNI."))
+        elif _name_changed(form, person):
+            candidates = _duplicates_or_none(form, community_id, exclude_id=person.id)
+        if not form.dni.errors and not candidates:
+            base = request.form.get("revision", type=int)
+            result = corrections.correct_person(
+                person, _person_data(form), base if base is not None else -1, current_user
+            )
+            if result.saved:
+                db.session.commit()
+                if result.changed:
+                    flash(_("Datos corregidos; el cambio queda en el historial."), "success")
+                else:
+                    flash(_("No había nada que cambiar."), "info")
+                return redirect(url_for(".person", person_id=person.id))
+            if result.dni_taken:
+                form.dni.errors.append(_("Ya hay una persona registrada con ese DNI."))
+            differences = result.differences
+            person = _get(Person, person_id)
+            # Saving again is a decision made seeing the differences.
+            form.revision.data = str(person.revision)
+    return render_template(
+        "people/person_form.html", person=person, form=form, candidates=candidates, differences=differences
+    )

@@ -11,6 +11,7 @@ from ..core import audit
 from ..core.audit import Identified
 from ..core.text import fold
 from ..extensions import db
+from ..i18n import format_date
 from .models import SEXES, Community, Household, HouseholdStay, Person
 
 YEAR_TOLERANCE = 2
@@ -170,19 +171,48 @@ def add_person(
     return person
 
 
+class MoveRefused(ValueError):
+    """The move breaks a rule; the message says which, in the user's language."""
+
+
 def move_person(
     person: Person, household: Household, user: Identified | None, when: date | None = None
 ) -> None:
-    """Move a person to another household, closing the current stay (history is kept)."""
+    """Move a person to another household on a date (today by default), closing the current stay.
+
+    History is kept: the stay in the old household ends on that date, one in the new household
+    starts on it. A date in the future, one before the current stay began, or a move into the
+    household the person is in already raise MoveRefused.
+    """
     when = when or date.today()
+    if when > date.today():
+        raise MoveRefused(_("La fecha del cambio no puede estar en el futuro."))
+    if person.household_id == household.id:
+        raise MoveRefused(_("La persona ya está en la familia %(code)s.", code=household.code))
     current = db.session.scalar(
         select(HouseholdStay).where(HouseholdStay.person_id == person.id, HouseholdStay.ended.is_(None))
     )
     if current is not None:
+        if when < current.started:
+            raise MoveRefused(
+                _(
+                    "La fecha del cambio no puede ser anterior a su llegada a la familia actual (%(date)s).",
+                    date=format_date(current.started),
+                )
+            )
         current.ended = when
+    previous = person.household.code if person.household is not None else None
     person.household = household
     db.session.add(HouseholdStay(person_id=person.id, household_id=household.id, started=when))
-    audit.record(user, "move", person, to=household.code)
+    audit.record(
+        user,
+        "move",
+        person,
+        to=household.code,
+        person=person.full_name,
+        on=when.isoformat(),
+        **{"from": previous},
+    )
 
 
 def _tokens(text: str | None) -> list[str]:

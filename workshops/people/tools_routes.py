@@ -10,7 +10,7 @@ from flask_login import current_user
 from ..core import access
 from ..core.forms import ConfirmForm
 from ..extensions import db
-from . import importer, merge, services
+from . import corrections, importer, merge, services
 from .models import Household, Merge, Person
 from .routes import MANAGERS, bp
 
@@ -82,7 +82,14 @@ def person(person_id):
     similar = services.similar_people(
         found.given_names, found.family_names, found.birth_year, exclude_id=found.id
     )
-    return render_template("people/person.html", person=found, similar=similar)
+    return render_template(
+        "people/person.html",
+        person=found,
+        similar=similar,
+        history=corrections.history_of(found),
+        stays=corrections.stays_of_person(found),
+        today=date.today(),
+    )
 
 
 @bp.route("/persons/<int:person_id>/merge", methods=["GET", "POST"])
