@@ -403,3 +403,48 @@ def test_the_database_knows_the_new_states(app, program):
         with pytest.raises(sa.exc.IntegrityError):
             db.session.flush()
         db.session.rollback()
+
+
+def test_the_upgrade_keeps_every_session_and_its_marks(database_factory, tmp_path):
+    """0013 changes workshop_session's CHECK constraint in place: a rebuilt table, dropped with foreign
+    keys on (as the start-up migrates), would take every attendance record with it (ON DELETE CASCADE)."""
+    from flask_migrate import downgrade
+
+    from workshops import create_app
+
+    fresh = database_factory()
+    started = create_app({"SQLALCHEMY_DATABASE_URI": fresh, "INSTANCE_PATH": tmp_path})
+    with started.app_context():
+        from workshops.people import services as people
+        from workshops.people.models import Community
+
+        community = Community(name="Antes", code="ANT")
+        db.session.add(community)
+        db.session.flush()
+        person = people.add_person(
+            people.create_household(community, "", None), {"given_names": "Rosa"}, None
+        )
+        module = db.session.scalar(sa.select(Module).where(Module.number == 1))
+        session = WorkshopSession(module_id=module.id, community_id=community.id, date=date(2026, 10, 5))
+        session.status = "entered"
+        db.session.add(session)
+        db.session.flush()
+        db.session.add(AttendanceRecord(session_id=session.id, person_id=person.id, status="present"))
+        db.session.commit()
+        engine = db.engine
+        downgrade(revision="0012_login_sessions")
+        engine.dispose()
+    again = create_app({"SQLALCHEMY_DATABASE_URI": fresh, "INSTANCE_PATH": tmp_path})  # migrates on start
+    with again.app_context():
+        with db.engine.connect() as connection:
+            assert (
+                connection.scalar(sa.text("SELECT version_num FROM alembic_version"))
+                == "0013_session_changes"
+            )
+            assert connection.scalar(sa.text("SELECT count(*) FROM attendance_record")) == 1
+            assert connection.scalar(sa.text("SELECT status FROM workshop_session")) == "entered"
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
+            connection.execute(sa.text("UPDATE workshop_session SET status = 'dancing'"))
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("UPDATE workshop_session SET status = 'cancelled'"))
+        db.engine.dispose()

@@ -23,6 +23,38 @@ depends_on = None
 
 OLD_STATES = "status IN ('planned', 'held', 'entered', 'checked')"
 NEW_STATES = "status IN ('planned', 'held', 'entered', 'checked', 'cancelled', 'postponed')"
+CHECK = "ck_workshop_session_status_known"
+
+
+def _replace_states_check(old, new):
+    """Give workshop_session's status CHECK constraint another list of states.
+
+    On SQLite without rebuilding the table: a batch rebuild drops workshop_session,
+    and with foreign keys on (as the app's start-up runs migrations) dropping it
+    deletes every attendance record, team member and signed sheet of every session
+    (ON DELETE CASCADE). SQLite's own procedure for changing a CHECK constraint
+    (https://www.sqlite.org/lang_altertable.html, "otheralter") edits the stored
+    CREATE TABLE text instead; the new list only adds states, so every row still
+    satisfies it.
+    """
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        op.drop_constraint(op.f(CHECK), "workshop_session", type_="check")
+        op.create_check_constraint(op.f(CHECK), "workshop_session", sa.text(new))
+        return
+    table_sql = bind.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'workshop_session'"
+    ).scalar_one()
+    if f"CHECK ({old})" not in table_sql:
+        raise RuntimeError(f"workshop_session has no CHECK ({old}) to replace: {table_sql}")
+    version = bind.exec_driver_sql("PRAGMA schema_version").scalar_one()
+    bind.exec_driver_sql("PRAGMA writable_schema = ON")
+    bind.exec_driver_sql(
+        "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'workshop_session'",
+        (table_sql.replace(f"CHECK ({old})", f"CHECK ({new})"),),
+    )
+    bind.exec_driver_sql(f"PRAGMA schema_version = {int(version) + 1}")
+    bind.exec_driver_sql("PRAGMA writable_schema = OFF")
 
 
 def upgrade():
@@ -54,21 +86,22 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_session_change_changed_by_id"), ["changed_by_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_session_change_session_id"), ["session_id"], unique=False)
 
-    with op.batch_alter_table("workshop_session", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("status_reason", sa.Text(), nullable=False, server_default=""))
-        batch_op.add_column(sa.Column("details_revision", sa.Integer(), nullable=False, server_default="0"))
-        batch_op.drop_constraint(batch_op.f("ck_workshop_session_status_known"), type_="check")
-        batch_op.create_check_constraint(batch_op.f("ck_workshop_session_status_known"), sa.text(NEW_STATES))
+    # Plain ALTER TABLE, not a batch: see _replace_states_check.
+    op.add_column(
+        "workshop_session", sa.Column("status_reason", sa.Text(), nullable=False, server_default="")
+    )
+    op.add_column(
+        "workshop_session", sa.Column("details_revision", sa.Integer(), nullable=False, server_default="0")
+    )
+    _replace_states_check(OLD_STATES, NEW_STATES)
 
 
 def downgrade():
     # A cancelled or postponed session goes back to planned: the older schema has no such state.
     op.execute("UPDATE workshop_session SET status = 'planned' WHERE status IN ('cancelled', 'postponed')")
-    with op.batch_alter_table("workshop_session", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("ck_workshop_session_status_known"), type_="check")
-        batch_op.create_check_constraint(batch_op.f("ck_workshop_session_status_known"), sa.text(OLD_STATES))
-        batch_op.drop_column("details_revision")
-        batch_op.drop_column("status_reason")
+    _replace_states_check(NEW_STATES, OLD_STATES)
+    op.drop_column("workshop_session", "details_revision")
+    op.drop_column("workshop_session", "status_reason")
 
     with op.batch_alter_table("session_change", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_session_change_session_id"))
