@@ -448,3 +448,21 @@ def test_the_upgrade_keeps_every_session_and_its_marks(database_factory, tmp_pat
         with db.engine.begin() as connection:
             connection.execute(sa.text("UPDATE workshop_session SET status = 'cancelled'"))
         db.engine.dispose()
+
+
+def test_history_times_are_on_the_programs_clock(login_as, app, program):
+    from datetime import UTC, datetime
+
+    with app.app_context():
+        db.session.add(
+            SessionChange(
+                session_id=program["session"],
+                field="venue",
+                old_value="",
+                new_value="Escuela",
+                changed_at=datetime(2026, 10, 6, 2, 30, tzinfo=UTC),
+            )
+        )
+        db.session.commit()
+    page = login_as("coordinator").get(f"/sessions/{program['session']}").get_data(as_text=True)
+    assert "5 de octubre de 2026 21:30" in page  # 02:30 UTC is the evening before in Lima

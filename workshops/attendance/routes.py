@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..auth.models import User, UserRole
 from ..core import access
+from ..core.clock import program_time
 from ..core.errors import render_error
 from ..core.forms import ConfirmForm
 from ..core.pdf import RenderError
@@ -195,6 +196,7 @@ def show(session_id):
         cancel_form=CancelForm(revision=session.details_revision) if manager else None,
         revision_form=RevisionForm(revision=session.details_revision) if manager else None,
         shown_value=shown_value,
+        program_time=program_time,
         field_labels=FIELD_LABELS,
     )
 

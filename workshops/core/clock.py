@@ -1,6 +1,6 @@
 """The program's calendar: what day it is where the workshops happen."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
@@ -25,3 +25,10 @@ def program_timezone() -> ZoneInfo:
 def program_today() -> date:
     """Today's date in the program's time zone (in Lima, 8 p.m. is still today, whatever the server's clock)."""
     return datetime.now(program_timezone()).date()
+
+
+def program_time(moment: datetime) -> datetime:
+    """A stored moment (UTC; SQLite gives it back without its zone) on the program's clock."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(program_timezone())
