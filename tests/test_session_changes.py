@@ -466,3 +466,20 @@ def test_history_times_are_on_the_programs_clock(login_as, app, program):
         db.session.commit()
     page = login_as("coordinator").get(f"/sessions/{program['session']}").get_data(as_text=True)
     assert "5 de octubre de 2026 21:30" in page  # 02:30 UTC is the evening before in Lima
+
+
+def test_a_stale_form_that_changes_nothing_is_not_a_conflict(login_as, app, program):
+    client = login_as("coordinator")
+    session = _session(app, program["session"])
+    assert (
+        client.post(f"/sessions/{session.id}/edit", data=_edit_data(session, venue="Escuela")).status_code
+        == 302
+    )
+    # Another coordinator's form, opened before that save, typed the same venue.
+    same = client.post(
+        f"/sessions/{session.id}/edit",
+        data=_edit_data(session, venue="Escuela", revision="0"),
+        follow_redirects=True,
+    )
+    assert same.status_code == 200 and "No cambió nada." in same.get_data(as_text=True)
+    assert len(_changes(app, session.id)) == 1

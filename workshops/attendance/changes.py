@@ -143,17 +143,18 @@ def edit_session(session: WorkshopSession, details: Details, base_revision: int,
     before = current_values(session)
     after = _proposed_values(details, facilitators)
     changed = [name for name in FIELDS if before[name] != after[name]]
+    if not changed:
+        return ChangeResult(True)  # the form says what is stored: nothing to apply, stale or not
     if session.details_revision != base_revision:
         return ChangeResult(False, [(name, before[name], after[name]) for name in changed])
-    if not changed:
-        return ChangeResult(True)
     error = _edit_error(session, details)
     if error:
         return ChangeResult(False, error=error)
     if not _bump(session, base_revision):
         db.session.rollback()  # another save came first: show the differences, apply nothing
         stored = current_values(db.session.get(WorkshopSession, session.id) or session)
-        return ChangeResult(False, [(n, stored[n], after[n]) for n in FIELDS if stored[n] != after[n]])
+        differences = [(n, stored[n], after[n]) for n in FIELDS if stored[n] != after[n]]
+        return ChangeResult(not differences, differences)
     session.module_id, session.module = details.module.id, details.module
     session.date, session.start_time = details.date, details.start_time
     session.duration_minutes, session.venue = details.duration, details.venue.strip()
