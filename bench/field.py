@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -26,6 +26,7 @@ import sqlalchemy as sa  # noqa: E402
 
 from workshops import create_app  # noqa: E402
 from workshops.attendance.models import AttendanceRecord, WorkshopSession  # noqa: E402
+from workshops.core.clock import program_today  # noqa: E402
 from workshops.curriculum.models import Module  # noqa: E402
 from workshops.extensions import db  # noqa: E402
 from workshops.people import services as people  # noqa: E402
@@ -52,8 +53,9 @@ def build():
     module = db.session.scalar(sa.select(Module).where(Module.number == 4))
     sessions = []
     for offset in range(6):  # one session per run, so each sync writes 500 new records
+        # Today and the days before: attendance for a later day is refused.
         session = WorkshopSession(
-            module_id=module.id, community_id=community.id, date=date.today() + timedelta(days=offset)
+            module_id=module.id, community_id=community.id, date=program_today() - timedelta(days=offset)
         )
         db.session.add(session)
         db.session.flush()

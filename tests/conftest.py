@@ -262,10 +262,15 @@ def program(app):
 
 @pytest.fixture
 def field(app, make_user, admin_exists):
-    """A facilitator ("fac") assigned to one session and not to another; return ids."""
-    from datetime import date, timedelta
+    """A facilitator ("fac") assigned to one session and not to another; return ids.
+
+    Both are dated today or earlier in the program's time zone: attendance is only
+    taken from a session's day on (a device syncs marks into them).
+    """
+    from datetime import timedelta
 
     from workshops.attendance.models import SessionStaff, WorkshopSession
+    from workshops.core.clock import program_today
     from workshops.curriculum.models import Module
     from workshops.people import services as people
     from workshops.people.models import Community
@@ -281,17 +286,22 @@ def field(app, make_user, admin_exists):
             for name, sex in (("Rosa", "female"), ("Luis", "male"), ("Ana", "female"))
         ]
         module = db.session.scalar(sa.select(Module).where(Module.number == 2))
-        mine = WorkshopSession(
-            module_id=module.id, community_id=community.id, date=date.today() + timedelta(days=3)
-        )
+        today = program_today()
+        mine = WorkshopSession(module_id=module.id, community_id=community.id, date=today)
         other = WorkshopSession(
-            module_id=module.id, community_id=community.id, date=date.today() + timedelta(days=9)
+            module_id=module.id, community_id=community.id, date=today - timedelta(days=2)
         )
         db.session.add_all([mine, other])
         db.session.flush()
         db.session.add(SessionStaff(session_id=mine.id, user_id=facilitator, role="facilitator"))
         db.session.commit()
-        return {"session": mine.id, "other": other.id, "persons": persons, "community": community.id}
+        return {
+            "session": mine.id,
+            "other": other.id,
+            "persons": persons,
+            "community": community.id,
+            "date": today,
+        }
 
 
 def tool_required(name):

@@ -14,7 +14,7 @@ import re
 import shutil
 import subprocess
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import polib
@@ -28,6 +28,7 @@ from workshops.auth import services as auth_services
 from workshops.auth.models import User
 from workshops.catalog import store
 from workshops.catalog.models import CatalogEntry, GlossaryTerm
+from workshops.core.clock import program_today
 from workshops.core.models import AppState
 from workshops.core.paths import MIGRATIONS_DIR
 from workshops.curriculum.models import Module, Segment
@@ -134,6 +135,7 @@ MARKERS = {
     "venue": "zvenue",
     "interpreter": "zinterp",  # session staff without an account
     "remark": "zremark",  # attendance remark
+    "reason": "zreason",  # why a session was cancelled
     "walkin": "zwalkin",  # a walk-in typed on the entry page
     "corrected": "zcorrected",  # a person's family names corrected: in the history sentences
     "device": "zdevice",  # a remark sent by a device, kept as a conflict
@@ -200,7 +202,8 @@ def site(database_factory, tmp_path_factory):
 
 def fill(app, slug):
     """Type the hostile text into every form, as users would; return the ids and logged-in clients."""
-    today = date.today()
+    with app.app_context():
+        today = program_today()  # the session takes attendance: dated today where the program is
     admin = app.test_client()
     login(admin, "first-admin")
     response = admin.post(
@@ -322,6 +325,39 @@ def fill(app, slug):
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    # A second session, made, edited (its old venue stays in its history) and cancelled with a reason.
+    cancelled_id = created_id(
+        user.post(
+            "/sessions/new",
+            data={
+                "module": module_id,
+                "community": community_id,
+                "date": (today - timedelta(days=1)).isoformat(),
+                "duration": "240",
+                "venue": VALUES["venue"],
+                "facilitators": [user_id],
+                "interpreter": VALUES["interpreter"],
+            },
+        )
+    )
+    response = user.post(
+        f"/sessions/{cancelled_id}/edit",
+        data={
+            "module": module_id,
+            "date": (today - timedelta(days=1)).isoformat(),
+            "duration": "240",
+            "venue": "Otro lugar",
+            "facilitators": [user_id],
+            "interpreter": VALUES["interpreter"],
+            "revision": "0",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    response = user.post(
+        f"/sessions/{cancelled_id}/cancel",
+        data={"status": "cancelled", "reason": VALUES["reason"], "revision": "1"},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     # A device whose pack said "late" sends "absent" with a remark: a conflict for a coordinator.
     record = {
         "id": str(uuid.uuid4()),
@@ -358,6 +394,7 @@ def fill(app, slug):
         "person": contact_id,
         "spouse": spouse_id,
         "session": session_id,
+        "cancelled": cancelled_id,
         "term": term_id,
         "yesterday": today - timedelta(days=1),
         "tomorrow": today + timedelta(days=1),
@@ -384,6 +421,9 @@ PAGES = {
     "attendance entry": ("user", "/sessions/{session}/attendance", ["community", "remark", "walkin", *PEOPLE]),
     "attendance sheet": ("user", "/sessions/{session}/sheet", ["community", "user", "interpreter", "walkin", "module title", *PEOPLE]),
     "new session form": ("user", "/sessions/new", ["community", "user", "module title"]),
+    "session edit form": ("user", "/sessions/{session}/edit", ["community", "venue", "user", "interpreter", "module title"]),
+    "cancelled session and its history": ("user", "/sessions/{cancelled}", ["community", "venue", "reason", "user", "interpreter", "module title"]),
+    "session delete page": ("user", "/sessions/{session}/delete", ["community", "module title"]),
     "series form": ("user", "/sessions/generate", ["community", "user", "module title"]),
     "field mode": ("user", "/field/", ["community", "native", "module title"]),
     "field conflicts": ("user", "/field/conflicts", ["community", "given", "family", "remark", "device", "user"]),

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from workshops.attendance import uploads
-from workshops.attendance.models import AttendanceRecord, SessionStaff, WorkshopSession
+from workshops.attendance.models import AttendanceRecord, SessionChange, SessionStaff, WorkshopSession
 from workshops.auth.models import User, UserRole
 from workshops.catalog import store
 from workshops.catalog.models import CatalogEntry, GlossaryTerm, Suggestion
@@ -376,6 +376,32 @@ def test_session_page(app, check_constant):
             name = f"hoja-{_tag()}.pdf"
             uploads.save(session, io.BytesIO(b"%PDF-1.4 test"), name, user)
             texts += [user.display_name, name]
+        return texts
+
+    check_constant(f"/sessions/{session_id}", add)
+
+
+def test_session_page_with_its_history(app, check_constant):
+    with app.app_context():
+        session_id = _session(staff=0).id
+        db.session.commit()
+
+    def add(n):
+        texts = []
+        for index in range(n):
+            user = _user(roles=("coordinator",))
+            reason = f"motivo-{_tag()}"
+            db.session.add(
+                SessionChange(
+                    session_id=session_id,
+                    field=("status", "venue", "date")[index % 3],
+                    old_value="planned" if index % 3 == 0 else "",
+                    new_value=("postponed", f"lugar-{index}", "2026-10-05")[index % 3],
+                    reason=reason,
+                    changed_by_id=user.id,
+                )
+            )
+            texts += [user.display_name, reason]
         return texts
 
     check_constant(f"/sessions/{session_id}", add)

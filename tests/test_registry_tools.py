@@ -281,8 +281,11 @@ def test_move_person_through_the_page_keeps_history(login_as, app, program):  # 
 def test_session_status_is_changed_by_coordinators(login_as, app, program):  # noqa: F811
     client = login_as("coordinator")
     url = f"/sessions/{program['session']}/status"
-    assert client.post(url, data={"status": "checked"}).status_code == 302
-    assert client.post(url, data={"status": "dancing"}).status_code == 400
+    # The form carries the details revision it was shown with (0: the session never changed).
+    assert client.post(url, data={"status": "checked", "revision": "0"}).status_code == 302
+    assert client.post(url, data={"status": "dancing", "revision": "1"}).status_code == 400
+    # Cancelling takes a reason, on its own form (tests/test_session_changes.py).
+    assert client.post(url, data={"status": "cancelled", "revision": "1"}).status_code == 400
     from workshops.attendance.models import WorkshopSession
 
     with app.app_context():

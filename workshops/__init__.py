@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from .config import Defaults, apply_environment, ensure_secret_key
 from .core.backup import create_private_sqlite_file
 from .core.busy import Flask
+from .core.clock import zone_named
 from .core.paths import MIGRATIONS_DIR
 from .extensions import csrf, db, login_manager, migrate
 
@@ -50,6 +51,7 @@ def _configured_app(config):
     apply_environment(app.config)
     if config:
         app.config.from_mapping(config)
+    zone_named(app.config.get("PROGRAM_TIMEZONE"))  # a misspelt zone stops the start, not a request
     # Personal data lives here (the SQLite database, backups): only the app's own user may enter.
     Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     app.config.setdefault(
@@ -98,6 +100,7 @@ def _init_extensions(app):
 
 def _register_blueprints(app):
     """Register every feature's pages."""
+    from .attendance import edit_routes as _session_edits  # noqa: F401 (adds routes to session_routes.bp)
     from .attendance import routes as session_routes
     from .auth import admin_routes
     from .auth import routes as auth_routes

@@ -37,6 +37,9 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     BABEL_DEFAULT_LOCALE = "es_PE"
     BABEL_DEFAULT_TIMEZONE = "America/Lima"
+    # Where the workshops happen: "today" for the rule that attendance waits for the
+    # session's day (core/clock.py). An IANA time zone name.
+    PROGRAM_TIMEZONE = "America/Lima"
     PASSWORD_MIN_LENGTH = 8
     # Werkzeug's password hash method; None is its default (scrypt). The tests set a
     # cheap one: scrypt costs a tenth of a second per hash, on purpose.

@@ -1,12 +1,11 @@
 """The offline journey in a real browser: take a pack, lose the network, mark attendance, sync once."""
 
-from datetime import date, timedelta
-
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from workshops.attendance.models import AttendanceRecord, SessionStaff, WorkshopSession
+from workshops.core.clock import program_today
 from workshops.extensions import db
 from workshops.field.models import FieldSubmission
 
@@ -38,11 +37,12 @@ def test_offline_attendance_syncs_exactly_once(live_server, browser):
     app = make_test_app(live_server.env["DATABASE_URL"], live_server.env["WORKSHOPS_INSTANCE_PATH"])
     with app.app_context():
         recorded = db.session.scalar(sa.select(WorkshopSession).order_by(WorkshopSession.id))
-        # Next week's session of a module the community saw already: some people have a status on record.
+        # Today's session of a module the community saw already: some people have a status on record.
+        # (Today in the program's time zone: attendance is refused before a session's day.)
         session = WorkshopSession(
             module_id=recorded.module_id,
             community_id=recorded.community_id,
-            date=date.today() + timedelta(days=7),
+            date=program_today(),
         )
         db.session.add(session)
         db.session.flush()

@@ -5,13 +5,17 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    HiddenField,
     IntegerField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
+    TextAreaField,
     TimeField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..people import services as people
@@ -85,3 +89,46 @@ class SeriesForm(FlaskForm):
     )
     facilitators = SelectMultipleField(_l("Facilitadores"), choices=[], coerce=int)
     submit = SubmitField(_l("Crear las sesiones"))
+
+
+class SessionEditForm(FlaskForm):
+    """The details of an existing session (its community stays: its roster and marks go with it)."""
+
+    module = SelectField(_l("Módulo"), choices=[], coerce=int)
+    date = DateField(_l("Fecha"), validators=[DataRequired(message=_l("Escriba la fecha."))])
+    start_time = TimeField(_l("Hora de inicio"), validators=[Optional()])
+    duration = IntegerField(
+        _l("Duración en minutos"), default=240, validators=[DataRequired(), NumberRange(min=15, max=960)]
+    )
+    venue = StringField(_l("Lugar"), validators=[Length(max=160)])
+    facilitators = SelectMultipleField(_l("Facilitadores"), choices=[], coerce=int)
+    interpreter = StringField(_l("Intérprete (nombre)"), validators=[Length(max=120)])
+    # The details revision the form was filled from: a later save by someone else is shown, not overwritten.
+    revision = HiddenField()
+    submit = SubmitField(_l("Guardar los cambios"))
+
+
+class CancelForm(FlaskForm):
+    """Cancel or postpone a session, with the reason."""
+
+    status = RadioField(
+        _l("La sesión"),
+        choices=[SelectChoice("cancelled", _l("se cancela")), SelectChoice("postponed", _l("se posterga"))],
+        default="cancelled",
+        validators=[DataRequired(message=_l("Elija cancelar o postergar."))],
+    )
+    reason = TextAreaField(
+        _l("Motivo"),
+        validators=[
+            DataRequired(message=_l("Escriba el motivo.")),
+            Length(max=500, message=_l("El motivo puede tener hasta 500 caracteres.")),
+        ],
+    )
+    revision = HiddenField()
+    submit = SubmitField(_l("Guardar"))
+
+
+class RevisionForm(FlaskForm):
+    """A button that changes a session (reopen, delete): the CSRF token and the revision it saw."""
+
+    revision = HiddenField()

@@ -19,7 +19,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model, one_of, utcnow
 
-SESSION_STATES = ("planned", "held", "entered", "checked")
+# The course of a session, then the two ways it may not happen: kept, but never counted as held.
+PROGRESS_STATES = ("planned", "held", "entered", "checked")
+OFF_STATES = ("cancelled", "postponed")
+SESSION_STATES = PROGRESS_STATES + OFF_STATES
 ATTENDANCE_STATES = ("present", "late", "excused", "absent", "not_enrolled")
 STAFF_ROLES = ("facilitator", "interpreter")
 
@@ -35,8 +38,13 @@ class WorkshopSession(Model):
     duration_minutes: Mapped[int] = mapped_column(Integer, nullable=False, default=240)
     venue: Mapped[str] = mapped_column(String(160), nullable=False, default="")
     status: Mapped[str] = mapped_column(String(12), nullable=False, default="planned")
+    # Why the session was cancelled or postponed ("" otherwise).
+    status_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
     # Bumped by every attendance save: a save based on an older revision is not applied blindly.
     revision: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # The same for the session's own details (date, module, team, status): an edit form
+    # based on an older one shows the differences instead of overwriting.
+    details_revision: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     entered_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), index=True
     )
@@ -54,6 +62,30 @@ class WorkshopSession(Model):
         CheckConstraint(one_of("status", SESSION_STATES), name="status_known"),
         CheckConstraint("duration_minutes > 0", name="duration_positive"),
     )
+
+
+class SessionChange(Model):
+    """One changed detail of a session: who, when, the field, its old and new value, and why."""
+
+    __tablename__ = "session_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("workshop_session.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    # date, start_time, duration, venue, module, facilitators, interpreter or status
+    field: Mapped[str] = mapped_column(String(20), nullable=False)
+    # As shown when it changed (module "3. Title", names of the team, ISO dates): the
+    # history stays readable after the module, an account or the session changes again.
+    old_value: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    new_value: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    changed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+    changed_by = relationship("User")
 
 
 class SessionStaff(Model):

@@ -1,6 +1,7 @@
 """Sessions: list, create, generate, print the sheet, enter attendance."""
 
 import io
+from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -11,16 +12,25 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from ..auth.models import User, UserRole
-from ..core import access, audit
+from ..core import access
+from ..core.clock import program_time
 from ..core.errors import render_error
 from ..core.forms import ConfirmForm
 from ..core.pdf import RenderError
 from ..curriculum.models import Module
 from ..extensions import db
+from ..i18n import format_date
 from ..people.models import Community
-from . import services, sheet, uploads
-from .forms import SeriesForm, SessionForm, parse_entry
-from .models import ATTENDANCE_STATES, SessionAttachment, SessionStaff, WorkshopSession
+from . import changes, services, sheet, uploads
+from .forms import CancelForm, RevisionForm, SeriesForm, SessionForm, parse_entry
+from .models import (
+    ATTENDANCE_STATES,
+    OFF_STATES,
+    PROGRESS_STATES,
+    SessionAttachment,
+    SessionStaff,
+    WorkshopSession,
+)
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
 STAFF = ("admin", "coordinator", "facilitator")
@@ -39,12 +49,46 @@ SESSION_LABELS = {
     "held": _l("realizada"),
     "entered": _l("asistencia ingresada"),
     "checked": _l("revisada"),
+    "cancelled": _l("cancelada"),
+    "postponed": _l("postergada"),
 }
 
 
 @bp.app_context_processor
 def labels():
-    return {"ATTENDANCE_LABELS": ATTENDANCE_LABELS, "SESSION_LABELS": SESSION_LABELS}
+    return {
+        "ATTENDANCE_LABELS": ATTENDANCE_LABELS,
+        "SESSION_LABELS": SESSION_LABELS,
+        "PROGRESS_STATES": PROGRESS_STATES,
+        "OFF_STATES": OFF_STATES,
+    }
+
+
+# The details a session's history names (changes.FIELDS and its status).
+FIELD_LABELS = {
+    "module": _l("Módulo"),
+    "date": _l("Fecha"),
+    "start_time": _l("Hora de inicio"),
+    "duration": _l("Duración en minutos"),
+    "venue": _l("Lugar"),
+    "facilitators": _l("Facilitadores"),
+    "interpreter": _l("Intérprete"),
+    "status": _l("Estado"),
+}
+
+
+def shown_value(field, value):
+    """A value of the session's history as the page shows it: dates and states in the user's language."""
+    if not value:
+        return "—"
+    if field == "date":
+        try:
+            return format_date(date.fromisoformat(value))
+        except ValueError:
+            return value
+    if field == "status":
+        return SESSION_LABELS.get(value, value)
+    return value
 
 
 def _choices(form):
@@ -140,13 +184,20 @@ def show(session_id):
         .where(SessionAttachment.session_id == session.id)
         .order_by(SessionAttachment.id)
     ).all()
+    manager = services.is_manager(current_user)
     return render_template(
         "attendance/session.html",
         session=session,
         counts=counts,
         by_sex=by_sex,
         attachments=attachments,
-        manager=services.is_manager(current_user),
+        manager=manager,
+        history=changes.history(session),
+        cancel_form=CancelForm(revision=session.details_revision) if manager else None,
+        revision_form=RevisionForm(revision=session.details_revision) if manager else None,
+        shown_value=shown_value,
+        program_time=program_time,
+        field_labels=FIELD_LABELS,
     )
 
 
@@ -196,7 +247,8 @@ def enter(session_id):
                 return redirect(url_for(".show", session_id=session.id))
             conflicts = result.conflicts
             marks = submitted
-            session = _session(session_id)
+            if not result.refusal:
+                session = _session(session_id)
         else:
             marks = submitted
     return render_template(
@@ -206,6 +258,7 @@ def enter(session_id):
         marks=marks,
         conflicts=conflicts,
         errors=errors,
+        refusal=services.attendance_refusal(session),
         states=ATTENDANCE_STATES,
         age_group=services.age_group,
     )
@@ -261,19 +314,3 @@ def attachment(session_id, attachment_id):
     )
     response.headers["Cache-Control"] = "no-store"  # personal data: kept in no cache
     return response
-
-
-@bp.route("/<int:session_id>/status", methods=["POST"])
-@access.roles("admin", "coordinator")
-def set_status(session_id):
-    session = _session(session_id)
-    from .models import SESSION_STATES
-
-    status = request.form.get("status", "")
-    if not ConfirmForm().validate_on_submit() or status not in SESSION_STATES:
-        abort(400)
-    session.status = status
-    audit.record(current_user, "status", session, status=status)
-    db.session.commit()
-    flash(_("Estado de la sesión actualizado."), "success")
-    return redirect(url_for(".show", session_id=session.id))

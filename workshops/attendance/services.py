@@ -5,13 +5,16 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from typing import cast
 
+from flask_babel import gettext as _
 from sqlalchemy import CursorResult, Select, select, true, update
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
 from ..core import audit
+from ..core.clock import program_today
 from ..curriculum.models import Module
 from ..extensions import db, utcnow
+from ..i18n import format_date
 from ..people import services as people
 from ..people.models import Community, Household, Person
 from .models import ATTENDANCE_STATES, AttendanceChange, AttendanceRecord, SessionStaff, WorkshopSession
@@ -131,12 +134,32 @@ def records_by_person(session: WorkshopSession) -> dict[int, AttendanceRecord]:
     }
 
 
+def attendance_refusal(session: WorkshopSession) -> str | None:
+    """Why no attendance may be recorded for this session now, or None.
+
+    The one rule for the entry page and the field sync: a session may be planned
+    ahead, but its attendance waits for its day (in the program's time zone), and
+    a cancelled or postponed session takes none until it is reopened.
+    """
+    if session.status == "cancelled":
+        return _("La sesión está cancelada: no se registra asistencia. Si sí se realizó, reábrala primero.")
+    if session.status == "postponed":
+        return _("La sesión está postergada: no se registra asistencia. Cambie su fecha y reábrala primero.")
+    if session.date > program_today():
+        return _(
+            "La sesión es el %(date)s: la asistencia se registra desde ese día, no antes.",
+            date=format_date(session.date),
+        )
+    return None
+
+
 @dataclass
 class SaveResult:
     saved: bool
     # (person, stored status, your status)
     conflicts: list[tuple[Person | None, str, str]] = field(default_factory=list)
     changed: int = 0
+    refusal: str = ""  # why nothing may be saved for this session now (attendance_refusal)
 
 
 def save_attendance(
@@ -146,7 +169,13 @@ def save_attendance(
     user: User,
     walk_ins: Iterable[people.PersonFields] = (),
 ) -> SaveResult:
-    """Save {person_id: (status, remark)}; refuse if someone saved this session since base_revision."""
+    """Save {person_id: (status, remark)}; refuse if someone saved this session since base_revision.
+
+    Nothing is saved for a session that takes no attendance now (attendance_refusal).
+    """
+    refusal = attendance_refusal(session)
+    if refusal is not None:
+        return SaveResult(False, refusal=refusal)
     # An UPDATE runs through a cursor; Session.execute() is typed as returning rows, not the count.
     bumped = cast(
         "CursorResult[()]",

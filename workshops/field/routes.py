@@ -108,7 +108,10 @@ def resolve(submission_id):
     if submission.resolution is not None:
         flash(_("Otra persona ya resolvió este conflicto."), "warning")
         return redirect(url_for(".conflicts"))
-    services.resolve(submission, keep, current_user)
+    refusal = services.resolve(submission, keep, current_user)
+    if refusal is not None:
+        flash(refusal, "warning")
+        return redirect(url_for(".conflicts"))
     db.session.commit()
     flash(_("Conflicto resuelto."), "success")
     return redirect(url_for(".conflicts"))

@@ -3,7 +3,7 @@
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TypedDict
 
 from flask import url_for
@@ -13,9 +13,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..attendance import services as attendance
-from ..attendance.models import ATTENDANCE_STATES, AttendanceChange, AttendanceRecord, WorkshopSession
+from ..attendance.models import (
+    ATTENDANCE_STATES,
+    OFF_STATES,
+    AttendanceChange,
+    AttendanceRecord,
+    WorkshopSession,
+)
 from ..auth.models import User
 from ..core import audit
+from ..core.clock import program_today
 from ..curriculum.models import Module
 from ..extensions import db, utcnow
 from ..people import services as people
@@ -67,12 +74,13 @@ class Pack(TypedDict):
 
 
 def upcoming_sessions(user: User) -> Sequence[WorkshopSession]:
-    """The sessions a user may take into the field: from a week ago to two months ahead."""
-    today = date.today()
+    """The sessions a user may take into the field: from a week ago to two months ahead, none cancelled."""
+    today = program_today()
     return db.session.scalars(
         attendance.visible_sessions_query(user).where(
             WorkshopSession.date >= today - timedelta(days=7),
             WorkshopSession.date <= today + timedelta(days=UPCOMING_DAYS),
+            WorkshopSession.status.not_in(OFF_STATES),
         )
     ).all()
 
@@ -97,6 +105,8 @@ def build_pack(sessions: Iterable[WorkshopSession], languages: Sequence[str], us
     packed: list[PackedSession] = []
     files: list[str] = []
     for session in sessions:
+        if session.status in OFF_STATES:
+            continue  # cancelled or postponed since it was listed: nothing to take to the field
         stored = attendance.records_by_person(session)
         groups: list[PackedGroup] = []
         for household, members in attendance.roster(session):
@@ -297,6 +307,9 @@ def _apply_one(uid: str, data: ParsedRecord, user: User, batch: Batch) -> str:
     if session is None or not attendance.can_see(user, session):
         # The same answer whether the session is missing or not the facilitator's.
         raise Rejected(_("Usted no está asignado a esta sesión."))
+    refusal = attendance.attendance_refusal(session)
+    if refusal is not None:
+        raise Rejected(refusal)
     submission = FieldSubmission(
         uid=uid,
         user_id=user.id,
@@ -431,14 +444,21 @@ def count_open_conflicts() -> int:
     return db.session.scalar(select(func.count()).select_from(FieldSubmission).where(*OPEN_CONFLICT)) or 0
 
 
-def resolve(submission: FieldSubmission, keep: str, user: User) -> None:
-    """Settle a conflict: keep the server's value, or apply the device's."""
+def resolve(submission: FieldSubmission, keep: str, user: User) -> str | None:
+    """Settle a conflict: keep the server's value, or apply the device's.
+
+    Return why the device's value may not be applied now (the session was cancelled
+    since, say), with nothing changed; None once settled.
+    """
     if keep == "device":
         session = db.session.get(WorkshopSession, submission.session_id)
         person = db.session.get(Person, submission.person_id)
         if session is None or person is None:
             # Foreign keys keep both (the submission goes with its session): never reached.
             raise LookupError(f"field submission {submission.id}: its session or person is gone")
+        refusal = attendance.attendance_refusal(session)
+        if refusal is not None:
+            return refusal
         record = db.session.scalar(
             select(AttendanceRecord).where(
                 AttendanceRecord.session_id == session.id, AttendanceRecord.person_id == person.id
@@ -448,6 +468,7 @@ def resolve(submission: FieldSubmission, keep: str, user: User) -> None:
         _mark_entered([session], user)
     submission.resolution, submission.resolved_by_id, submission.resolved_at = keep, user.id, utcnow()
     audit.record(user, "field-resolve", submission.session, submission=submission.id, kept=keep)
+    return None
 
 
 def sync_and_commit(items: Sequence[object], user: User) -> list[Outcome]:

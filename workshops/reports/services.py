@@ -30,7 +30,7 @@ from datetime import date
 from sqlalchemy import case, distinct, func, literal, or_, select
 from sqlalchemy.sql import Subquery
 
-from ..attendance.models import AttendanceRecord, WorkshopSession
+from ..attendance.models import OFF_STATES, AttendanceRecord, WorkshopSession
 from ..core import audit
 from ..core.models import AppState
 from ..curriculum.models import Module, ModulePractice
@@ -97,7 +97,8 @@ class Period:
     community_id: int | None = None
 
     def session_conditions(self):
-        conditions = []
+        # A cancelled or postponed session was not held: neither it nor any mark in it counts.
+        conditions = [WorkshopSession.status.not_in(OFF_STATES)]
         if self.start:
             conditions.append(WorkshopSession.date >= self.start)
         if self.end:

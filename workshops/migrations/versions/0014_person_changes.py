@@ -6,7 +6,7 @@ person's revision is bumped by every correction, so a save based on an older
 revision is shown the difference instead of being applied.
 
 Revision ID: 0014_person_changes
-Revises: 0012_login_sessions
+Revises: 0013_session_changes
 Create Date: 2026-12-08 10:00:00.000000
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0014_person_changes"
-down_revision = "0012_login_sessions"
+down_revision = "0013_session_changes"
 branch_labels = None
 depends_on = None
 
