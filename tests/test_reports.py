@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 from collections import defaultdict
 from datetime import date
 
@@ -388,8 +389,8 @@ def test_pages_print_and_speak_both_languages(login_as, dataset):
         ("/reports/summary?community=99999", "Esa comunidad no existe"),
         ("/reports/summary?community=abc", "Esa comunidad no existe"),
         ("/reports/summary?start=2026-13-45", "Escriba la fecha"),
-        ("/reports/indicators?year=1990", "No hay datos para el año fiscal 1990"),
-        ("/reports/indicators?year=dos", "Escriba un número entero"),
+        ("/reports/indicators?year=1990", "No hay datos para ese año fiscal; elija uno de la lista."),
+        ("/reports/indicators?year=dos", "No hay datos para ese año fiscal; elija uno de la lista."),
         ("/reports/matrix?community=99999", "Esa comunidad no existe"),
         ("/reports/people?sex=other", "Elija un valor de la lista"),
         ("/reports/people?year=1800", "Elija un año fiscal entre 2000 y 2100."),
@@ -507,3 +508,21 @@ def test_walk_ins_count_the_same_in_summary_matrix_and_indicators(login_as, app,
     community_a = dataset["communities"]["A"]
     rows = read_csv(client.get(f"/reports/matrix?community={community_a}&{period}&format=csv&headers=codes"))
     assert not any(row[1] == "Walk-in Prueba" for row in rows)
+
+
+def test_indicators_open_on_the_latest_fiscal_year_with_data_chosen_from_years_with_data(login_as, dataset):
+    """FY 2027 (today's) has only a planned session: the page opens on 2026 and offers 2026 and 2025 only."""
+    client = login_as("coordinator")
+    page = client.get("/reports/indicators").get_data(as_text=True)
+    assert re.search(r'<option selected value="2026">2026</option>', page), page[:2000]
+    options = re.findall(r'<option(?: selected)? value="(\d{4})">', page)
+    assert options == ["2026", "2025"]
+    assert "Año fiscal 2026" in page and "2,026" not in page
+
+
+def test_years_are_never_printed_with_a_thousands_separator(login_as, dataset):
+    client = login_as("coordinator")
+    page = client.get("/reports/people?year=2026").get_data(as_text=True)
+    years = re.findall(r"<td>(\d[\d,.\u00a0]*)</td>", page)
+    assert any(len(value) == 4 and value.startswith(("19", "20")) for value in years), years
+    assert not re.search(r"<td>[12][,.\u00a0]\d{3}</td>", page)

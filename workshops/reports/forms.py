@@ -82,27 +82,25 @@ class PeriodForm(FilterForm):
 
 
 class IndicatorForm(FilterForm):
-    year = WholeNumber(
+    # Chosen from the fiscal years that have attendance, latest first; it opens on the latest.
+    year = ChoiceField(
         _l("Año fiscal de EE. UU. (octubre a septiembre)"),
-        validators=[Optional()],
+        coerce=int,
+        message=_l("No hay datos para ese año fiscal; elija uno de la lista."),
     )
     community = ChoiceField(_l("Comunidad"), coerce=int, default=0, message=COMMUNITY_UNKNOWN)
     submit = SubmitField(_l("Ver"))
 
-    def validate_year(self, field):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         years = fiscal_years()
-        if field.data is not None and field.data not in years:
-            raise ValidationError(
-                _(
-                    "No hay datos para el año fiscal %(year)s; elija entre %(first)s y %(last)s.",
-                    year=field.data,
-                    first=min(years),
-                    last=max(years),
-                )
-            )
+        # A year is a label, not a quantity: never "2,026".
+        self.year.choices = [SelectChoice(year, str(year)) for year in years]
+        if self.year.data is None:
+            self.year.data = years[0]
 
     def chosen_year(self):
-        return self.year.data or fiscal_years()[0]
+        return self.year.data
 
 
 class PeopleForm(FilterForm):

@@ -60,14 +60,17 @@ def fiscal_year_bounds(year):
 
 
 def fiscal_years():
-    """Return the fiscal years a report can ask for: those with sessions, and the current one."""
-    first, last = db.session.execute(
-        select(func.min(WorkshopSession.date), func.max(WorkshopSession.date))
-    ).one()
-    current = fiscal_year_of(date.today())
-    low = min(fiscal_year_of(first), current) if first else current
-    high = max(fiscal_year_of(last), current) if last else current
-    return list(range(high, low - 1, -1))
+    """Return the fiscal years with attendance in a held session, latest first; the current one if none has."""
+    dates = db.session.scalars(
+        select(WorkshopSession.date)
+        .distinct()
+        .where(
+            WorkshopSession.status.not_in(OFF_STATES),
+            select(AttendanceRecord.id).where(AttendanceRecord.session_id == WorkshopSession.id).exists(),
+        )
+    )
+    years = sorted({fiscal_year_of(day) for day in dates}, reverse=True)
+    return years or [fiscal_year_of(date.today())]
 
 
 def trained_rule():

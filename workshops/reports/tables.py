@@ -222,12 +222,13 @@ def people_table(rows):
     for row in rows:
         table.rows.append(
             [
-                Cell(row["id"], href=url_for("people.person", person_id=row["id"])),
+                # Identifiers and years are labels, not quantities: shown without a thousands separator.
+                Cell(row["id"], str(row["id"]), href=url_for("people.person", person_id=row["id"])),
                 row["name"],
                 row["household"],
                 row["community"],
                 Cell(row["sex"], SEX_LABELS[row["sex"]]),
-                row["birth_year"],
+                Cell(row["birth_year"], str(row["birth_year"]) if row["birth_year"] else None),
                 Cell(row["age_group"], AGE_LABELS[row["age_group"]]),
                 row["first_date"],
                 row["modules"],
