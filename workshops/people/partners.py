@@ -5,14 +5,17 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased, joinedload
 
 from ..core import access, audit
 from ..core.forms import ConfirmForm
 from ..extensions import db
 from . import services
 from .models import Household, Partnership, Person
-from .routes import MANAGERS, bp
+from .routes import MANAGERS, bp, page_number
+
+PARTNERS_PER_PAGE = 100
 
 
 class PartnershipRefused(Exception):
@@ -44,15 +47,30 @@ def add_partner(person, spouse, joined_on, user):
 @bp.route("/partners")
 @access.roles(*MANAGERS)
 def partners():
-    rows = db.session.scalars(
+    current = Partnership.left_on.is_(None)
+    rows = db.paginate(
         select(Partnership)
-        .where(Partnership.left_on.is_(None))
-        .order_by(Partnership.joined_on, Partnership.id)
-    ).all()
-    people = sum(2 if row.spouse_id else 1 for row in rows)
-    women = sum(
-        (row.person.sex == "female") + (row.spouse is not None and row.spouse.sex == "female") for row in rows
+        .where(current)
+        .options(joinedload(Partnership.person), joinedload(Partnership.spouse))
+        .order_by(Partnership.joined_on, Partnership.id),
+        page=page_number(),
+        per_page=PARTNERS_PER_PAGE,
+        error_out=False,
     )
+    # The totals are of every current membership, counted in SQL, not of this page.
+    holder = aliased(Person)
+    spouse = aliased(Person)
+    people, women = db.session.execute(
+        select(
+            func.count() + func.count(Partnership.spouse_id),
+            func.count().filter(holder.sex == "female")
+            + func.count(spouse.id).filter(spouse.sex == "female"),
+        )
+        .select_from(Partnership)
+        .join(holder, holder.id == Partnership.person_id)
+        .outerjoin(spouse, spouse.id == Partnership.spouse_id)
+        .where(current)
+    ).one()
     return render_template("people/partners.html", partners=rows, people=people, women=women)
 
 

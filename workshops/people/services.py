@@ -4,7 +4,7 @@ from datetime import date
 from typing import Required, TypedDict
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import contains_eager
 
 from ..core import audit
@@ -66,6 +66,23 @@ def clean_walk_in(
         "sex": sex if sex in SEXES else "unrecorded",
         "birth_year": birth_year,
     }
+
+
+def households_query(community: Community, search: str = "") -> Select[Household]:
+    """The community's households by code; with a search, those whose code or a member's name matches.
+
+    Names are compared folded (accents and case ignored), as everywhere in the registry.
+    """
+    query = select(Household).where(
+        Household.community_id == community.id, Household.merged_into_id.is_(None)
+    )
+    if search:
+        # autoescape: a % or _ typed in the box is a character to find, not a wildcard.
+        members = select(Person.household_id).where(
+            Person.search_name.contains(fold(search), autoescape=True)
+        )
+        query = query.where(Household.code.icontains(search, autoescape=True) | Household.id.in_(members))
+    return query.order_by(Household.code)
 
 
 def next_household_code(community: Community) -> str:
