@@ -1,6 +1,7 @@
 """A coordinator enters a printed sheet's attendance in a real browser and finds the figures."""
 
 import re
+from datetime import date, timedelta
 
 import pytest
 
@@ -20,7 +21,8 @@ def test_enter_sheet_and_see_figures(live_server, page):
     module_option = page.get_by_label("Módulo").locator("option", has_text=re.compile(r"^3\. "))
     page.get_by_label("Módulo").select_option(module_option.get_attribute("value"))
     page.get_by_label("Comunidad").select_option(label="Comunidad de demostración B")
-    page.get_by_label("Fecha").fill("2027-03-15")
+    # Yesterday: attendance is entered once a session's day has come.
+    page.get_by_label("Fecha").fill((date.today() - timedelta(days=1)).isoformat())
     page.get_by_role("button", name="Guardar").click()
     assert re.search(r"/sessions/\d+$", page.url)
     session_url = page.url
