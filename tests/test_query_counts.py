@@ -509,10 +509,17 @@ def test_walk_in_review_queue(app, check_constant):
             family = f"Apellido{_tag()}"
             known = _person(household, "Rosa", family, sex="female")
             walk_in = people.add_person(
-                None, {"given_names": "Rosa", "family_names": family, "sex": "female"}, None, needs_review=True
+                None,
+                {"given_names": "Rosa", "family_names": family, "sex": "female"},
+                None,
+                needs_review=True,
             )
             db.session.add(AttendanceRecord(session_id=session.id, person_id=walk_in.id, status="present"))
-            texts += [f"/people/persons/{walk_in.id}/merge?keep={known.id}", session.community.name, household.code]
+            texts += [
+                f"/people/persons/{walk_in.id}/merge?keep={known.id}",
+                session.community.name,
+                household.code,
+            ]
         return texts
 
     check_constant("/people/review/", add)

@@ -26,7 +26,9 @@ def entry(program, **walk_ins):
 
 def persons_named(app, given):
     with app.app_context():
-        return db.session.scalars(sa.select(Person).where(Person.given_names == given).order_by(Person.id)).all()
+        return db.session.scalars(
+            sa.select(Person).where(Person.given_names == given).order_by(Person.id)
+        ).all()
 
 
 def count(app, model):
@@ -54,7 +56,10 @@ def test_the_same_walk_in_twice_in_one_save_is_held_back_until_confirmed(login_a
     )
     page = client.post(url, data=data).get_data(as_text=True)
     assert "No se guardó nada" in page
-    assert "Persona nueva 2 de este mismo formulario" in page and "Persona nueva 1 de este mismo formulario" in page
+    assert (
+        "Persona nueva 2 de este mismo formulario" in page
+        and "Persona nueva 1 de este mismo formulario" in page
+    )
     assert 'value="Nantu"' in page and 'value="1985"' in page  # the rows come back as typed
     assert persons_named(app, "Nantu") == [] and count(app, AttendanceRecord) == 0
     assert revision(app, program["session"]) == 0
@@ -84,9 +89,12 @@ def test_the_same_walk_in_in_a_second_save_is_held_back_with_the_first(login_as,
     assert client.post(url, data=fixed).status_code == 302
     assert len(persons_named(app, "Nantu")) == 1
     with app.app_context():
-        assert db.session.scalar(
-            sa.select(AttendanceRecord.status).where(AttendanceRecord.person_id == walk_in.id)
-        ) == "late"
+        assert (
+            db.session.scalar(
+                sa.select(AttendanceRecord.status).where(AttendanceRecord.person_id == walk_in.id)
+            )
+            == "late"
+        )
 
 
 def test_a_walk_in_like_a_registered_person_shows_them_and_saves_nothing(login_as, app, program):
@@ -126,7 +134,9 @@ def test_a_walk_in_like_a_registered_person_shows_them_and_saves_nothing(login_a
         ),
     ],
 )
-def test_a_walk_in_without_sex_or_with_a_two_digit_year_is_a_form_error(login_as, app, program, fields, message):
+def test_a_walk_in_without_sex_or_with_a_two_digit_year_is_a_form_error(
+    login_as, app, program, fields, message
+):
     client = login_as("coordinator")
     response = client.post(f"/sessions/{program['session']}/attendance", data=entry(program, **fields))
     assert response.status_code == 200
@@ -140,8 +150,13 @@ def test_the_entry_page_has_no_default_sex_and_records_consent(login_as, app, pr
     client = login_as("coordinator")
     url = f"/sessions/{program['session']}/attendance"
     page = client.get(url).get_data(as_text=True)
-    assert '<select name="walkin-sex-0"><option value="">' in page and "selected" not in page.split("walkin-sex-0")[1][:300]
-    data = entry(program, given_0="Sí", sex_0="female", consent_0="1", given_1="No", family_1="Quiso", sex_1="male")
+    assert (
+        '<select name="walkin-sex-0"><option value="">' in page
+        and "selected" not in page.split("walkin-sex-0")[1][:300]
+    )
+    data = entry(
+        program, given_0="Sí", sex_0="female", consent_0="1", given_1="No", family_1="Quiso", sex_1="male"
+    )
     assert client.post(url, data=data).status_code == 302
     (agreed,), (refused,) = persons_named(app, "Sí"), persons_named(app, "No")
     assert agreed.consent and agreed.consent_date == date.today()
@@ -152,7 +167,9 @@ def test_the_entry_page_has_no_default_sex_and_records_consent(login_as, app, pr
 def test_the_registry_form_has_no_default_sex(login_as, app, program):
     client = login_as("coordinator")
     url = f"/people/households/{program['households'][0]}"
-    response = client.post(url, data={"given_names": "Sinsexo", "relationship_to_head": "child", "confirmed": "1"})
+    response = client.post(
+        url, data={"given_names": "Sinsexo", "relationship_to_head": "child", "confirmed": "1"}
+    )
     assert "Elija el sexo." in response.get_data(as_text=True)
     assert persons_named(app, "Sinsexo") == []
 
@@ -222,7 +239,9 @@ def test_the_same_walk_in_in_two_records_is_one_person(app, client, field):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceRecord)) == 2
 
 
-def test_a_walk_in_like_someone_of_the_community_is_recorded_for_review_never_merged(app, client, field, make_user):
+def test_a_walk_in_like_someone_of_the_community_is_recorded_for_review_never_merged(
+    app, client, field, make_user
+):
     login(client, "fac")
     item = walk_in_record(field["session"], given_names="Rosa", family_names="Campo", sex="female")
     assert sync(client, [item])[0]["outcome"] == "applied"
@@ -248,7 +267,9 @@ def queued(app, program):
             None,
             needs_review=True,
         )
-        db.session.add(AttendanceRecord(session_id=program["session"], person_id=walk_in.id, status="present"))
+        db.session.add(
+            AttendanceRecord(session_id=program["session"], person_id=walk_in.id, status="present")
+        )
         db.session.commit()
         return {**program, "walk_in": walk_in.id, "rosa": program["people"][0]}
 
@@ -259,7 +280,9 @@ def audits(app, action, person_id):
             json.loads(entry.details)
             for entry in db.session.scalars(
                 sa.select(AuditEntry).where(
-                    AuditEntry.action == action, AuditEntry.object_type == "Person", AuditEntry.object_id == person_id
+                    AuditEntry.action == action,
+                    AuditEntry.object_type == "Person",
+                    AuditEntry.object_id == person_id,
                 )
             )
         ]
@@ -335,9 +358,12 @@ def test_merge_from_the_queue_takes_the_walk_in_out_of_it(login_as, app, queued)
     assert client.post(url, data={"keep": queued["rosa"], "seen": seen}).status_code == 302
     with app.app_context():
         assert db.session.get(Person, queued["walk_in"]).merged_into_id == queued["rosa"]
-        assert db.session.scalar(
-            sa.select(AttendanceRecord.person_id).where(AttendanceRecord.session_id == queued["session"])
-        ) == queued["rosa"]
+        assert (
+            db.session.scalar(
+                sa.select(AttendanceRecord.person_id).where(AttendanceRecord.session_id == queued["session"])
+            )
+            == queued["rosa"]
+        )
     assert f'id="person-{queued["walk_in"]}"' not in client.get("/people/review/").get_data(as_text=True)
 
 
@@ -346,7 +372,9 @@ def test_the_review_queue_is_paged(login_as, app, program):
 
     with app.app_context():
         for number in range(REVIEW_PAGE_SIZE + 2):
-            people.add_person(None, {"given_names": f"Nuevo{number:03d}", "sex": "male"}, None, needs_review=True)
+            people.add_person(
+                None, {"given_names": f"Nuevo{number:03d}", "sex": "male"}, None, needs_review=True
+            )
         db.session.commit()
     client = login_as("coordinator")
     first = client.get("/people/review/").get_data(as_text=True)
