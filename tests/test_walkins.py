@@ -303,12 +303,14 @@ def test_the_review_queue_lists_walk_ins_with_their_session_and_matches(login_as
 
 
 def test_confirm_as_new_leaves_the_queue_and_is_audited(login_as, app, queued):
-    client = login_as("coordinator")
+    client = login_as("coordinator", "admin", username="ana")
     url = f"/people/review/{queued['walk_in']}/confirm"
     assert client.post(url).status_code == 302
     with app.app_context():
         assert not db.session.get(Person, queued["walk_in"]).needs_review
     assert audits(app, "review", queued["walk_in"])[0]["outcome"] == "new"
+    log = client.get("/admin/audit").get_data(as_text=True)
+    assert "Ana confirmó que Rosa Tsamajain es una persona nueva" in log
     assert f'id="person-{queued["walk_in"]}"' not in client.get("/people/review/").get_data(as_text=True)
     # A second click (another coordinator's) changes nothing and says so.
     page = client.post(url, follow_redirects=True).get_data(as_text=True)
@@ -397,3 +399,12 @@ def test_only_coordinators_and_admins_review(login_as, app, queued, role, status
         assert client.post(f"/people/review/{queued['walk_in']}/household", data={}).status_code == 403
         with app.app_context():
             assert db.session.get(Person, queued["walk_in"]).needs_review
+
+
+def test_typed_walk_ins_shown_again_are_escaped(login_as, program):
+    client = login_as("coordinator")
+    name = '<b>x</b>"'
+    data = entry(program, given_0=name, sex_0="male", given_1=name, sex_1="male")
+    page = client.post(f"/sessions/{program['session']}/attendance", data=data).get_data(as_text=True)
+    assert "No se guardó nada" in page
+    assert "<b>x</b>" not in page and "&lt;b&gt;x&lt;/b&gt;" in page

@@ -9,7 +9,7 @@ assign to a household, or confirm as someone new.
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -257,3 +257,23 @@ def assign_household(person: Person, household: Household, when: date, user: Use
     audit.record(
         user, "review", person, outcome="household", household=household.code, person=person.full_name
     )
+
+
+@audit.describes("Person", "review")
+def _describe_review(who: str | None, details: Mapping[str, object]) -> str | None:
+    person, outcome = details.get("person"), details.get("outcome")
+    if not isinstance(person, str):
+        return None
+    if outcome == "new":
+        return _(
+            "%(user)s confirmó que %(person)s es una persona nueva", user=who or _("Alguien"), person=person
+        )
+    household = details.get("household")
+    if outcome == "household" and isinstance(household, str):
+        return _(
+            "%(user)s revisó a %(person)s y la puso en la familia %(code)s",
+            user=who or _("Alguien"),
+            person=person,
+            code=household,
+        )
+    return None
