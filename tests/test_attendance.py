@@ -142,7 +142,15 @@ def test_a_walk_in_with_an_impossible_birth_year_is_refused_and_nothing_is_saved
     client = login_as("coordinator")
     url = f"/sessions/{program['session']}/attendance"
     data = {f"status-{pid}": "present" for pid in program["people"]}
-    data.update({"revision": 0, "action": "save", "walkin-given-0": "Visitante", "walkin-year-0": year})
+    data.update(
+        {
+            "revision": 0,
+            "action": "save",
+            "walkin-given-0": "Visitante",
+            "walkin-sex-0": "male",
+            "walkin-year-0": year,
+        }
+    )
     response = client.post(url, data=data)
     assert response.status_code == 200
     assert "El año de nacimiento no es válido." in response.get_data(as_text=True)

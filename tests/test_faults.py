@@ -275,6 +275,7 @@ def attendance_form(program, walk_ins=("Visitante", "Visitanta")):
         data[f"status-{person_id}"] = "present"
     for index, given in enumerate(walk_ins):
         data[f"walkin-given-{index}"] = given
+        data[f"walkin-sex-{index}"] = "female"
     return data
 
 

@@ -496,3 +496,30 @@ def test_users_page(app, check_constant):
         return [_user(roles=ALL_ROLES[: 1 + index % 5]).display_name for index in range(n)]
 
     check_constant("/admin/users", add)
+
+
+def test_walk_in_review_queue(app, check_constant):
+    """Each person to review comes with their session, a likely match and the households to join."""
+
+    def add(n):
+        texts = []
+        for _ in range(n):
+            session = _session(_community())
+            household = people.create_household(session.community, "", None)
+            family = f"Apellido{_tag()}"
+            known = _person(household, "Rosa", family, sex="female")
+            walk_in = people.add_person(
+                None,
+                {"given_names": "Rosa", "family_names": family, "sex": "female"},
+                None,
+                needs_review=True,
+            )
+            db.session.add(AttendanceRecord(session_id=session.id, person_id=walk_in.id, status="present"))
+            texts += [
+                f"/people/persons/{walk_in.id}/merge?keep={known.id}",
+                session.community.name,
+                household.code,
+            ]
+        return texts
+
+    check_constant("/people/review/", add)

@@ -352,7 +352,10 @@ def test_marks_for_a_future_session_are_refused_on_the_entry_page(login_as, app,
     shown = client.get(url).get_data(as_text=True)
     assert "la asistencia se registra desde ese día" in shown and "Guardar la asistencia" not in shown
     data = {f"status-{pid}": "present" for pid in program["people"]}
-    page = client.post(url, data={**data, "revision": "0", "action": "save", "walkin-given-0": "Nuevo"})
+    page = client.post(
+        url,
+        data={**data, "revision": "0", "action": "save", "walkin-given-0": "Nuevo", "walkin-sex-0": "male"},
+    )
     assert "la asistencia se registra desde ese día, no antes" in page.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceRecord)) == 0

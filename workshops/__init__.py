@@ -101,6 +101,7 @@ def _init_extensions(app):
 def _register_blueprints(app):
     """Register every feature's pages."""
     from .attendance import edit_routes as _session_edits  # noqa: F401 (adds routes to session_routes.bp)
+    from .attendance import review_routes
     from .attendance import routes as session_routes
     from .auth import admin_routes
     from .auth import routes as auth_routes
@@ -125,6 +126,7 @@ def _register_blueprints(app):
         materials_routes.bp,
         people_routes.bp,
         session_routes.bp,
+        review_routes.bp,
         report_routes.bp,
         field_routes.bp,
     ):

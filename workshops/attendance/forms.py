@@ -21,15 +21,25 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from ..people import services as people
 from .models import ATTENDANCE_STATES
 
-WALK_IN_ROWS = 5  # blank "new person" rows on the entry page
+WALK_IN_ROWS = 3  # blank "new person" rows on the entry page
 REMARK_MAX = 500
+WALK_IN_FIELDS = ("given", "family", "sex", "year", "consent")
+
+
+def walk_in_rows(form):
+    """The walk-in rows as typed, to show them again when the page comes back (an error, candidates)."""
+    return [
+        {name: form.get(f"walkin-{name}-{index}", "") for name in WALK_IN_FIELDS}
+        for index in range(WALK_IN_ROWS)
+    ]
 
 
 def parse_entry(form, person_ids):
     """Read the attendance entry page: return (marks {person id: (status, remark)}, walk-ins, errors).
 
     The page has one `status-<id>` select and `remark-<id>` box per person of the
-    roster, and blank walk-in rows; a walk-in row counts once its given names are typed.
+    roster, and blank walk-in rows; a walk-in row counts once its given names are
+    typed, and comes back as (row number, its fields for people.add_person).
     """
     errors, marks = [], {}
     for person_id in person_ids:
@@ -43,18 +53,18 @@ def parse_entry(form, person_ids):
         given = form.get(f"walkin-given-{index}", "")
         if not given.strip():
             continue
-        year = form.get(f"walkin-year-{index}", "").strip()
         try:
-            walk_ins.append(
-                people.clean_walk_in(
-                    given,
-                    form.get(f"walkin-family-{index}", ""),
-                    form.get(f"walkin-sex-{index}"),
-                    int(year) if year.isdigit() else (year or None),
-                )
+            fields = people.clean_walk_in(
+                given,
+                form.get(f"walkin-family-{index}", ""),
+                form.get(f"walkin-sex-{index}") or None,
+                form.get(f"walkin-year-{index}", ""),
+                consent=form.get(f"walkin-consent-{index}") == "1",
             )
         except people.InvalidWalkIn as error:
-            errors.append(str(error))
+            errors.append(_("Persona nueva %(number)s: %(error)s", number=index + 1, error=str(error)))
+        else:
+            walk_ins.append((index, fields))
     return marks, walk_ins, list(dict.fromkeys(errors))
 
 

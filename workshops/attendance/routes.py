@@ -21,8 +21,8 @@ from ..curriculum.models import Module
 from ..extensions import db
 from ..i18n import format_date
 from ..people.models import Community
-from . import changes, services, sheet, uploads
-from .forms import CancelForm, RevisionForm, SeriesForm, SessionForm, parse_entry
+from . import changes, services, sheet, uploads, walkins
+from .forms import CancelForm, RevisionForm, SeriesForm, SessionForm, parse_entry, walk_in_rows
 from .models import (
     ATTENDANCE_STATES,
     OFF_STATES,
@@ -227,30 +227,48 @@ def enter(session_id):
     groups = services.roster(session)
     stored = services.records_by_person(session)
     marks = {person_id: (record.status, record.remark) for person_id, record in stored.items()}
+    people_ids = [person.id for _household, members in groups for person in members]
     conflicts = []
     errors = []
+    matches = []
+    confirmed = ""
+    rows = walk_in_rows({})
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
             abort(400)
-        people_ids = [person.id for _household, members in groups for person in members]
         submitted, walk_ins, errors = parse_entry(request.form, people_ids)
+        rows = walk_in_rows(request.form)
+        marks = submitted
         if request.form.get("action") == "mark_all":
             marks = {pid: (status or "present", remark) for pid, (status, remark) in submitted.items()}
         elif not errors:
-            base = request.form.get("revision", type=int)
-            result = services.save_attendance(
-                session, submitted, base if base is not None else -1, current_user, walk_ins
-            )
-            if result.saved:
-                db.session.commit()
-                flash(_("Asistencia guardada."), "success")
-                return redirect(url_for(".show", session_id=session.id))
-            conflicts = result.conflicts
-            marks = submitted
-            if not result.refusal:
-                session = _session(session_id)
-        else:
-            marks = submitted
+            # A walk-in who may be someone known, or typed twice: shown first, nothing saved,
+            # until the coordinator marks them on the roster or confirms exactly these walk-ins are new.
+            digest = walkins.walk_ins_digest(walk_ins)
+            if (
+                walk_ins
+                and request.form.get("confirmed") != digest
+                and services.attendance_refusal(session) is None
+            ):
+                matches = walkins.walk_in_candidates(session, walk_ins)
+            if matches:
+                confirmed = digest
+            else:
+                base = request.form.get("revision", type=int)
+                result = services.save_attendance(
+                    session,
+                    submitted,
+                    base if base is not None else -1,
+                    current_user,
+                    [fields for _row, fields in walk_ins],
+                )
+                if result.saved:
+                    db.session.commit()
+                    flash(_("Asistencia guardada."), "success")
+                    return redirect(url_for(".show", session_id=session.id))
+                conflicts = result.conflicts
+                if not result.refusal:
+                    session = _session(session_id)
     return render_template(
         "attendance/entry.html",
         session=session,
@@ -261,6 +279,10 @@ def enter(session_id):
         refusal=services.attendance_refusal(session),
         states=ATTENDANCE_STATES,
         age_group=services.age_group,
+        walk_in_rows=rows,
+        matches=matches,
+        confirmed=confirmed,
+        on_roster=set(people_ids),
     )
 
 

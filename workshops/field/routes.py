@@ -64,6 +64,8 @@ def strings():
         "rejected": _("Rechazado: %(reason)s"),
         "no_storage": _("Este navegador no puede guardar datos sin conexión."),
         "walk_in_name": _("Escriba el nombre de la persona nueva."),
+        "walk_in_sex": _("Elija el sexo de la persona nueva (o «no registrado»)."),
+        "walk_in_year": _("Escriba el año de nacimiento con cuatro cifras (por ejemplo 1985)."),
         "module": _("Módulo %(number)s: %(title)s"),
         "walk_in": _("persona nueva"),
     }

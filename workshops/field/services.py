@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..attendance import services as attendance
+from ..attendance import walkins
 from ..attendance.models import (
     ATTENDANCE_STATES,
     OFF_STATES,
@@ -217,13 +218,17 @@ def _parse(item: object) -> ParsedRecord:
     if walk_in is not None:
         if not isinstance(walk_in, dict):
             raise Rejected(_("Los datos de la persona nueva no son válidos."))
-        year = walk_in.get("birth_year")
+        consent = walk_in.get("consent", False)
+        if not isinstance(consent, bool):
+            raise Rejected(_("El campo %(field)s debe ser true o false.", field="consent"))
+        sex = walk_in.get("sex")
         try:
             walk_in = people.clean_walk_in(
                 _text(walk_in.get("given_names"), people.NAME_MAX, "given_names"),
                 _text(walk_in.get("family_names"), people.NAME_MAX, "family_names"),
-                walk_in.get("sex"),
-                None if year == "" else year,
+                sex if isinstance(sex, str) else None,
+                walk_in.get("birth_year"),
+                consent=consent,
             )
         except people.InvalidWalkIn as error:
             raise Rejected(str(error)) from None
@@ -323,9 +328,20 @@ def _apply_one(uid: str, data: ParsedRecord, user: User, batch: Batch) -> str:
     person: Person | None
     record: AttendanceRecord | None
     if data["walk_in"] is not None:
-        # Walk-ins go to the registry flagged for the duplicate review, like those typed on the entry page.
-        person = people.add_person(None, data["walk_in"], user, needs_review=True)
-        record = None
+        # Walk-ins go to the registry flagged for the review queue, like those typed on the entry page:
+        # the device cannot ask whether they resemble someone, so the queue shows the candidates,
+        # and nothing is merged by itself. The same walk-in sent again for this session (another
+        # record, say from a second device) is the person the first one created.
+        person = walkins.same_walk_in(session, data["walk_in"])
+        if person is None:
+            person = people.add_person(None, data["walk_in"], user, needs_review=True)
+            record = None
+        else:
+            record = batch.records.get((session.id, person.id)) or db.session.scalar(
+                select(AttendanceRecord).where(
+                    AttendanceRecord.session_id == session.id, AttendanceRecord.person_id == person.id
+                )
+            )
     else:
         person_id = data["person_id"]  # a number whenever there is no walk-in (_parse)
         person = batch.person(person_id) if person_id is not None else None

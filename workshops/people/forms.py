@@ -54,8 +54,11 @@ class CommunityForm(FlaskForm):
 class PersonForm(FlaskForm):
     given_names = StringField(_l("Nombres"), validators=[DataRequired(), Length(max=120)])
     family_names = StringField(_l("Apellidos"), validators=[Length(max=120)])
+    # No default: a person's sex is chosen, never assumed ("no registrado" is a choice too).
     sex = SelectField(
-        _l("Sexo"), choices=[SelectChoice(k, v) for k, v in SEX_LABELS.items()], default="unrecorded"
+        _l("Sexo"),
+        choices=[SelectChoice("", _l("— elija —")), *(SelectChoice(k, v) for k, v in SEX_LABELS.items())],
+        validators=[DataRequired(message=_l("Elija el sexo."))],
     )
     birth_year = IntegerField(
         _l("Año de nacimiento"),

@@ -42,29 +42,55 @@ class InvalidWalkIn(ValueError):
     """A walk-in's data breaks a rule; the message says which, in the user's language."""
 
 
+def _walk_in_year(birth_year: object) -> int | None:
+    """A walk-in's birth year: none, or a whole number of four digits from 1900 to this year."""
+    if birth_year is None or (isinstance(birth_year, str) and not birth_year.strip()):
+        return None
+    text = birth_year.strip() if isinstance(birth_year, str) else None
+    if isinstance(birth_year, int) and not isinstance(birth_year, bool):
+        year = birth_year
+    elif text is not None and text.isascii() and text.isdigit():
+        year = int(text)
+    else:
+        raise InvalidWalkIn(_("El año de nacimiento no es válido."))
+    if 0 <= year < 100:
+        # "85" is not silently taken for 1985 (nor dropped): the sheet is read again.
+        raise InvalidWalkIn(
+            _(
+                "El año de nacimiento «%(year)s» tiene dos cifras: escríbalo con cuatro (por ejemplo 1985).",
+                year=str(birth_year).strip(),
+            )
+        )
+    if not EARLIEST_BIRTH_YEAR <= year <= date.today().year:
+        raise InvalidWalkIn(_("El año de nacimiento no es válido."))
+    return year
+
+
 def clean_walk_in(
-    given_names: str | None, family_names: str | None = "", sex: str | None = None, birth_year: object = None
+    given_names: str | None,
+    family_names: str | None = "",
+    sex: str | None = None,
+    birth_year: object = None,
+    consent: bool = False,
 ) -> PersonFields:
     """Return a walk-in's fields for add_person, by the one rule the entry page and the sync API share.
 
-    Given names are required; names are trimmed to 120 characters; an unknown sex is
-    recorded as "unrecorded"; a birth year, when given, is a whole number from 1900 to
-    this year. Raise InvalidWalkIn otherwise.
+    Given names are required; names are trimmed to 120 characters; the sex must be given
+    (female, male, or "unrecorded" chosen on purpose: never a default); a birth year, when
+    given, is a whole number of four digits from 1900 to this year ("85" is an error, not
+    1985). Raise InvalidWalkIn otherwise.
     """
     given = (given_names or "").strip()[:NAME_MAX]
     if not given:
         raise InvalidWalkIn(_("Falta el nombre de la persona nueva."))
-    if birth_year is not None and (
-        isinstance(birth_year, bool)
-        or not isinstance(birth_year, int)
-        or not EARLIEST_BIRTH_YEAR <= birth_year <= date.today().year
-    ):
-        raise InvalidWalkIn(_("El año de nacimiento no es válido."))
+    if sex not in SEXES:
+        raise InvalidWalkIn(_("Elija el sexo de la persona nueva %(name)s (o «no registrado»).", name=given))
     return {
         "given_names": given,
         "family_names": (family_names or "").strip()[:NAME_MAX],
-        "sex": sex if sex in SEXES else "unrecorded",
-        "birth_year": birth_year,
+        "sex": sex,
+        "birth_year": _walk_in_year(birth_year),
+        "consent": bool(consent),
     }
 
 
@@ -247,6 +273,20 @@ def names_match(given_a: str | None, family_a: str | None, given_b: str | None, 
     return family_1 <= family_2 or family_2 <= family_1
 
 
+def resembles(
+    given_a: str | None,
+    family_a: str | None,
+    year_a: int | None,
+    given_b: str | None,
+    family_b: str | None,
+    year_b: int | None,
+) -> bool:
+    """The registry's rule for "may be the same person": names match, birth years (if both known) within two."""
+    if not names_match(given_a, family_a, given_b, family_b):
+        return False
+    return not (year_a and year_b and abs(year_a - year_b) > YEAR_TOLERANCE)
+
+
 def similar_people(
     given_names: str | None,
     family_names: str | None,
@@ -254,8 +294,13 @@ def similar_people(
     community_id: int | None = None,
     exclude_id: int | None = None,
     limit: int = 10,
+    also: Select[int] | None = None,
 ) -> list[Person]:
-    """Return existing people who may be the same person, for the user to confirm."""
+    """Return existing people who may be the same person, for the user to confirm.
+
+    With community_id, only people of that community's households, and those whose ids
+    `also` selects (the walk-ins, who have no household yet, seen in its sessions).
+    """
     # The household comes with the same join: the pages show each candidate's household code.
     query = (
         select(Person)
@@ -264,7 +309,10 @@ def similar_people(
         .where(Person.merged_into_id.is_(None))
     )
     if community_id is not None:
-        query = query.where(Household.community_id == community_id)
+        if also is not None:
+            query = query.where((Household.community_id == community_id) | Person.id.in_(also))
+        else:
+            query = query.where(Household.community_id == community_id)
     family = _tokens(family_names)
     given = _tokens(given_names)
     # Narrow in SQL by one given-name and one family-name word; the exact rules run in Python.
@@ -273,10 +321,10 @@ def similar_people(
     if exclude_id is not None:
         query = query.where(Person.id != exclude_id)
     found: list[Person] = []
-    for person in db.session.scalars(query.limit(500)):
-        if not names_match(given_names, family_names, person.given_names, person.family_names):
-            continue
-        if birth_year and person.birth_year and abs(birth_year - person.birth_year) > YEAR_TOLERANCE:
+    for person in db.session.scalars(query.order_by(Person.id).limit(500)):
+        if not resembles(
+            given_names, family_names, birth_year, person.given_names, person.family_names, person.birth_year
+        ):
             continue
         found.append(person)
         if len(found) >= limit:

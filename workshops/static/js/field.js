@@ -289,14 +289,20 @@
     document.getElementById("add-walk-in").addEventListener("click", function () {
       var given = document.getElementById("walkin-given");
       if (!given.value.trim()) { queueStatus.textContent = words.walk_in_name; given.focus(); return; }
-      var year = document.getElementById("walkin-year").value;
+      var sex = document.getElementById("walkin-sex");
+      if (!sex.value) { queueStatus.textContent = words.walk_in_sex; sex.focus(); return; }
+      var year = document.getElementById("walkin-year");
+      if (year.value && !/^\d{4}$/.test(year.value.trim())) { queueStatus.textContent = words.walk_in_year; year.focus(); return; }
+      var consent = document.getElementById("walkin-consent");
       document.getElementById("roster-body").appendChild(walkInRow({
         given_names: given.value.trim(),
         family_names: document.getElementById("walkin-family").value.trim(),
-        sex: document.getElementById("walkin-sex").value,
-        birth_year: year ? Number(year) : null
+        sex: sex.value,
+        birth_year: year.value ? Number(year.value) : null,
+        consent: consent.checked
       }));
-      given.value = ""; document.getElementById("walkin-family").value = ""; document.getElementById("walkin-year").value = "";
+      given.value = ""; document.getElementById("walkin-family").value = ""; year.value = "";
+      sex.value = ""; consent.checked = false;
     });
     attendanceForm.addEventListener("submit", function (event) {
       event.preventDefault();
