@@ -40,11 +40,12 @@ def test_admins_read_who_changed_what(app, login_as):
     )
     assert response.status_code == 302
     page = client.get("/admin/audit").get_data(as_text=True)
-    assert "roles_before" in page and "reviewer" in page and "translator" in page
+    assert "cambió la cuenta nueva: roles Traductor → Revisor; habilitada" in page
+    assert "roles_before" not in page and "{&#34;" not in page
     assert "<script" not in page and "<img onerror" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "{{ 7*7 }}" in page
     only_users = client.get("/admin/audit?type=User").get_data(as_text=True)
-    assert "roles_before" in only_users and "CRG-001" not in only_users
+    assert "cambió la cuenta nueva" in only_users and "CRG-001" not in only_users
     assert "CRG-001" in page
 
 

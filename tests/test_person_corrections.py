@@ -390,7 +390,7 @@ def test_old_audit_entries_keep_their_details(app, make_user, admin_exists, prog
         )
         db.session.commit()
     log = signed_in(app, make_user, "admin").get("/admin/audit?type=Person").get_data(as_text=True)
-    assert "ZZZ-001" in log and "<code>" in log
+    assert "ZZZ-001" in log and "{" not in log.split("<tbody>")[1]
 
 
 def test_a_dni_taken_between_the_check_and_the_save_saves_nothing(app, make_user, admin_exists, program):

@@ -91,10 +91,12 @@ def _init_extensions(app):
     from . import languages as _languages  # noqa: F401
     from .attendance import merges as _attendance_merges  # noqa: F401 (follows person merges)
     from .attendance import models as _attendance_models  # noqa: F401
+    from .attendance import person_data as _attendance_person_data  # noqa: F401 (exports, anonymisation)
     from .catalog import models as _catalog_models  # noqa: F401
     from .core import audit as _audit  # noqa: F401
     from .core import models as _core_models  # noqa: F401
     from .field import models as _field_models  # noqa: F401
+    from .field import person_data as _field_person_data  # noqa: F401 (exports, anonymisation)
     from .people import models as _people_models  # noqa: F401
 
 
@@ -103,12 +105,15 @@ def _register_blueprints(app):
     from .attendance import edit_routes as _session_edits  # noqa: F401 (adds routes to session_routes.bp)
     from .attendance import review_routes
     from .attendance import routes as session_routes
+    from .attendance import sentences as _session_sentences  # noqa: F401 (audit sentences)
     from .auth import admin_routes
     from .auth import routes as auth_routes
     from .curriculum import routes as curriculum_routes
     from .field import routes as field_routes
+    from .field import sentences as _field_sentences  # noqa: F401 (audit sentences)
     from .materials import routes as materials_routes
     from .people import partners as _people_partners  # noqa: F401 (adds routes to people_routes.bp)
+    from .people import rights_routes as _people_rights  # noqa: F401 (adds routes to people_routes.bp)
     from .people import routes as people_routes
     from .people import tools_routes as _people_tools  # noqa: F401 (adds routes to people_routes.bp)
     from .reports import routes as report_routes

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from ..auth.models import User, UserRole
-from ..core import access
+from ..core import access, audit
 from ..core.clock import program_time
 from ..core.errors import render_error
 from ..core.forms import ConfirmForm
@@ -216,6 +216,9 @@ def sheet_pdf(session_id):
         data = sheet.render_pdf(session)
     except RenderError:
         return render_error(500, _("No se pudo generar el PDF"), _("Imprima la hoja desde el navegador."))
+    # The sheet lists the names of a community's people: who downloaded it is logged.
+    audit.record(current_user, "sheet-pdf", session)
+    db.session.commit()
     name = f"asistencia-{session.community.code.lower()}-modulo-{session.module.number:02d}-{session.date.isoformat()}.pdf"
     return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name)
 
@@ -325,6 +328,8 @@ def attachment(session_id, attachment_id):
     if data is None:  # a sheet from before 0011 whose file could not be moved in (see the log)
         flash(_("El archivo de esta hoja firmada no está disponible. Avise al administrador."), "warning")
         return redirect(url_for(".show", session_id=session_id))
+    audit.record(current_user, "download", found, session=session_id)
+    db.session.commit()
     response = send_file(
         io.BytesIO(data),
         mimetype=found.content_type,

@@ -106,7 +106,9 @@ def roster(session: WorkshopSession) -> list[tuple[Household | None, Sequence[Pe
         .options(selectinload(Household.members))
         .order_by(Household.code)
     ).all()
-    listed = {person.id for household in households for person in household.members}
+    listed = {
+        person.id for household in households for person in household.members if person.anonymised_at is None
+    }
     others = db.session.scalars(
         select(Person)
         .join(AttendanceRecord, AttendanceRecord.person_id == Person.id)
@@ -114,7 +116,16 @@ def roster(session: WorkshopSession) -> list[tuple[Household | None, Sequence[Pe
         .order_by(Person.id)
     ).all()
     members_of = [
-        (household, [person for person in household.members if person.merged_into_id is None])
+        # Merged-away and anonymised records take no new marks (an anonymised person's past
+        # records still list them below, among "others", on the sheets of those sessions).
+        (
+            household,
+            [
+                person
+                for person in household.members
+                if person.merged_into_id is None and person.anonymised_at is None
+            ],
+        )
         for household in households
     ]
     groups: list[tuple[Household | None, Sequence[Person]]] = [

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from ..core import access, audit
 from ..extensions import db
+from . import sentences as _sentences  # noqa: F401 (the accounts' audit sentences)
 from . import services
 from .forms import NewUserForm, ResetPasswordForm, UserForm
 from .models import User
@@ -127,12 +128,12 @@ def audit_log():
     ).all()
     return render_template(
         "admin/audit.html",
-        # Entries a feature describes read as a sentence; the others show their details as they are.
+        # Every entry reads as a sentence: the feature's own, or a generic one.
         rows=[(entry, who, audit.describe(entry, who)) for entry, who in rows[:AUDIT_PER_PAGE]],
         more=len(rows) > AUDIT_PER_PAGE,
         page=page,
         kind=kind,
-        kinds=kinds,
+        kinds=sorted(((k, audit.kind_label(k)) for k in kinds), key=lambda pair: pair[1].casefold()),
     )
 
 

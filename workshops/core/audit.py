@@ -5,6 +5,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Protocol
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -56,8 +58,11 @@ def record(user: Identified | None, action: str, target: Identified | str, **det
 
 # Turns an entry's details into a sentence in the user's language: (who, details) -> sentence,
 # or None when the details lack what the sentence needs (entries written before it existed).
+# The details a describer gets carry the entry's row id as "object_id" unless they hold one already.
 Describer = Callable[[str | None, Mapping[str, object]], str | None]
 _describers: dict[tuple[str, str], Describer] = {}
+# What a kind of entry is about, in the user's language ("persona", "sesión"): the page's filter.
+_kinds: dict[str, object] = {}
 
 
 def describes(object_type: str, action: str) -> Callable[[Describer], Describer]:
@@ -70,13 +75,65 @@ def describes(object_type: str, action: str) -> Callable[[Describer], Describer]
     return register
 
 
-def describe(entry: AuditEntry, who: str | None) -> str | None:
-    """Return the entry as a sentence ("Ana cambió el sexo de Rosa: mujer → hombre"), or None."""
-    describer = _describers.get((entry.object_type, entry.action))
-    if describer is None:
-        return None
+def names_kind(object_type: str, label: object) -> None:
+    """Register what entries of object_type are about, as a (lazy) string in the user's language."""
+    _kinds[object_type] = label
+
+
+def kind_label(object_type: str) -> str:
+    """The registered name of a kind of entry, or a neutral one for a kind nobody registered."""
+    label = _kinds.get(object_type)
+    return str(label) if label is not None else _("otro registro")
+
+
+def someone(who: str | None) -> str:
+    """The user of a sentence: their name, or "Alguien" (a command, a deleted account)."""
+    return who or _("Alguien")
+
+
+def _plain(value: object) -> str:
+    """A detail's value as plain words: lists joined with commas, nested details as "name: value"."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("sí") if value else _("no")
+    if isinstance(value, list | tuple):
+        return ", ".join(_plain(item) for item in value) or "—"
+    if isinstance(value, dict):
+        return "; ".join(f"{name}: {_plain(item)}" for name, item in value.items()) or "—"
+    return str(value)
+
+
+GENERIC = _l("%(user)s registró «%(action)s» en %(kind)s%(number)s%(details)s")
+
+
+def generic(entry: AuditEntry, who: str | None, details: Mapping[str, object]) -> str:
+    """A readable sentence for an entry no feature describes: who, what, on what, and its details."""
+    shown = "; ".join(f"{name}: {_plain(value)}" for name, value in details.items())
+    return str(GENERIC) % {
+        "user": someone(who),
+        "action": entry.action,
+        "kind": kind_label(entry.object_type),
+        "number": _(" n.º %(id)s", id=entry.object_id) if entry.object_id is not None else "",
+        "details": f" ({shown})" if shown else "",
+    }
+
+
+def describe(entry: AuditEntry, who: str | None) -> str:
+    """Return the entry as a sentence ("Ana cambió el sexo de Rosa: mujer → hombre").
+
+    The feature's sentence when one is registered and the details have what it needs,
+    otherwise a generic sentence; never the raw details.
+    """
     try:
-        details = json.loads(entry.details or "{}")
+        loaded = json.loads(entry.details or "{}")
     except ValueError:
-        return None
-    return describer(who, details) if isinstance(details, dict) else None
+        loaded = {}
+    details: dict[str, object] = loaded if isinstance(loaded, dict) else {"": loaded}
+    describer = _describers.get((entry.object_type, entry.action))
+    if describer is not None:
+        given = details if "object_id" in details else {**details, "object_id": entry.object_id}
+        sentence = describer(who, given)
+        if sentence is not None:
+            return sentence
+    return generic(entry, who, details)

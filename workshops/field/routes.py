@@ -21,7 +21,7 @@ from flask_wtf.csrf import generate_csrf
 
 from ..attendance import services as attendance
 from ..attendance.models import WorkshopSession
-from ..core import access
+from ..core import access, audit
 from ..core.errors import render_error
 from ..core.forms import ConfirmForm
 from ..core.paths import STATIC_DIR
@@ -146,7 +146,11 @@ def pack():
         if session is None or not attendance.can_see(current_user, session):
             return render_error(403, message=_("Usted no está asignado a la sesión %(id)s.", id=session_id))
         sessions.append(session)
-    return jsonify(services.build_pack(sessions, chosen, current_user))
+    pack_data = services.build_pack(sessions, chosen, current_user)
+    # A pack carries the names of the sessions' people: who took it is logged.
+    audit.record(current_user, "pack", "field-pack", sessions=[session.id for session in sessions])
+    db.session.commit()
+    return jsonify(pack_data)
 
 
 @bp.route("/api/field/sync", methods=["POST"])

@@ -107,3 +107,23 @@ class EditPersonForm(PersonForm):
     )
     revision = HiddenField()
     submit = SubmitField(_l("Guardar la corrección"))
+
+
+class WithdrawConsentForm(FlaskForm):
+    """The person withdrew their consent: on which date (today unless changed)."""
+
+    withdrawn_on = DateField(_l("Fecha en que retiró el consentimiento"), validators=[DataRequired()])
+    revision = HiddenField()
+
+    def validate_withdrawn_on(self, field):
+        if field.data and field.data > date.today():
+            raise ValidationError(_l("La fecha no puede estar en el futuro."))
+
+
+class AnonymiseForm(FlaskForm):
+    """The confirmation of an anonymisation: the box says it cannot be undone."""
+
+    understood = BooleanField(
+        _l("Entiendo que no se puede deshacer: los datos borrados no se pueden recuperar."),
+        validators=[DataRequired(_l("Marque la casilla para confirmar."))],
+    )

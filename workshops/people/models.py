@@ -88,6 +88,11 @@ class Person(Model):
     consent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     consent_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     needs_review: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # walk-ins
+    # Set when the person's data was erased at their request (Law 29733): names, DNI and
+    # remarks are gone; birth_year is then the first year of the range birth_year..birth_year_to,
+    # which gives the same age group as the exact year on every day they attended.
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    birth_year_to: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # Bumped by every correction: a save based on an older revision is not applied blindly.
     revision: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True, nullable=True)

@@ -11,6 +11,7 @@ from ..core import access
 from ..core.forms import ConfirmForm
 from ..extensions import db
 from . import corrections, importer, merge, services
+from .forms import WithdrawConsentForm
 from .models import Household, Merge, Person
 from .routes import MANAGERS, bp
 
@@ -89,6 +90,9 @@ def person(person_id):
         history=corrections.history_of(found),
         stays=corrections.stays_of_person(found),
         today=date.today(),
+        withdraw_form=WithdrawConsentForm(
+            formdata=None, withdrawn_on=date.today(), revision=str(found.revision)
+        ),
     )
 
 

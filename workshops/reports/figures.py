@@ -76,6 +76,9 @@ def people_rows(chosen):
             "age_group": person.age_group,
             "first_date": person.first_date,
             "modules": person.modules,
+            # "yes", "no" (marked in the lists: their data is not used beyond counting them)
+            # or "anonymised" (nothing personal is left to use).
+            "consent": "anonymised" if person.anonymised else "yes" if person.consent else "no",
         }
         for person in chosen
     ]

@@ -23,6 +23,7 @@ from ..core.spreadsheets import csv_chunks, csv_line, xlsx_bytes
 from ..extensions import db
 from ..people.models import Community
 from . import charts, completion, donor_tables, figures, program, services, tables
+from . import sentences as _sentences  # noqa: F401 (the reports' audit sentences)
 from .forms import IndicatorForm, MatrixForm, PeopleForm, PeriodForm, RuleForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")

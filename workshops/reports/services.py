@@ -132,6 +132,8 @@ class Participant:
     age_group: str = ""
     name: str = ""
     household_code: str = ""
+    consent: bool = True  # with_names only: False marks the person in the lists
+    anonymised: bool = False  # with_names only: the data was erased at their request
 
     @property
     def modules(self):
@@ -196,7 +198,13 @@ def reached(period: Period, with_names: bool = False) -> list[Participant]:
         func.coalesce(Household.community_id, per_person.c.session_community),
     ]
     if with_names:
-        columns += [Person.given_names, Person.family_names, Household.code]
+        columns += [
+            Person.given_names,
+            Person.family_names,
+            Household.code,
+            Person.consent,
+            Person.anonymised_at,
+        ]
     rows = fetch(
         select(*columns)
         .join(Person, Person.id == per_person.c.person_id)
@@ -257,6 +265,8 @@ def _participant(row, bits: dict, practices_of: dict, with_names: bool) -> Parti
     if with_names:
         found.name = f"{row[7]} {row[8]}".strip()
         found.household_code = row[9] or ""
+        found.consent = bool(row[10])
+        found.anonymised = row[11] is not None
     return found
 
 

@@ -203,6 +203,13 @@ def _sessions_table(summary) -> Table:
     return sessions
 
 
+CONSENT_LABELS = {
+    "yes": _l("sí"),
+    "no": _l("sin consentimiento"),
+    "anonymised": _l("anonimizada"),
+}
+
+
 def people_table(rows):
     table = Table(
         "people",
@@ -217,6 +224,7 @@ def people_table(rows):
             ("age_group", _l("Edad")),
             ("first_session", _l("Primera sesión")),
             ("modules", _l("Módulos asistidos")),
+            ("consent", _l("Consentimiento")),
         ],
     )
     for row in rows:
@@ -232,6 +240,7 @@ def people_table(rows):
                 Cell(row["age_group"], AGE_LABELS[row["age_group"]]),
                 row["first_date"],
                 row["modules"],
+                Cell(row["consent"], CONSENT_LABELS[row["consent"]]),
             ]
         )
     return table
