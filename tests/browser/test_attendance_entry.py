@@ -39,6 +39,7 @@ def test_enter_sheet_and_see_figures(live_server, page):
     rows.nth(0).locator("select").select_option("absent")
     rows.nth(1).locator("select").select_option("excused")
     page.get_by_label("Nombres").first.fill("Visitante")
+    page.locator("select[name=walkin-sex-0]").select_option("female")  # no default sex
     page.get_by_role("button", name="Guardar la asistencia").click()
     assert page.url == session_url
     figures = page.locator("table").last.locator("td").all_inner_texts()

@@ -93,6 +93,7 @@ def test_offline_attendance_syncs_exactly_once(live_server, browser):
         rows.nth(2).locator("input").fill("cosecha")
         page.get_by_label("Nombres").fill("Visitante")
         page.get_by_label("Apellidos").fill("Sin Lista")
+        page.locator("#walkin-sex").select_option("female")  # no default sex
         page.get_by_role("button", name="Añadir a la lista").click()
         page.get_by_role("button", name="Guardar en este dispositivo").click()
         expect(page.locator("#queue-status")).to_contain_text("aún no enviado: 4")
