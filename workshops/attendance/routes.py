@@ -245,18 +245,8 @@ def enter(session_id):
         if request.form.get("action") == "mark_all":
             marks = {pid: (status or "present", remark) for pid, (status, remark) in submitted.items()}
         elif not errors:
-            # A walk-in who may be someone known, or typed twice: shown first, nothing saved,
-            # until the coordinator marks them on the roster or confirms exactly these walk-ins are new.
-            digest = walkins.walk_ins_digest(walk_ins)
-            if (
-                walk_ins
-                and request.form.get("confirmed") != digest
-                and services.attendance_refusal(session) is None
-            ):
-                matches = walkins.walk_in_candidates(session, walk_ins)
-            if matches:
-                confirmed = digest
-            else:
+            matches, confirmed = _walk_ins_to_confirm(session, walk_ins)
+            if not matches:
                 base = request.form.get("revision", type=int)
                 result = services.save_attendance(
                     session,
@@ -287,6 +277,20 @@ def enter(session_id):
         confirmed=confirmed,
         on_roster=set(people_ids),
     )
+
+
+def _walk_ins_to_confirm(session, walk_ins):
+    """Return (candidates, digest of the rows) while typed walk-ins need the coordinator's word.
+
+    A walk-in who may be someone known, or typed twice, is shown first and nothing is saved,
+    until the coordinator marks them on the roster or confirms exactly these walk-ins are new
+    (the digest comes back in the form's `confirmed` field); else ([], "").
+    """
+    digest = walkins.walk_ins_digest(walk_ins)
+    if not walk_ins or request.form.get("confirmed") == digest or services.attendance_refusal(session):
+        return [], ""
+    matches = walkins.walk_in_candidates(session, walk_ins)
+    return matches, (digest if matches else "")
 
 
 @bp.route("/<int:session_id>/attachments", methods=["POST"])

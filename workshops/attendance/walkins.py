@@ -136,6 +136,30 @@ def review_page(page: int) -> ReviewPage:
     households they could join; a fixed number of queries whatever the number of rows."""
     total = count_to_review()
     page = max(1, min(page, max(1, -(-total // REVIEW_PAGE_SIZE))))
+    rows = _rows_of_page(page)
+    communities_of = {
+        row.person.id: {s.community_id for s in row.sessions}
+        | ({row.person.household.community_id} if row.person.household else set())
+        for row in rows.values()
+    }
+    wanted = set().union(*communities_of.values()) if communities_of else set()
+    if not wanted:
+        return ReviewPage(list(rows.values()), page, total)
+    attended, pool = _candidates(wanted)
+    households = db.session.scalars(
+        select(Household)
+        .where(Household.community_id.in_(wanted), Household.merged_into_id.is_(None))
+        .order_by(Household.code)
+    ).all()
+    for row in rows.values():
+        mine = communities_of[row.person.id]
+        row.matches = _matches(row.person, mine, pool, attended)
+        row.households = [h for h in households if h.community_id in mine]
+    return ReviewPage(list(rows.values()), page, total)
+
+
+def _rows_of_page(page: int) -> dict[int, ReviewRow]:
+    """Return {person id: row} of one page of people to review, each with the sessions they came from."""
     persons = db.session.scalars(
         select(Person)
         .where(*TO_REVIEW)
@@ -157,15 +181,14 @@ def review_page(page: int) -> ReviewPage:
     ).all()
     for record in records:
         rows[record.person_id].sessions.append(record.session)
-    communities_of = {
-        row.person.id: {s.community_id for s in row.sessions}
-        | ({row.person.household.community_id} if row.person.household else set())
-        for row in rows.values()
-    }
-    wanted = set().union(*communities_of.values()) if communities_of else set()
-    if not wanted:
-        return ReviewPage(list(rows.values()), page, total)
-    # Everyone these people may be: the households of their communities and those seen in its sessions.
+    return rows
+
+
+def _candidates(wanted: set[int]) -> tuple[dict[int, set[int]], list[Person]]:
+    """Return ({person id: communities attended}, everyone these people may be) for the communities.
+
+    The pool is the households of the communities and those seen in their sessions.
+    """
     attended: dict[int, set[int]] = {}
     for person_id, community_id in db.session.execute(
         select(AttendanceRecord.person_id, WorkshopSession.community_id)
@@ -189,33 +212,30 @@ def review_page(page: int) -> ReviewPage:
         )
         .order_by(Person.id)
     ).all()
-    households = db.session.scalars(
-        select(Household)
-        .where(Household.community_id.in_(wanted), Household.merged_into_id.is_(None))
-        .order_by(Household.code)
-    ).all()
-    for row in rows.values():
-        mine = communities_of[row.person.id]
-        me = row.person
-        for other in pool:
-            if other.id == me.id:
-                continue
-            theirs = attended.get(other.id, set()) | (
-                {other.household.community_id} if other.household else set()
-            )
-            if mine & theirs and people.resembles(
-                me.given_names,
-                me.family_names,
-                me.birth_year,
-                other.given_names,
-                other.family_names,
-                other.birth_year,
-            ):
-                row.matches.append(other)
-                if len(row.matches) >= MATCHES_SHOWN:
-                    break
-        row.households = [h for h in households if h.community_id in mine]
-    return ReviewPage(list(rows.values()), page, total)
+    return attended, list(pool)
+
+
+def _matches(me: Person, mine: set[int], pool: list[Person], attended: dict[int, set[int]]) -> list[Person]:
+    """Return up to MATCHES_SHOWN people of the pool in a community of mine who resemble me."""
+    found: list[Person] = []
+    for other in pool:
+        if other.id == me.id:
+            continue
+        theirs = attended.get(other.id, set()) | (
+            {other.household.community_id} if other.household else set()
+        )
+        if mine & theirs and people.resembles(
+            me.given_names,
+            me.family_names,
+            me.birth_year,
+            other.given_names,
+            other.family_names,
+            other.birth_year,
+        ):
+            found.append(other)
+            if len(found) >= MATCHES_SHOWN:
+                break
+    return found
 
 
 class ReviewRefused(ValueError):

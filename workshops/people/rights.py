@@ -64,8 +64,26 @@ def _value(value: object) -> object:
 
 def person_data(person: Person) -> dict[str, list[dict[str, object]]]:
     """Return every section of the person's data: {section: [row]}; the person's own fields first."""
+    sections: dict[str, list[dict[str, object]]] = {
+        "person": [_own_fields(person)],
+        "households": _stays(person),
+        "cooperative_partner": _memberships(person),
+        "corrections": _corrections(person),
+    }
+    # Features above people/ (attendance, field mode) add their own sections.
+    for _receiver, part in person_data_requested.send(person):
+        if part:
+            sections.update(part)
+    return {
+        name: [{key: _value(value) for key, value in row.items()} for row in rows]
+        for name, rows in sections.items()
+    }
+
+
+def _own_fields(person: Person) -> dict[str, object]:
+    """Return the person's own fields, with their household and community by name."""
     household = person.household
-    own: dict[str, object] = {
+    return {
         "id": person.id,
         "given_names": person.given_names,
         "family_names": person.family_names,
@@ -84,36 +102,48 @@ def person_data(person: Person) -> dict[str, list[dict[str, object]]]:
         "created_at": person.created_at,
         "anonymised_at": person.anonymised_at,
     }
+
+
+def _stays(person: Person) -> list[dict[str, object]]:
+    """Return the households the person lived in, with the dates."""
     stays = db.session.scalars(
         select(HouseholdStay)
         .where(HouseholdStay.person_id == person.id)
         .order_by(HouseholdStay.started, HouseholdStay.id)
     )
-    households: list[dict[str, object]] = [
+    return [
         {"household": stay.household.code, "started": stay.started, "ended": stay.ended} for stay in stays
     ]
+
+
+def _memberships(person: Person) -> list[dict[str, object]]:
+    """Return the person's cooperative memberships; the other member of a couple by number only."""
     memberships = db.session.scalars(
         select(Partnership)
         .where(or_(Partnership.person_id == person.id, Partnership.spouse_id == person.id))
         .order_by(Partnership.joined_on, Partnership.id)
     )
-    partner: list[dict[str, object]] = [
+    return [
         {
             "joined_on": membership.joined_on,
             "left_on": membership.left_on,
-            # The other member of a couple is named by number only: their data is theirs.
+            # The other member's data is theirs: only their record number.
             "with_person": membership.spouse_id
             if membership.person_id == person.id
             else membership.person_id,
         }
         for membership in memberships
     ]
+
+
+def _corrections(person: Person) -> list[dict[str, object]]:
+    """Return the history of corrections to the person's fields."""
     changes = db.session.scalars(
         select(PersonChange)
         .where(PersonChange.person_id == person.id)
         .order_by(PersonChange.changed_at, PersonChange.id)
     )
-    history: list[dict[str, object]] = [
+    return [
         {
             "changed_at": change.changed_at,
             "changed_by": change.user_name,
@@ -123,19 +153,6 @@ def person_data(person: Person) -> dict[str, list[dict[str, object]]]:
         }
         for change in changes
     ]
-    sections: dict[str, list[dict[str, object]]] = {
-        "person": [own],
-        "households": households,
-        "cooperative_partner": partner,
-        "corrections": history,
-    }
-    for _receiver, part in person_data_requested.send(person):
-        if part:
-            sections.update(part)
-    return {
-        name: [{key: _value(value) for key, value in row.items()} for row in rows]
-        for name, rows in sections.items()
-    }
 
 
 def export_person(person: Person, chosen: str, user: Editor) -> bytes:
