@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from babel.dates import format_date
 
 from workshops.core.audit import AuditEntry
+from workshops.core.clock import program_today
 from workshops.extensions import db
 from workshops.people.models import Household, HouseholdStay, Person, PersonChange
 
@@ -366,10 +367,12 @@ def test_a_move_takes_a_date_in_the_past_never_in_the_future(app, login_as, make
     assert "Luis Tsamajain Wajai" in history and long_date(moved) in history
     new_home = client.get(f"/people/households/{target}").get_data(as_text=True)
     assert "Luis Tsamajain Wajai" in new_home[new_home.index("Quién vivió en la familia") :]
-    # Without a date the move is today's; the log reads as a sentence.
+    # Without a date the move is today's in the program's time zone; the log reads as a sentence.
     response = client.post(f"/people/persons/{luis}/move", data={"household": home_code})
     assert response.status_code == 302
-    assert _stays(app, luis)[-1] == (home, date.today(), None)
+    with app.app_context():
+        today = program_today()
+    assert _stays(app, luis)[-1] == (home, today, None)
     log = signed_in(app, make_user, "admin").get("/admin/audit?type=Person").get_data(as_text=True)
     assert (
         f"Ana pasó a Luis Tsamajain Wajai de la familia {home_code} a la {target_code} desde el {long_date(moved)}"

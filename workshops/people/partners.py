@@ -110,7 +110,7 @@ def move(person_id):
         return redirect(url_for(".person", person_id=person.id))
     typed = request.form.get("moved_on", "").strip()
     try:
-        when = date.fromisoformat(typed) if typed else date.today()
+        when = date.fromisoformat(typed) if typed else None
     except ValueError:
         flash(_("Escriba la fecha del cambio (AAAA-MM-DD)."), "warning")
         return redirect(url_for(".person", person_id=person.id))

@@ -9,6 +9,7 @@ from sqlalchemy.orm import contains_eager
 
 from ..core import audit
 from ..core.audit import Identified
+from ..core.clock import program_today
 from ..core.text import fold
 from ..extensions import db
 from ..i18n import format_date
@@ -209,7 +210,7 @@ def add_person(
     db.session.add(person)
     db.session.flush()
     if household is not None:
-        db.session.add(HouseholdStay(person_id=person.id, household_id=household.id, started=date.today()))
+        db.session.add(HouseholdStay(person_id=person.id, household_id=household.id, started=program_today()))
     audit.record(user, "create", person, household=household.code if household else None)
     return person
 
@@ -227,8 +228,8 @@ def move_person(
     starts on it. A date in the future, one before the current stay began, or a move into the
     household the person is in already raise MoveRefused.
     """
-    when = when or date.today()
-    if when > date.today():
+    when = when or program_today()
+    if when > program_today():
         raise MoveRefused(_("La fecha del cambio no puede estar en el futuro."))
     if person.household_id == household.id:
         raise MoveRefused(_("La persona ya está en la familia %(code)s.", code=household.code))
