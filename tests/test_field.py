@@ -249,3 +249,27 @@ def test_the_same_record_sent_twice_at_once_is_stored_once(app, client, field, m
     assert response.get_json()["results"] == [{"id": batch[0]["id"], "outcome": "already_applied"}]
     records, _changes, submissions, _persons = stored(app)
     assert len(records) == 1 and submissions == 1
+
+
+@pytest.mark.parametrize("bad", [10**30, 2**63, 2**31, 0, -1, True, [1], {"id": 1}, "7", 1.5])
+def test_sync_refuses_ids_out_of_range_or_of_the_wrong_type_per_record(client, field, bad, app):
+    """Each such record is refused with its reason; the others of the batch still apply; no 500."""
+    login(client, "fac")
+    good = record(field["session"], field["persons"][0])
+    batch = [good, record(bad, field["persons"][1]), record(field["session"], bad)]
+    response = client.post("/api/field/sync", json={"records": batch})
+    assert response.status_code == 200
+    outcomes = [result["outcome"] for result in response.get_json()["results"]]
+    assert outcomes == ["applied", "rejected", "rejected"]
+    reasons = [result.get("reason", "") for result in response.get_json()["results"]]
+    assert "sesión" in reasons[1] and "persona" in reasons[2]
+
+
+def test_sync_refuses_json_nested_too_deep(client, field, app):
+    login(client, "fac")
+    deep = "[" * 100_000 + "]" * 100_000
+    response = client.post("/api/field/sync", data=deep, content_type="application/json")
+    assert response.status_code == 400 and "no es JSON válido" in response.get_json()["error"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(FieldSubmission)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceRecord)) == 0

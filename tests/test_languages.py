@@ -178,7 +178,14 @@ def test_a_third_language_is_one_registry_entry_plus_a_catalog(
 def test_plural_forms_are_validated():
     assert parse_plural_forms("nplurals=2; plural=n != 1;")[0] == 2
     assert parse_plural_forms("nplurals=3; plural=(n==1 ? 0 : n==2 ? 1 : 2);")[1](2) == 1
-    for bad in ("nplurals=2;", "plural=n!=1;", "nplurals=2; plural=n+5;", "nplurals=x; plural=0;"):
+    for bad in (
+        "nplurals=2;",
+        "plural=n!=1;",
+        "nplurals=2; plural=n+5;",
+        "nplurals=x; plural=0;",
+        "nplurals=2; plural=n/0;",  # divides by zero: refused, never a 500
+        "nplurals=2; plural=(n%0);",
+    ):
         with pytest.raises(ValueError):
             parse_plural_forms(bad)
 
@@ -191,6 +198,11 @@ def test_admin_edits_plural_forms_and_names(login_as, app):
         data={"native_name": "Awajún", "spanish_name": "Awajún", "plural_forms": "n != 1"},
     )
     assert bad.status_code == 200 and 'class="errors"' in bad.get_data(as_text=True)
+    by_zero = client.post(
+        "/admin/languages/agr",
+        data={"native_name": "Awajún", "spanish_name": "Awajún", "plural_forms": "nplurals=2; plural=n/0;"},
+    )
+    assert by_zero.status_code == 200 and 'class="errors"' in by_zero.get_data(as_text=True)
     good = client.post(
         "/admin/languages/agr",
         data={"native_name": "Awajún", "spanish_name": "Aguaruna", "plural_forms": "nplurals=1; plural=0;"},

@@ -402,3 +402,42 @@ def test_csv_reference_date_in_the_future_or_malformed_is_refused(login_as, app,
     ).get_data(as_text=True)
     assert "La fecha de referencia no es válida" in page
     assert counts(app) == before
+
+
+@pytest.mark.parametrize(
+    ("spouse", "joined", "message"),
+    [
+        ("self", "2026-01-10", "no puede ser su propio cónyuge"),
+        ("elsewhere", "2026-01-10", "misma comunidad"),
+        ("", "9999-12-31", "no puede ser futura"),
+        ("", "1900-01-01", "anterior a 1950"),
+        (str(10**30), "2026-01-10", "No hay una persona con ese número"),
+        (str(2**63), "2026-01-10", "No hay una persona con ese número"),
+        ("999999", "2026-01-10", "No hay una persona con ese número"),
+    ],
+)
+def test_a_forged_partner_form_is_refused_with_a_message_and_changes_nothing(
+    login_as, app, program, spouse, joined, message
+):
+    from workshops.people import services as people
+    from workshops.people.models import Community, Partnership
+
+    head = program["people"][0]
+    with app.app_context():
+        elsewhere = Community(name="Otra", code="OTR")
+        db.session.add(elsewhere)
+        db.session.flush()
+        stranger = people.add_person(
+            people.create_household(elsewhere, "", None), {"given_names": "Eva"}, None
+        )
+        db.session.commit()
+        stranger_id = stranger.id
+    spouse = {"self": str(head), "elsewhere": str(stranger_id)}.get(spouse, spouse)
+    client = login_as("coordinator")
+    response = client.post(
+        f"/people/persons/{head}/partner", data={"spouse": spouse, "joined_on": joined}, follow_redirects=True
+    )
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Partnership)) == 0

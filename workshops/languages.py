@@ -108,8 +108,12 @@ def parse_plural_forms(header: str) -> tuple[int, Callable[[int], int]]:
     if not 1 <= nplurals <= 6:
         raise ValueError(f"nplurals must be between 1 and 6: {header!r}")
     for n in range(0, 200):
-        if not 0 <= function(n) < nplurals:
-            raise ValueError(f"the plural rule gives form {function(n)} for n={n}: {header!r}")
+        try:
+            form = function(n)
+        except ArithmeticError as error:  # "plural=n/0" divides by zero: a rule no catalog can use
+            raise ValueError(f"the plural rule fails for n={n} ({error}): {header!r}") from error
+        if not 0 <= form < nplurals:
+            raise ValueError(f"the plural rule gives form {form} for n={n}: {header!r}")
     return nplurals, function
 
 

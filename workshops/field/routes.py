@@ -165,7 +165,7 @@ def sync():
         )
     try:
         body = json.loads(request.get_data(cache=False) or b"null")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: arrays nested 100,000 deep
         return render_error(400, message=_("El envío no es JSON válido; no se guardó nada."))
     records = body.get("records") if isinstance(body, dict) else None
     if not isinstance(records, list):

@@ -4,7 +4,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypedDict
+from typing import TypedDict, TypeGuard
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -195,6 +195,16 @@ def _text(value: object, limit: int, what: str) -> str:
     return value.strip()[:limit]
 
 
+# Record ids are 32-bit integers in both databases: a larger number (10^30, 2^63) names no record,
+# and handing it to the database would fail (SQLite: OverflowError; PostgreSQL: out of range).
+LARGEST_ID = 2**31 - 1
+
+
+def is_record_id(value: object) -> TypeGuard[int]:
+    """Tell whether a JSON value can be the id of a record: a whole number, not a boolean, in range."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= LARGEST_ID
+
+
 def _parse(item: object) -> ParsedRecord:
     """Check one record's shape; return its cleaned fields or raise Rejected."""
     if not isinstance(item, dict):
@@ -203,8 +213,8 @@ def _parse(item: object) -> ParsedRecord:
     if status not in ATTENDANCE_STATES:
         raise Rejected(_("El estado «%(status)s» no es válido.", status=str(status)[:20]))
     session_id = item.get("session_id")
-    if not isinstance(session_id, int) or isinstance(session_id, bool):
-        raise Rejected(_("Falta el número de la sesión."))
+    if not is_record_id(session_id):
+        raise Rejected(_("Falta el número de la sesión, o no es un número de sesión."))
     base_status = item.get("base_status") or ""
     if base_status and base_status not in ATTENDANCE_STATES:
         raise Rejected(_("El estado anterior no es válido."))
@@ -232,8 +242,8 @@ def _parse(item: object) -> ParsedRecord:
             )
         except people.InvalidWalkIn as error:
             raise Rejected(str(error)) from None
-    elif not isinstance(person_id, int) or isinstance(person_id, bool):
-        raise Rejected(_("Falta la persona."))
+    elif not is_record_id(person_id):
+        raise Rejected(_("Falta la persona, o su número no es válido."))
     return {
         "session_id": session_id,
         "person_id": person_id,
@@ -252,10 +262,10 @@ class Batch:
         self.sessions: dict[int, WorkshopSession | None] = {}
         self.touched: set[WorkshopSession] = set()
         person_ids = {
-            i.get("person_id") for i in items if isinstance(i, dict) and isinstance(i.get("person_id"), int)
+            i.get("person_id") for i in items if isinstance(i, dict) and is_record_id(i.get("person_id"))
         }
         session_ids = {
-            i.get("session_id") for i in items if isinstance(i, dict) and isinstance(i.get("session_id"), int)
+            i.get("session_id") for i in items if isinstance(i, dict) and is_record_id(i.get("session_id"))
         }
         self.persons = {
             person.id: person

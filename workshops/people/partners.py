@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from ..core import access, audit
+from ..core.clock import program_today
 from ..core.forms import ConfirmForm
 from ..extensions import db
 from . import services
@@ -18,8 +19,14 @@ from .routes import MANAGERS, bp, page_number
 PARTNERS_PER_PAGE = 100
 
 
+# A cooperative's books start after this; anything earlier (or after today) is a typing mistake.
+EARLIEST_JOINING = date(1950, 1, 1)
+# Record ids are 32-bit integers in both databases; a larger number is no record at all.
+LARGEST_ID = 2**31 - 1
+
+
 class PartnershipRefused(Exception):
-    """The person (or spouse) already holds an active membership."""
+    """The membership breaks a rule; the message says which, in the user's language."""
 
 
 def active_membership_of(person_id):
@@ -32,9 +39,22 @@ def active_membership_of(person_id):
 
 
 def add_partner(person, spouse, joined_on, user):
+    """Record a membership of a person, or of a couple of the same community (Law 31335); not committed."""
+    if spouse is not None and spouse.id == person.id:
+        raise PartnershipRefused(_("Una persona no puede ser su propio cónyuge en la membresía."))
+    if spouse is not None and (
+        spouse.household is None
+        or person.household is None
+        or spouse.household.community_id != person.household.community_id
+    ):
+        raise PartnershipRefused(_("El cónyuge debe vivir en una familia de la misma comunidad."))
+    if not EARLIEST_JOINING <= joined_on <= program_today():
+        raise PartnershipRefused(_("La fecha de ingreso no puede ser futura ni anterior a 1950."))
     for someone in filter(None, (person, spouse)):
         if active_membership_of(someone.id) is not None:
-            raise PartnershipRefused(someone.full_name)
+            raise PartnershipRefused(
+                _("%(name)s ya es socia o socio de la cooperativa.", name=someone.full_name)
+            )
     membership = Partnership(
         person_id=person.id, spouse_id=spouse.id if spouse else None, joined_on=joined_on
     )
@@ -80,7 +100,11 @@ def make_partner(person_id):
     person = db.session.get(Person, person_id)
     if person is None or not ConfirmForm().validate_on_submit():
         abort(404 if person is None else 400)
-    spouse = db.session.get(Person, request.form.get("spouse", type=int) or 0)
+    spouse_id = request.form.get("spouse", type=int) or 0
+    spouse = db.session.get(Person, spouse_id) if 0 < spouse_id <= LARGEST_ID else None
+    if spouse_id and (spouse is None or spouse.merged_into_id is not None):
+        flash(_("No hay una persona con ese número para ser cónyuge."), "warning")
+        return redirect(url_for(".person", person_id=person.id))
     try:
         joined = date.fromisoformat(request.form.get("joined_on", ""))
     except ValueError:
@@ -89,7 +113,7 @@ def make_partner(person_id):
     try:
         add_partner(person, spouse, joined, current_user)
     except PartnershipRefused as refused:
-        flash(_("%(name)s ya es socia o socio de la cooperativa.", name=str(refused)), "warning")
+        flash(str(refused), "warning")
         return redirect(url_for(".person", person_id=person.id))
     db.session.commit()
     flash(_("Registrado como socio de la cooperativa."), "success")
