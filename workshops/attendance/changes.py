@@ -8,16 +8,16 @@ than the stored one is not applied: the caller shows the differences.
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
-from typing import cast
 
 from flask_babel import gettext as _
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
 from ..core import audit
 from ..core.clock import program_today
+from ..core.revisions import take_next_revision
 from ..curriculum.models import Module
 from ..extensions import db
 from .models import (
@@ -98,21 +98,6 @@ def attendance_count(session: WorkshopSession) -> int:
     )
 
 
-def _bump(session: WorkshopSession, base_revision: int) -> bool:
-    """Take the next details revision if nobody changed the session since base_revision."""
-    # An UPDATE runs through a cursor; Session.execute() is typed as returning rows, not the count.
-    bumped = cast(
-        "CursorResult[()]",
-        db.session.execute(
-            update(WorkshopSession)
-            .where(WorkshopSession.id == session.id, WorkshopSession.details_revision == base_revision)
-            .values(details_revision=WorkshopSession.details_revision + 1)
-            .execution_options(synchronize_session=False)
-        ),
-    )
-    return bumped.rowcount == 1
-
-
 def _edit_error(session: WorkshopSession, details: Details) -> str:
     """Why the edit cannot be applied as it stands ("" when it can)."""
     if details.date != session.date and details.date > program_today() and attendance_count(session):
@@ -150,7 +135,7 @@ def edit_session(session: WorkshopSession, details: Details, base_revision: int,
     error = _edit_error(session, details)
     if error:
         return ChangeResult(False, error=error)
-    if not _bump(session, base_revision):
+    if not take_next_revision(WorkshopSession.details_revision, session.id, base_revision):
         db.session.rollback()  # another save came first: show the differences, apply nothing
         stored = current_values(db.session.get(WorkshopSession, session.id) or session)
         differences = [(n, stored[n], after[n]) for n in FIELDS if stored[n] != after[n]]
@@ -213,7 +198,7 @@ def change_status(
         return ChangeResult(False, error=_("La sesión está cancelada o postergada: reábrala primero."))
     if old == status:
         return ChangeResult(True)
-    if not _bump(session, base_revision):
+    if not take_next_revision(WorkshopSession.details_revision, session.id, base_revision):
         db.session.rollback()
         return ChangeResult(False, error=stale_message())
     session.status = status

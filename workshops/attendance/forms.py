@@ -68,9 +68,10 @@ def parse_entry(form, person_ids):
     return marks, walk_ins, list(dict.fromkeys(errors))
 
 
-class SessionForm(FlaskForm):
+class SessionDetailsForm(FlaskForm):
+    """What a session is, besides its community: shared by the new-session and the edit forms."""
+
     module = SelectField(_l("Módulo"), choices=[], coerce=int)
-    community = SelectField(_l("Comunidad"), choices=[], coerce=int)
     date = DateField(_l("Fecha"), validators=[DataRequired(message=_l("Escriba la fecha."))])
     start_time = TimeField(_l("Hora de inicio"), validators=[Optional()])
     duration = IntegerField(
@@ -79,6 +80,10 @@ class SessionForm(FlaskForm):
     venue = StringField(_l("Lugar"), validators=[Length(max=160)])
     facilitators = SelectMultipleField(_l("Facilitadores"), choices=[], coerce=int)
     interpreter = StringField(_l("Intérprete (nombre)"), validators=[Length(max=120)])
+
+
+class SessionForm(SessionDetailsForm):
+    community = SelectField(_l("Comunidad"), choices=[], coerce=int)
     submit = SubmitField(_l("Guardar"))
 
 
@@ -101,18 +106,9 @@ class SeriesForm(FlaskForm):
     submit = SubmitField(_l("Crear las sesiones"))
 
 
-class SessionEditForm(FlaskForm):
+class SessionEditForm(SessionDetailsForm):
     """The details of an existing session (its community stays: its roster and marks go with it)."""
 
-    module = SelectField(_l("Módulo"), choices=[], coerce=int)
-    date = DateField(_l("Fecha"), validators=[DataRequired(message=_l("Escriba la fecha."))])
-    start_time = TimeField(_l("Hora de inicio"), validators=[Optional()])
-    duration = IntegerField(
-        _l("Duración en minutos"), default=240, validators=[DataRequired(), NumberRange(min=15, max=960)]
-    )
-    venue = StringField(_l("Lugar"), validators=[Length(max=160)])
-    facilitators = SelectMultipleField(_l("Facilitadores"), choices=[], coerce=int)
-    interpreter = StringField(_l("Intérprete (nombre)"), validators=[Length(max=120)])
     # The details revision the form was filled from: a later save by someone else is shown, not overwritten.
     revision = HiddenField()
     submit = SubmitField(_l("Guardar los cambios"))

@@ -3,15 +3,15 @@
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
-from typing import cast
 
 from flask_babel import gettext as _
-from sqlalchemy import CursorResult, Select, select, true, update
+from sqlalchemy import Select, select, true
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
 from ..core import audit
 from ..core.clock import program_today
+from ..core.revisions import take_next_revision
 from ..curriculum.models import Module
 from ..extensions import db, utcnow
 from ..i18n import format_date
@@ -187,16 +187,7 @@ def save_attendance(
     refusal = attendance_refusal(session)
     if refusal is not None:
         return SaveResult(False, refusal=refusal)
-    # An UPDATE runs through a cursor; Session.execute() is typed as returning rows, not the count.
-    bumped = cast(
-        "CursorResult[()]",
-        db.session.execute(
-            update(WorkshopSession)
-            .where(WorkshopSession.id == session.id, WorkshopSession.revision == base_revision)
-            .values(revision=WorkshopSession.revision + 1)
-        ),
-    )
-    if bumped.rowcount != 1:
+    if not take_next_revision(WorkshopSession.revision, session.id, base_revision):
         # Another save came first: show the differences, apply nothing.
         db.session.rollback()
         return SaveResult(False, _differences(session, marks))

@@ -10,16 +10,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import groupby
-from typing import Any, Protocol, cast
+from typing import Protocol
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
-from sqlalchemy.engine import CursorResult
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..core import audit
+from ..core.revisions import take_next_revision
 from ..extensions import db, utcnow
 from ..i18n import format_date
 from .forms import RELATIONSHIP_LABELS, SEX_LABELS
@@ -190,20 +190,6 @@ def _record(
     audit.record(user, "update", person, person=name_before, field=name, old=old, new=new)
 
 
-def _bump(person: Person, base_revision: int) -> bool:
-    """Take the next revision of the person if it is still base_revision; tell whether it was."""
-    # An UPDATE runs through a cursor; Session.execute() is typed as returning rows, not the count.
-    bumped = cast(
-        "CursorResult[Any]",
-        db.session.execute(
-            update(Person)
-            .where(Person.id == person.id, Person.revision == base_revision)
-            .values(revision=Person.revision + 1)
-        ),
-    )
-    return bumped.rowcount == 1
-
-
 def correct_person(person: Person, data: Correction, base_revision: int, user: Editor) -> CorrectionResult:
     """Apply the form's data to the person, keeping history; refuse if the person changed since base_revision.
 
@@ -213,7 +199,7 @@ def correct_person(person: Person, data: Correction, base_revision: int, user: E
     changes = _changes(person, values)
     if not changes:
         return CorrectionResult(True)
-    if not _bump(person, base_revision):
+    if not take_next_revision(Person.revision, person.id, base_revision):
         # Someone saved this person since the form was read: show the differences, apply nothing.
         db.session.rollback()
         return CorrectionResult(
