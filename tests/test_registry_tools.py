@@ -441,3 +441,16 @@ def test_a_forged_partner_form_is_refused_with_a_message_and_changes_nothing(
     assert message in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Partnership)) == 0
+
+
+def test_csv_confirm_step_has_the_upload_size_limit(login_as, app, program):
+    """The text the preview sends back is held to 2 MB too, and nothing is imported."""
+    from workshops.people import importer
+
+    client = login_as("coordinator")
+    before = counts(app)
+    text = HEADER + "CPR;F1;Ana;Yampis;mujer;1980;;jefa;;no;\n" * (importer.MAX_BYTES // 30)
+    assert len(text.encode()) > importer.MAX_BYTES
+    page = client.post("/people/import", data={"confirm": "1", "text": text}).get_data(as_text=True)
+    assert "pasa de 2 MB" in page
+    assert counts(app) == before

@@ -40,6 +40,9 @@ def import_csv():
                 _("La fecha de referencia no es válida o está en el futuro; escríbala como 2026-03-14."),
                 "warning",
             )
+        elif request.form.get("confirm") and len(request.form.get("text", "").encode()) > importer.MAX_BYTES:
+            # The confirm step sends the file's text back: it gets the same limit as the upload.
+            flash(_("El archivo pasa de 2 MB; divídalo en partes."), "warning")
         elif request.form.get("confirm") and request.form.get("text"):
             result = importer.plan(request.form["text"], reference)
             if not result.errors:
