@@ -408,3 +408,43 @@ def test_typed_walk_ins_shown_again_are_escaped(login_as, program):
     page = client.post(f"/sessions/{program['session']}/attendance", data=data).get_data(as_text=True)
     assert "No se guardó nada" in page
     assert "<b>x</b>" not in page and "&lt;b&gt;x&lt;/b&gt;" in page
+
+
+def test_a_crowded_community_reads_few_people_and_takes_a_household_code(login_as, app, queued):
+    """The queue's page size does not grow with the community: names narrow the pool, codes replace lists."""
+    from workshops.attendance.walkins import HOUSEHOLDS_LISTED
+    from workshops.people.models import Community
+
+    with app.app_context():
+        community = db.session.get(Community, queued["community"])
+        for number in range(HOUSEHOLDS_LISTED + 5):
+            household = people.create_household(community, "", None)
+            for given in ("Ana", "Pedro", "Teresa"):
+                people.add_person(
+                    household, {"given_names": given, "family_names": f"Fam{number}", "sex": "female"}, None
+                )
+        target = people.create_household(community, "", None)
+        db.session.commit()
+        target_id, target_code = target.id, target.code
+    loaded = []
+
+    def count_load(person, _context):
+        loaded.append(person.id)
+
+    client = login_as("coordinator")
+    sa.event.listen(Person, "load", count_load)
+    try:
+        page = client.get("/people/review/").get_data(as_text=True)
+    finally:
+        sa.event.remove(Person, "load", count_load)
+    assert f"?keep={queued['rosa']}" in page  # the likely match is still found
+    # The walk-in, the two Rosas and Luis at most: not the 150 people of the community.
+    assert len(set(loaded)) < 10, len(set(loaded))
+    assert 'name="household_code"' in page and 'name="household"' not in page
+    url = f"/people/review/{queued['walk_in']}/household"
+    when = (date.today() - timedelta(days=2)).isoformat()
+    answer = client.post(url, data={"household_code": "NOPE-999", "date": when}, follow_redirects=True)
+    assert "No hay ninguna familia con el código NOPE-999" in answer.get_data(as_text=True)
+    assert client.post(url, data={"household_code": target_code.lower(), "date": when}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Person, queued["walk_in"]).household_id == target_id

@@ -8,6 +8,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from ..core import access
 from ..core.forms import ConfirmForm
@@ -55,6 +56,15 @@ def confirm(person_id):
     return _back()
 
 
+def _household_chosen(form):
+    """The household picked from the list, or typed by its code where the list would be too long."""
+    code = form.get("household_code", "").strip().upper()
+    if code:
+        return db.session.scalar(select(Household).where(Household.code == code[:16]))
+    chosen = form.get("household", type=int)
+    return db.session.get(Household, chosen) if chosen and 0 < chosen < 2**31 else None
+
+
 @bp.route("/<int:person_id>/household", methods=["POST"])
 @access.roles(*MANAGERS)
 def household(person_id):
@@ -63,12 +73,15 @@ def household(person_id):
     person = _person_to_review(person_id)
     if person is None:
         return _back()
-    target = db.session.get(Household, request.form.get("household", type=int) or 0)
+    target = _household_chosen(request.form)
     try:
         when = date.fromisoformat(request.form.get("date", ""))
     except ValueError:
         when = None
-    if target is None:
+    typed = request.form.get("household_code", "").strip()
+    if target is None and typed:
+        flash(_("No hay ninguna familia con el código %(code)s.", code=typed[:16]), "warning")
+    elif target is None:
         flash(_("Elija la familia."), "warning")
     elif when is None:
         flash(_("Escriba la fecha desde la que está en la familia (como 2026-03-14)."), "warning")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..auth.models import User
@@ -27,6 +27,11 @@ from .models import AttendanceRecord, WorkshopSession
 
 REVIEW_PAGE_SIZE = 25
 MATCHES_SHOWN = 10
+# A community with more households than this gets a household-code field instead of a list,
+# so that a page of the queue stays the same size whatever the size of the registry.
+HOUSEHOLDS_LISTED = 40
+# At most this many people are read per row to look for matches (narrowed by name in SQL).
+POOL_PER_ROW = 200
 
 
 def community_attendees(community_id: int) -> Select[int]:
@@ -111,6 +116,7 @@ class ReviewRow:
     sessions: list[WorkshopSession] = field(default_factory=list)
     matches: list[Person] = field(default_factory=list)
     households: list[Household] = field(default_factory=list)
+    type_household_code: bool = False  # too many households in the community to list them
 
 
 @dataclass
@@ -145,17 +151,31 @@ def review_page(page: int) -> ReviewPage:
     wanted = set().union(*communities_of.values()) if communities_of else set()
     if not wanted:
         return ReviewPage(list(rows.values()), page, total)
-    attended, pool = _candidates(wanted)
-    households = db.session.scalars(
-        select(Household)
-        .where(Household.community_id.in_(wanted), Household.merged_into_id.is_(None))
-        .order_by(Household.code)
-    ).all()
+    attended, pool = _candidates(wanted, [row.person for row in rows.values()])
+    households, crowded = _households_to_list(wanted)
     for row in rows.values():
         mine = communities_of[row.person.id]
         row.matches = _matches(row.person, mine, pool, attended)
         row.households = [h for h in households if h.community_id in mine]
+        row.type_household_code = bool(mine & crowded)
     return ReviewPage(list(rows.values()), page, total)
+
+
+def _households_to_list(wanted: set[int]) -> tuple[list[Household], set[int]]:
+    """Return (households of the communities small enough to list, the communities too big to list)."""
+    counts = db.session.execute(
+        select(Household.community_id, func.count())
+        .where(Household.community_id.in_(wanted), Household.merged_into_id.is_(None))
+        .group_by(Household.community_id)
+    ).all()
+    crowded = {community for community, count in counts if count > HOUSEHOLDS_LISTED}
+    small = wanted - crowded
+    households = db.session.scalars(
+        select(Household)
+        .where(Household.community_id.in_(small), Household.merged_into_id.is_(None))
+        .order_by(Household.code)
+    ).all()
+    return list(households), crowded
 
 
 def _rows_of_page(page: int) -> dict[int, ReviewRow]:
@@ -184,34 +204,45 @@ def _rows_of_page(page: int) -> dict[int, ReviewRow]:
     return rows
 
 
-def _candidates(wanted: set[int]) -> tuple[dict[int, set[int]], list[Person]]:
-    """Return ({person id: communities attended}, everyone these people may be) for the communities.
+def _candidates(wanted: set[int], persons: Sequence[Person]) -> tuple[dict[int, set[int]], list[Person]]:
+    """Return ({person id: communities attended}, who these persons may be) for the communities.
 
-    The pool is the households of the communities and those seen in their sessions.
+    The pool is the people of the communities' households and those seen in their sessions,
+    narrowed in SQL by each person's first given and family name (as similar_people does),
+    so a page reads a bounded number of people whatever the size of the communities.
     """
-    attended: dict[int, set[int]] = {}
-    for person_id, community_id in db.session.execute(
-        select(AttendanceRecord.person_id, WorkshopSession.community_id)
+    anchored = [
+        and_(*(Person.search_name.contains(anchor, autoescape=True) for anchor in anchors))
+        for anchors in (people.name_anchors(p.given_names, p.family_names) for p in persons)
+        if anchors
+    ]
+    if not anchored:
+        return {}, []
+    seen_in_sessions = (
+        select(AttendanceRecord.person_id)
         .join(WorkshopSession, WorkshopSession.id == AttendanceRecord.session_id)
         .where(WorkshopSession.community_id.in_(wanted))
-        .distinct()
-    ):
-        attended.setdefault(person_id, set()).add(community_id)
+    )
     pool = db.session.scalars(
         select(Person)
         .outerjoin(Person.household)
         .options(contains_eager(Person.household))
         .where(
             Person.merged_into_id.is_(None),
-            Household.community_id.in_(wanted)
-            | Person.id.in_(
-                select(AttendanceRecord.person_id)
-                .join(WorkshopSession, WorkshopSession.id == AttendanceRecord.session_id)
-                .where(WorkshopSession.community_id.in_(wanted))
-            ),
+            or_(*anchored),
+            Household.community_id.in_(wanted) | Person.id.in_(seen_in_sessions),
         )
         .order_by(Person.id)
+        .limit(POOL_PER_ROW * len(anchored))
     ).all()
+    attended: dict[int, set[int]] = {}
+    for person_id, community_id in db.session.execute(
+        select(AttendanceRecord.person_id, WorkshopSession.community_id)
+        .join(WorkshopSession, WorkshopSession.id == AttendanceRecord.session_id)
+        .where(WorkshopSession.community_id.in_(wanted), AttendanceRecord.person_id.in_([p.id for p in pool]))
+        .distinct()
+    ):
+        attended.setdefault(person_id, set()).add(community_id)
     return attended, list(pool)
 
 

@@ -263,6 +263,11 @@ def _tokens(text: str | None) -> list[str]:
     return [token for token in fold(text).replace("-", " ").split() if token]
 
 
+def name_anchors(given_names: str | None, family_names: str | None) -> list[str]:
+    """The words a similar person's search name must contain: the first given and first family name."""
+    return _tokens(given_names)[:1] + _tokens(family_names)[:1]
+
+
 def names_match(given_a: str | None, family_a: str | None, given_b: str | None, family_b: str | None) -> bool:
     """Same person by name? Accents and case ignored; second family name may be missing or swapped."""
     given_1, given_2 = set(_tokens(given_a)), set(_tokens(given_b))
@@ -314,10 +319,8 @@ def similar_people(
             query = query.where((Household.community_id == community_id) | Person.id.in_(also))
         else:
             query = query.where(Household.community_id == community_id)
-    family = _tokens(family_names)
-    given = _tokens(given_names)
     # Narrow in SQL by one given-name and one family-name word; the exact rules run in Python.
-    for anchor in given[:1] + family[:1]:
+    for anchor in name_anchors(given_names, family_names):
         query = query.where(Person.search_name.contains(anchor, autoescape=True))
     if exclude_id is not None:
         query = query.where(Person.id != exclude_id)
