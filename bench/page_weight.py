@@ -56,8 +56,7 @@ def pages(base, cookie):
     heaviest = serving.heaviest_module(base, cookie)
     entries = serving.get(base, "/translate/agr/curriculum/", cookie)
     entry = re.search(r'href="(/translate/agr/curriculum/\d+)[?"]', entries).group(1)
-    sessions = serving.get(base, "/sessions/", cookie)
-    session = re.findall(r'href="/sessions/(\d+)"', sessions)[-1]
+    session = serving.large_session(base, cookie)
     people = serving.get(base, "/people/", cookie)
     community = re.search(r'href="/people/communities/(\d+)"', people).group(1)
     return [
@@ -65,7 +64,11 @@ def pages(base, cookie):
         ("module-agr", f"module {heaviest} (agr)", f"/modules/{heaviest}?lang=agr"),
         ("workspace-list", "workspace list (agr curriculum)", "/translate/agr/curriculum/"),
         ("workspace-editor", "workspace editor", entry),
-        ("attendance-entry", f"attendance entry, session {session}", f"/sessions/{session}/attendance"),
+        (
+            "attendance-entry",
+            f"attendance entry, 200 people (session {session})",
+            f"/sessions/{session}/attendance",
+        ),
         ("reports-summary", "reports summary", "/reports/summary"),
         ("reports-indicators", "reports indicators", "/reports/indicators"),
         ("reports-matrix", "reports matrix", f"/reports/matrix?community={community}"),
@@ -320,6 +323,12 @@ def main():
                 )
         else:
             print(f"no baseline ({args.baseline}): the {BUDGET_FACTOR}x budget is not checked")
+        entry = next(path for key, _label, path in targets if key == "attendance-entry")
+        html_kb = len(serving.get(base, entry, cookie).encode()) / 1024
+        print(
+            f"attendance entry for a 200-person session, uncompressed HTML: {html_kb:.1f} KB"
+            f" (budget {BUDGET_KB} KB: {'within' if html_kb < BUDGET_KB else 'OVER'})"
+        )
         if args.save:
             saved["_about"] = f"saved {time.strftime('%Y-%m-%d')}, commit {git_commit()}"
             args.save.write_text(json.dumps(saved, indent=1, sort_keys=True) + "\n")

@@ -74,6 +74,7 @@ def seed(env, untranslated_every=10):
             auth_services.create_user(username, username.capitalize(), PASSWORD, roles)
         db.session.add(AppState(key=SETUP_DONE_KEY, value="1"))
         demo.load()
+        add_large_community()
         agr = {language.code: language for language in all_languages()}["agr"]
         done = set(db.session.scalars(sa.select(Translation.entry_id).where(Translation.language == "agr")))
         entries = db.session.scalars(
@@ -103,6 +104,58 @@ def seed(env, untranslated_every=10):
         db.engine.dispose()
     print(f"{dialect} database: " + ", ".join(f"{value} {name}" for name, value in counts.items()))
     return app
+
+
+LARGE_COMMUNITY = "Comunidad de 200 personas"
+
+
+def add_large_community(households=40, per_household=5):
+    """Add a community of 200 people (40 households of 5) and a session held two days ago.
+
+    The attendance entry page's budget (100 KB of HTML) is for a session of 200 people;
+    the demo's communities are smaller.
+    """
+    from datetime import date, timedelta
+
+    import sqlalchemy as sa
+
+    from workshops.attendance.models import WorkshopSession
+    from workshops.curriculum.models import Module
+    from workshops.extensions import db
+    from workshops.people import services as people
+    from workshops.people.models import Community
+
+    community = Community(name=LARGE_COMMUNITY, code="GRA", district="Huarango")
+    db.session.add(community)
+    db.session.flush()
+    given = ("Rosa Elena", "Nantu", "Luis Alberto", "Yampis", "María Teresa")
+    for number in range(households):
+        household = people.create_household(community, "", None)
+        for member in range(per_household):
+            people.add_person(
+                household,
+                {
+                    "given_names": given[member],
+                    "family_names": f"Tsamajain Wajai {number}",
+                    "sex": "female" if member % 2 else "male",
+                    "birth_year": 1960 + (number + member) % 50,
+                },
+                None,
+            )
+    module = db.session.scalar(sa.select(Module).where(Module.number == 1))
+    db.session.add(
+        WorkshopSession(module_id=module.id, community_id=community.id, date=date.today() - timedelta(days=2))
+    )
+    db.session.flush()
+
+
+def large_session(base, cookie):
+    """Return the id of the 200-person community's session, from the sessions list."""
+    listing = get(base, "/sessions/", cookie)
+    for row in listing.split("<tr")[1:]:
+        if LARGE_COMMUNITY in row:
+            return re.search(r'href="/sessions/(\d+)"', row).group(1)
+    raise SystemExit(f"no session of {LARGE_COMMUNITY} in the sessions list")
 
 
 def free_port():

@@ -109,7 +109,7 @@ def test_enter_attendance_in_sheet_order_with_walk_in(login_as, app, program):
     client = login_as("coordinator")
     url = f"/sessions/{program['session']}/attendance"
     page = client.get(url).get_data(as_text=True)
-    order = [page.index(f'id="status-{pid}"') for pid in program["people"]]
+    order = [page.index(f'name="status-{pid}"') for pid in program["people"]]
     assert order == sorted(order)
     marks = dict(zip(program["people"], ["present", "late", "excused", "absent"], strict=True))
     data = {f"status-{pid}": status for pid, status in marks.items()}

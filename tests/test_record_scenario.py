@@ -474,7 +474,7 @@ def test_a_program_corrected_in_every_way_keeps_every_figure_true(login_as, app)
     response = enter_attendance(client, app, model, "S4", marks_s4, **walk_in_again)
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "No se guardó nada" in page
-    assert "Nantu Yampis" in page and "está en la lista de arriba" in page
+    assert "Es Nantu Yampis</label>" in page and "está en esta página" in page
     assert person_id(app, "Nantu", "Yampis") == [walk_in]
     check_reports(client, model, "walk-in held back")
     # As the page says: mark him on the roster and clear the row. He came late, it turns out.

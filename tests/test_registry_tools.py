@@ -138,7 +138,7 @@ def test_merge_moves_attendance_counts_once_and_can_be_undone(login_as, app, pro
         )
         merge_id = db.session.scalar(sa.select(Merge.id))
     page = client.get(url).get_data(as_text=True)
-    assert f'id="status-{second}"' not in page  # the merged record leaves the roster
+    assert f'name="status-{second}"' not in page  # the merged record leaves the roster
     assert client.post("/people/merges", data={"merge": merge_id}).status_code == 302
     with app.app_context():
         records = {r.person_id: r.status for r in db.session.scalars(sa.select(AttendanceRecord))}

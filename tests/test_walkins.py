@@ -82,7 +82,7 @@ def test_the_same_walk_in_in_a_second_save_is_held_back_with_the_first(login_as,
     again = {**first, "revision": 1}
     page = client.post(url, data=again).get_data(as_text=True)
     assert "No se guardó nada" in page
-    assert "Nantu Yampis · 1985 · sin familia · está en la lista de arriba" in page
+    assert "Es Nantu Yampis</label> · 1985 · sin familia · está en esta página" in page
     assert len(persons_named(app, "Nantu")) == 1 and revision(app, program["session"]) == 1
     # The coordinator marks the person on the roster and clears the row: nobody new.
     fixed = {"revision": 1, "action": "save", f"status-{walk_in.id}": "late"}
@@ -97,14 +97,45 @@ def test_the_same_walk_in_in_a_second_save_is_held_back_with_the_first(login_as,
         )
 
 
+def test_a_walk_in_seen_at_an_earlier_session_is_chosen_not_created_again(login_as, app, program):
+    """A walk-in typed again at a later session is not on that roster: the coordinator picks them."""
+    client = login_as("coordinator")
+    url = f"/sessions/{program['session']}/attendance"
+    first = entry(program, given_0="Nantu", family_0="Yampis", sex_0="female", year_0="1985")
+    assert client.post(url, data=first).status_code == 302
+    (walk_in,) = persons_named(app, "Nantu")
+    with app.app_context():
+        earlier = db.session.get(WorkshopSession, program["session"])
+        later = WorkshopSession(
+            module_id=earlier.module_id, community_id=earlier.community_id, date=date(2026, 10, 12)
+        )
+        db.session.add(later)
+        db.session.commit()
+        later_id = later.id
+    url = f"/sessions/{later_id}/attendance"
+    typed = {**first, "revision": 0}
+    page = client.post(url, data=typed).get_data(as_text=True)
+    assert "Es Nantu Yampis</label> · 1985 · sin familia · no está en esta página de la lista" in page
+    digest = page.split('name="confirmed" value="')[1].split('"')[0]
+    # A person the page did not offer is not taken: the row stays a walk-in (and is asked about again).
+    forged = {**typed, "confirmed": digest, "walkin-is-0": str(program["people"][1])}
+    assert client.post(url, data={**forged, "confirmed": "x"}).status_code == 200
+    chosen = {**typed, "confirmed": digest, "walkin-is-0": str(walk_in.id)}
+    assert client.post(url, data=chosen).status_code == 302
+    assert len(persons_named(app, "Nantu")) == 1
+    with app.app_context():
+        record = db.session.scalar(sa.select(AttendanceRecord).where(AttendanceRecord.session_id == later_id))
+        assert (record.person_id, record.status) == (walk_in.id, "present")
+
+
 def test_a_walk_in_like_a_registered_person_shows_them_and_saves_nothing(login_as, app, program):
     client = login_as("coordinator")
     url = f"/sessions/{program['session']}/attendance"
     # Rosa Tsamajain Wajai, 1990, is on the roster; accents, case and a missing second name do not hide her.
     data = entry(program, given_0="Rósa", family_0="tsamajain", sex_0="female", year_0="1991")
     page = client.post(url, data=data).get_data(as_text=True)
-    assert "Rosa Tsamajain Wajai · 1990 · CPR-001 · está en la lista de arriba" in page
-    assert "Son personas nuevas: guardar la asistencia" in page
+    assert "Es Rosa Tsamajain Wajai</label> · 1990 · CPR-001 · está en esta página" in page
+    assert "Guardar (las filas sin elegir, como personas nuevas)" in page
     assert persons_named(app, "Rósa") == []
     # Someone of another community is not a candidate.
     other = entry(program, given_0="Pedro", family_0="Lejano", sex_0="male")

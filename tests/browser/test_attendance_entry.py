@@ -33,11 +33,22 @@ def test_enter_sheet_and_see_figures(live_server, page):
 
     page.goto(session_url + "/attendance")
     page.get_by_role("button", name="Marcar a todos presentes").click()
-    rows = page.locator("table.roster tbody tr")
+    rows = page.locator(".mark")
     # The entry page lists people in the printed sheet's order.
-    assert rows.locator("th").all_inner_texts() == sheet_names
-    rows.nth(0).locator("select").select_option("absent")
-    rows.nth(1).locator("select").select_option("excused")
+    assert rows.locator(".who").all_inner_texts() == sheet_names
+    # Each status is a big button (the select stays, hidden, for the form); mark-all needed no reload.
+    assert rows.nth(2).get_by_role("button", name="presente").get_attribute("aria-pressed") == "true"
+    rows.nth(0).get_by_role("button", name="ausente").click()
+    rows.nth(1).get_by_role("button", name="justificado").click()
+    assert rows.nth(1).get_by_role("button", name="justificado").get_attribute("aria-pressed") == "true"
+    assert rows.nth(1).get_by_role("button", name="presente").get_attribute("aria-pressed") == "false"
+    # The remark is reachable without scrolling sideways at phone width.
+    page.set_viewport_size({"width": 360, "height": 740})
+    remark = rows.nth(1).get_by_placeholder("Observación")
+    box = remark.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    remark.fill("enferma")
     page.get_by_label("Nombres").first.fill("Visitante")
     page.locator("select[name=walkin-sex-0]").select_option("female")  # no default sex
     page.get_by_role("button", name="Guardar la asistencia").click()
@@ -45,3 +56,5 @@ def test_enter_sheet_and_see_figures(live_server, page):
     figures = page.locator("table").last.locator("td").all_inner_texts()
     present, late, excused, absent, not_enrolled = (int(x) for x in figures[:5])
     assert (present, late, excused, absent, not_enrolled) == (len(sheet_names) - 2 + 1, 0, 1, 1, 0)
+    page.goto(session_url + "/attendance")
+    assert page.locator(".mark").nth(1).get_by_placeholder("Observación").input_value() == "enferma"

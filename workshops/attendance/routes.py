@@ -226,57 +226,75 @@ def sheet_pdf(session_id):
 @bp.route("/<int:session_id>/attendance", methods=["GET", "POST"])
 @access.roles(*STAFF)
 def enter(session_id):
+    """Enter a session's attendance, a page of about 200 people at a time, in the printed sheet's order."""
     session = _session(session_id)
-    groups = services.roster(session)
-    stored = services.records_by_person(session)
+    search = request.args.get("q", "").strip()[:100]
+    roster = services.roster_page(session, request.args.get("page", 1, type=int), search)
+    people_ids = [person.id for _household, members in roster.groups for person in members]
+    stored = services.records_by_person(session, people_ids)
     marks = {person_id: (record.status, record.remark) for person_id, record in stored.items()}
-    people_ids = [person.id for _household, members in groups for person in members]
-    conflicts = []
-    errors = []
-    matches = []
-    confirmed = ""
-    rows = walk_in_rows({})
+    shown = {"conflicts": [], "errors": [], "matches": [], "confirmed": "", "walk_in_rows": walk_in_rows({})}
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
             abort(400)
-        submitted, walk_ins, errors = parse_entry(request.form, people_ids)
-        rows = walk_in_rows(request.form)
+        submitted, walk_ins, shown["errors"] = parse_entry(request.form, people_ids)
+        shown["walk_in_rows"] = walk_in_rows(request.form)
         marks = submitted
         if request.form.get("action") == "mark_all":
             marks = {pid: (status or "present", remark) for pid, (status, remark) in submitted.items()}
-        elif not errors:
-            matches, confirmed = _walk_ins_to_confirm(session, walk_ins)
-            if not matches:
-                base = request.form.get("revision", type=int)
-                result = services.save_attendance(
-                    session,
-                    submitted,
-                    base if base is not None else -1,
-                    current_user,
-                    [fields for _row, fields in walk_ins],
-                )
-                if result.saved:
-                    db.session.commit()
-                    flash(_("Asistencia guardada."), "success")
-                    return redirect(url_for(".show", session_id=session.id))
-                conflicts = result.conflicts
-                if not result.refusal:
-                    session = _session(session_id)
+        elif not shown["errors"]:
+            done = _save_entry(session, roster, submitted, walk_ins, shown)
+            if done is not None:
+                return done
+            session = _session(session_id)
     return render_template(
         "attendance/entry.html",
         session=session,
-        groups=groups,
+        roster=roster,
+        search=search,
         marks=marks,
-        conflicts=conflicts,
-        errors=errors,
         refusal=services.attendance_refusal(session),
-        states=ATTENDANCE_STATES,
-        age_group=services.age_group,
-        walk_in_rows=rows,
-        matches=matches,
-        confirmed=confirmed,
+        status_options=[(state, str(ATTENDANCE_LABELS[state])) for state in ATTENDANCE_STATES],
         on_roster=set(people_ids),
+        **shown,
     )
+
+
+def _save_entry(session, roster, submitted, walk_ins, shown):
+    """Save a page of the entry form; return the redirect, or None with what to show in `shown`."""
+    matches, shown["confirmed"] = _walk_ins_to_confirm(session, walk_ins)
+    if matches:
+        shown["matches"] = matches
+        return None
+    known, walk_ins = walkins.resolve_walk_ins(session, walk_ins, request.form)
+    submitted = {**submitted, **{person_id: ("present", "") for person_id in known}}
+    base = request.form.get("revision", type=int)
+    result = services.save_attendance(
+        session,
+        submitted,
+        base if base is not None else -1,
+        current_user,
+        [fields for _row, fields in walk_ins],
+    )
+    if not result.saved:
+        shown["conflicts"] = result.conflicts
+        return None
+    db.session.commit()
+    if roster.page < roster.pages:
+        flash(
+            _(
+                "Asistencia de la página %(page)s de %(pages)s guardada. Siga con la página %(next)s.",
+                page=roster.page,
+                pages=roster.pages,
+                next=roster.page + 1,
+            ),
+            "success",
+        )
+        return redirect(
+            url_for(".enter", session_id=session.id, page=roster.page + 1, q=request.args.get("q") or None)
+        )
+    flash(_("Asistencia guardada."), "success")
+    return redirect(url_for(".show", session_id=session.id))
 
 
 def _walk_ins_to_confirm(session, walk_ins):

@@ -5,13 +5,14 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, select, true
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
 from ..core import audit
 from ..core.clock import program_today
 from ..core.revisions import take_next_revision
+from ..core.text import fold
 from ..curriculum.models import Module
 from ..extensions import db, utcnow
 from ..i18n import format_date
@@ -106,43 +107,117 @@ def roster(session: WorkshopSession) -> list[tuple[Household | None, Sequence[Pe
         .options(selectinload(Household.members))
         .order_by(Household.code)
     ).all()
-    listed = {
-        person.id for household in households for person in household.members if person.anonymised_at is None
-    }
-    others = db.session.scalars(
+    return _groups(session, households, _others(session))
+
+
+def _taking_marks(household: Household) -> list[Person]:
+    # Merged-away and anonymised records take no new marks (an anonymised person's past
+    # records still list them among "others", on the sheets of those sessions).
+    return [p for p in household.members if p.merged_into_id is None and p.anonymised_at is None]
+
+
+def _others(session: WorkshopSession) -> Sequence[Person]:
+    """The people with a mark in this session outside the community's households: walk-ins, people who moved."""
+    in_households = select(Household.id).where(
+        Household.community_id == session.community_id, Household.merged_into_id.is_(None)
+    )
+    # is_not(None) first: "NULL IN (...)" is NULL, and NOT NULL would hide the walk-ins.
+    on_roster = (
+        Person.household_id.is_not(None)
+        & Person.household_id.in_(in_households)
+        & Person.merged_into_id.is_(None)
+    )
+    return db.session.scalars(
         select(Person)
         .join(AttendanceRecord, AttendanceRecord.person_id == Person.id)
-        .where(AttendanceRecord.session_id == session.id, Person.id.not_in(listed) if listed else true())
+        .where(AttendanceRecord.session_id == session.id, ~(on_roster & Person.anonymised_at.is_(None)))
         .order_by(Person.id)
     ).all()
-    members_of = [
-        # Merged-away and anonymised records take no new marks (an anonymised person's past
-        # records still list them below, among "others", on the sheets of those sessions).
-        (
-            household,
-            [
-                person
-                for person in household.members
-                if person.merged_into_id is None and person.anonymised_at is None
-            ],
-        )
-        for household in households
-    ]
+
+
+def _cut_into_pages(counts: Sequence[tuple[int, int]]) -> list[list[int]]:
+    """Split [(household id, people)] in order into pages of whole households, each about ENTRY_PAGE_PERSONS."""
+    pages: list[list[int]] = [[]]
+    filled = 0
+    for household_id, people_in_it in counts:
+        if filled >= ENTRY_PAGE_PERSONS:
+            pages.append([])
+            filled = 0
+        pages[-1].append(household_id)
+        filled += people_in_it
+    return pages
+
+
+def _groups(
+    session: WorkshopSession, households: Sequence[Household], others: Sequence[Person]
+) -> list[tuple[Household | None, Sequence[Person]]]:
     groups: list[tuple[Household | None, Sequence[Person]]] = [
-        (household, members) for household, members in members_of if members
+        (household, members) for household in households if (members := _taking_marks(household))
     ]
     if others:
         groups.append((None, others))  # walk-ins and people who moved away since
     return groups
 
 
-def records_by_person(session: WorkshopSession) -> dict[int, AttendanceRecord]:
-    return {
-        record.person_id: record
-        for record in db.session.scalars(
-            select(AttendanceRecord).where(AttendanceRecord.session_id == session.id)
+# The entry page shows whole households until it holds at least this many people.
+ENTRY_PAGE_PERSONS = 200
+
+
+@dataclass
+class RosterPage:
+    groups: list[tuple[Household | None, Sequence[Person]]]
+    page: int
+    pages: int
+    persons: int  # on every page together
+
+
+def roster_page(session: WorkshopSession, page: int, search: str = "") -> RosterPage:
+    """One page of the roster for the entry page: whole households, in sheet order, about 200 people.
+
+    The people outside the community's households (walk-ins, people who moved) come on the
+    last page. `search` keeps the households whose code or one of whose members' names
+    contains it. A fixed number of queries, and only one page's people read, whatever the
+    size of the community.
+    """
+    active = (Person.merged_into_id.is_(None), Person.anonymised_at.is_(None))
+    counts = (
+        select(Household.id, func.count(Person.id))
+        .join(Person, Person.household_id == Household.id)
+        .where(Household.community_id == session.community_id, Household.merged_into_id.is_(None), *active)
+        .group_by(Household.id, Household.code)
+        .order_by(Household.code)
+    )
+    needle = fold(search)[:100]
+    if needle:
+        counts = counts.where(
+            func.lower(Household.code).contains(needle, autoescape=True)
+            | Household.id.in_(
+                select(Person.household_id).where(Person.search_name.contains(needle, autoescape=True))
+            )
         )
-    }
+    counted = [(household_id, number) for household_id, number in db.session.execute(counts)]
+    plan = _cut_into_pages(counted)
+    page = max(1, min(page, len(plan)))
+    households = db.session.scalars(
+        select(Household)
+        .where(Household.id.in_(plan[page - 1]))
+        .options(selectinload(Household.members))
+        .order_by(Household.code)
+    ).all()
+    others: Sequence[Person] = []
+    if page == len(plan):
+        others = [person for person in _others(session) if not needle or needle in person.search_name]
+    return RosterPage(_groups(session, households, others), page, len(plan), sum(n for _id, n in counted))
+
+
+def records_by_person(
+    session: WorkshopSession, person_ids: Sequence[int] | None = None
+) -> dict[int, AttendanceRecord]:
+    """Return {person id: record} of a session, of every person or of these."""
+    query = select(AttendanceRecord).where(AttendanceRecord.session_id == session.id)
+    if person_ids is not None:
+        query = query.where(AttendanceRecord.person_id.in_(person_ids))
+    return {record.person_id: record for record in db.session.scalars(query)}
 
 
 def attendance_refusal(session: WorkshopSession) -> str | None:
@@ -191,7 +266,7 @@ def save_attendance(
         # Another save came first: show the differences, apply nothing.
         db.session.rollback()
         return SaveResult(False, _differences(session, marks))
-    stored = records_by_person(session)
+    stored = records_by_person(session, list(marks))
     changed = 0
     for person_id, (status, remark) in marks.items():
         if status:
@@ -215,7 +290,7 @@ def _differences(
     session: WorkshopSession, marks: Mapping[int, tuple[str, str]]
 ) -> list[tuple[Person | None, str, str]]:
     """Return (person, stored status, submitted status) where a submitted mark differs from the stored one."""
-    stored = records_by_person(session)
+    stored = records_by_person(session, list(marks))
     conflicts: list[tuple[Person | None, str, str]] = []
     for person_id, (status, _remark) in marks.items():
         record = stored.get(person_id)

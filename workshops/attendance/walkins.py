@@ -78,6 +78,40 @@ def walk_in_candidates(
     return matches
 
 
+def resolve_walk_ins(
+    session: WorkshopSession, walk_ins: Sequence[tuple[int, people.PersonFields]], form: Mapping[str, str]
+) -> tuple[list[int], list[tuple[int, people.PersonFields]]]:
+    """Return (ids of known people the coordinator chose for typed walk-ins, the walk-ins left).
+
+    A walk-in shown with its likely matches may be answered "it is this person"
+    (`walkin-is-<row>`): they get a "present" mark instead of a new record. Only a person
+    the page offered for that row is taken; any other value leaves the row a walk-in.
+    """
+    known: list[int] = []
+    left = []
+    attendees = community_attendees(session.community_id)
+    for row, fields in walk_ins:
+        chosen = form.get(f"walkin-is-{row}", "")
+        offered = (
+            people.similar_people(
+                fields["given_names"],
+                fields.get("family_names"),
+                fields.get("birth_year"),
+                session.community_id,
+                limit=MATCHES_SHOWN,
+                also=attendees,
+            )
+            if chosen.isdigit()
+            else []
+        )
+        match = next((person.id for person in offered if str(person.id) == chosen), None)
+        if match is None:
+            left.append((row, fields))
+        elif match not in known:
+            known.append(match)
+    return known, left
+
+
 def walk_ins_digest(walk_ins: Sequence[tuple[int, people.PersonFields]]) -> str:
     """A fingerprint of the walk-ins a coordinator saw: confirming them confirms exactly these."""
     seen = json.dumps([[row, dict(fields)] for row, fields in walk_ins], sort_keys=True, default=str)
