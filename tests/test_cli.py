@@ -89,7 +89,7 @@ def test_demo_has_upcoming_sessions_for_a_facilitator_who_can_sign_in(runner, ap
         assert assigned == len(sessions) == 60
         future = [s for s in sessions if s.date > date.today()]
         assert len(future) == 15 and {s.status for s in future} == {"planned"}
-        assert {s.status for s in sessions if s.date < date.today()} == {"entered"}
+        assert {s.status for s in sessions if s.date < date.today()} == {"entered", "cancelled"}
         future_ids = [s.id for s in future]
         assert not db.session.scalar(
             sa.select(sa.func.count())
@@ -98,3 +98,18 @@ def test_demo_has_upcoming_sessions_for_a_facilitator_who_can_sign_in(runner, ap
         )
         # Field mode has something to take offline right away.
         assert len(upcoming_sessions(user)) >= 10
+
+
+def test_demo_has_a_cancelled_session_left_out_of_sessions_held(runner, app):
+    from workshops.attendance.models import AttendanceRecord, WorkshopSession
+
+    result = runner.invoke(args=["demo"])
+    assert "1 cancelled" in result.output
+    with app.app_context():
+        (cancelled,) = db.session.scalars(
+            sa.select(WorkshopSession).where(WorkshopSession.status == "cancelled")
+        ).all()
+        assert "Crecida del río" in cancelled.status_reason
+        assert not db.session.scalars(
+            sa.select(AttendanceRecord).where(AttendanceRecord.session_id == cancelled.id)
+        ).all()

@@ -87,7 +87,8 @@ def demo_command():
     click.echo(
         f"Demo loaded: {result['communities']} communities, {result['households']} households, "
         f"{result['adults']} people aged 15 or more, {result['sessions']} sessions "
-        f"({result['upcoming']} of them upcoming), {result['records']} attendance records."
+        f"({result['upcoming']} of them upcoming, {result['cancelled']} cancelled), "
+        f"{result['records']} attendance records."
     )
     if result["password"]:
         click.echo(

@@ -23,6 +23,9 @@ FACILITATOR = "demo-facilitadora"
 UPCOMING_MODULES = 3
 
 
+CANCELLED_REASON = "Crecida del río: no se pudo llegar a la comunidad (dato de demostración)."
+
+
 def load(households=80, seed=2026):
     """Create 5 demo communities, about 80 households and 240 people, 60 sessions; return counts.
 
@@ -48,17 +51,21 @@ def load(households=80, seed=2026):
     records = 0
     for number, module in enumerate(modules):
         for offset, community in enumerate(communities):
+            # One session that could not take place, as happens in the rainy season: it is kept,
+            # struck through, and left out of "sessions held".
+            cancelled = number == held - 1 and offset == len(communities) - 1
             session = WorkshopSession(
                 module_id=module.id,
                 community_id=community.id,
                 date=_session_date(number, held, offset),
                 venue="Local comunal (demo)",
-                status="entered" if number < held else "planned",
+                status="cancelled" if cancelled else "entered" if number < held else "planned",
+                status_reason=CANCELLED_REASON if cancelled else "",
             )
             session.staff.append(SessionStaff(user_id=facilitator.id, role="facilitator"))
             db.session.add(session)
             db.session.flush()
-            if number < held:
+            if number < held and not cancelled:
                 records += _attendance(session, adults[community.id], rng)
     return {
         "communities": len(communities),
@@ -67,6 +74,7 @@ def load(households=80, seed=2026):
         "sessions": len(modules) * len(communities),
         "records": records,
         "upcoming": (len(modules) - held) * len(communities),
+        "cancelled": 1 if held else 0,
         "facilitator": facilitator.username,
         "password": password,
     }
