@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
@@ -118,10 +118,77 @@ def _session(session_id, options=()):
 @bp.route("/")
 @access.roles(*STAFF)
 def index():
-    sessions = db.session.scalars(services.visible_sessions_query(current_user)).all()
+    """The sessions a user may see: upcoming first, filtered, a page at a time, with what is left to do."""
+    filters = _filters(request.args)
+    query = services.filtered_sessions(current_user, filters)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    pages = max(1, -(-total // services.SESSIONS_PAGE_SIZE))
+    page = max(1, min(request.args.get("page", 1, type=int), pages))
+    sessions = db.session.scalars(
+        query.offset((page - 1) * services.SESSIONS_PAGE_SIZE).limit(services.SESSIONS_PAGE_SIZE)
+    ).all()
+    manager = services.is_manager(current_user)
+    to_enter = services.filtered_sessions(current_user, services.SessionFilters(when="to_enter"))
     return render_template(
-        "attendance/sessions.html", sessions=sessions, manager=services.is_manager(current_user)
+        "attendance/sessions.html",
+        sessions=sessions,
+        manager=manager,
+        filters=filters,
+        total=total,
+        page=page,
+        pages=pages,
+        choices=_filter_choices(manager),
+        to_enter=db.session.scalar(select(func.count()).select_from(to_enter.order_by(None).subquery())),
+        to_review=walkins.count_to_review() if manager else 0,
     )
+
+
+def _filters(args):
+    """Read the list's filters; a value that is not one of the choices is left out, never an error."""
+
+    def number(name):
+        value = args.get(name, type=int)
+        return value if value is not None and 0 < value < 2**31 else None
+
+    def day(name):
+        try:
+            return date.fromisoformat(args.get(name, ""))
+        except ValueError:
+            return None
+
+    when = args.get("when", "upcoming")
+    status = args.get("status", "")
+    return services.SessionFilters(
+        when=when if when in services.WHEN_CHOICES else "upcoming",
+        community=number("community"),
+        module=number("module"),
+        facilitator=number("facilitator"),
+        status=status if status in SESSION_LABELS else "",
+        start=day("start"),
+        end=day("end"),
+        mine=args.get("mine") == "1",
+    )
+
+
+def _filter_choices(manager):
+    """The lists of the filter form: communities (a facilitator's own), modules, and facilitators."""
+    communities = select(Community.id, Community.name).order_by(Community.name)
+    if not manager:
+        mine = services.visible_sessions_query(current_user).with_only_columns(WorkshopSession.community_id)
+        communities = communities.where(Community.id.in_(mine.order_by(None)))
+    choices = {
+        "communities": db.session.execute(communities).all(),
+        "modules": db.session.execute(select(Module.id, Module.number).order_by(Module.number)).all(),
+        "facilitators": [],
+    }
+    if manager:
+        choices["facilitators"] = db.session.execute(
+            select(User.id, User.display_name)
+            .join(UserRole)
+            .where(UserRole.role == "facilitator")
+            .order_by(User.display_name)
+        ).all()
+    return choices
 
 
 @bp.route("/new", methods=["GET", "POST"])

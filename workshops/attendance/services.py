@@ -38,6 +38,74 @@ def visible_sessions_query(user: User) -> Select[WorkshopSession]:
     return query.order_by(WorkshopSession.date, WorkshopSession.start_time)
 
 
+SESSIONS_PAGE_SIZE = 50
+# What the list shows: sessions to come, those past whose attendance is not entered yet, past, all.
+WHEN_CHOICES = ("upcoming", "to_enter", "past", "all")
+
+
+@dataclass
+class SessionFilters:
+    """The session list's filters, read from the query string (bad values are ignored, never an error)."""
+
+    when: str = "upcoming"
+    community: int | None = None
+    module: int | None = None
+    facilitator: int | None = None
+    status: str = ""
+    start: date | None = None
+    end: date | None = None
+    mine: bool = False
+
+    def arguments(self) -> dict[str, object]:
+        """The filters as query arguments, for the pager's links (defaults left out)."""
+        shown = {
+            "when": self.when if self.when != "upcoming" else None,
+            "community": self.community,
+            "module": self.module,
+            "facilitator": self.facilitator,
+            "status": self.status or None,
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
+            "mine": "1" if self.mine else None,
+        }
+        return {key: value for key, value in shown.items() if value is not None}
+
+
+def filtered_sessions(user: User, filters: SessionFilters) -> Select[WorkshopSession]:
+    """The sessions a user may see, narrowed by the list's filters, in the order the list shows them.
+
+    Upcoming sessions come soonest first (next week's session is near the top); past ones
+    most recent first.
+    """
+    query = visible_sessions_query(user).order_by(None)
+    today = program_today()
+    if filters.when == "upcoming":
+        query = query.where(WorkshopSession.date >= today)
+    elif filters.when == "to_enter":
+        query = query.where(WorkshopSession.date <= today, WorkshopSession.status.in_(("planned", "held")))
+    elif filters.when == "past":
+        query = query.where(WorkshopSession.date < today)
+    if filters.mine or filters.facilitator is not None:
+        staff_id = user.id if filters.mine else filters.facilitator
+        query = query.where(
+            WorkshopSession.id.in_(select(SessionStaff.session_id).where(SessionStaff.user_id == staff_id))
+        )
+    for column, wanted in (
+        (WorkshopSession.community_id, filters.community),
+        (WorkshopSession.module_id, filters.module),
+        (WorkshopSession.status, filters.status or None),
+    ):
+        if wanted is not None:
+            query = query.where(column == wanted)
+    if filters.start is not None:
+        query = query.where(WorkshopSession.date >= filters.start)
+    if filters.end is not None:
+        query = query.where(WorkshopSession.date <= filters.end)
+    if filters.when in ("upcoming", "to_enter"):
+        return query.order_by(WorkshopSession.date, WorkshopSession.start_time, WorkshopSession.id)
+    return query.order_by(WorkshopSession.date.desc(), WorkshopSession.start_time.desc(), WorkshopSession.id)
+
+
 def can_see(user: User, session: WorkshopSession) -> bool:
     return is_manager(user) or any(member.user_id == user.id for member in session.staff)
 

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from markupsafe import Markup
 
 from .. import i18n
@@ -38,6 +39,11 @@ def curriculum_labels():
 @bp.route("/")
 @access.signed_in
 def index():
+    """Land where the user's work is: sessions for the field team, the translation overview for translators."""
+    if current_user.has_role("admin", "coordinator", "facilitator"):
+        return redirect(url_for("sessions.index"))
+    if current_user.has_role("translator", "reviewer"):
+        return redirect(url_for("workspace.overview"))
     return redirect(url_for("curriculum.modules"))
 
 
@@ -64,7 +70,7 @@ def module(slug):
         title = Markup(str(i18n.ct(f"{slug}.title", found.title))).striptags()  # noqa: S704
         rendered_modules.put(key, rendered := (revision, title, article))
     _, title, article = rendered
-    return render_template("curriculum/module.html", title=title, article=article)
+    return render_template("curriculum/module.html", title=title, article=article, slug=slug)
 
 
 @bp.route("/terms")
