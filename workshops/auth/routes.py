@@ -103,11 +103,12 @@ def setup():
 @access.signed_in
 def account():
     form = ChangePasswordForm()
+    form.owner = current_user.username
     if form.validate_on_submit():
         if not current_user.check_password(form.current.data):
             form.current.errors.append(_("La contraseña actual no es correcta."))
         else:
-            current_user.set_password(form.password.data)
+            services.set_password(current_user, form.password.data)
             # Other devices are signed out; this one stays signed in.
             services.end_logins(current_user, keep_token=current_user.login_token)
             db.session.commit()
