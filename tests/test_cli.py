@@ -43,7 +43,7 @@ def test_create_user_refuses_duplicates_and_short_passwords(runner, make_user):
     duplicate = runner.invoke(args=["create-user", "lucia", "--password", "x" * 12])
     assert duplicate.exit_code != 0 and "taken" in duplicate.output
     short = runner.invoke(args=["create-user", "pablo", "--password", "short"])
-    assert short.exit_code != 0 and "at least" in short.output
+    assert short.exit_code != 0 and "al menos 8 caracteres" in short.output
 
 
 def test_demo_loads_once(runner, app):

@@ -55,6 +55,8 @@ def test_the_wheel_carries_templates_migrations_catalogs_and_static_files(instal
         "workshops/static/css/app.css",
         "workshops/static/js/sw.js",
         "workshops/field/openapi.yaml",
+        "workshops/auth/data/common-passwords.txt.gz",
+        "workshops/auth/data/README.md",
     ):
         assert expected in names, expected
     assert any(re.fullmatch(r"workshops/migrations/versions/0001_.*\.py", name) for name in names)

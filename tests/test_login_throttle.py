@@ -12,6 +12,10 @@ from .conftest import TEST_PASSWORD, make_test_app
 
 THROTTLED = "Demasiados intentos fallidos. Espere 15 minutos e intente de nuevo."
 WRONG = "Usuario o contraseña incorrectos."
+ACCOUNT_CEILING = (
+    "Esta cuenta recibió demasiados intentos fallidos desde varios lugares. Espere {minutes} minutos "
+    "e intente de nuevo; si vuelve a pasar, avise al administrador."
+)
 
 
 def _post(client, username, password, address="192.0.2.1", **extra):
@@ -39,17 +43,17 @@ def no_password_check(monkeypatch):
     return arm
 
 
-def test_too_many_failures_for_an_account_are_refused_without_checking_the_password(
+def test_too_many_failures_for_an_account_from_one_address_are_refused_without_checking_the_password(
     client, app, make_user, admin_exists, no_password_check
 ):
     make_user("maria", roles=("coordinator",))
     for attempt in range(5):
-        response = _post(client, "maria", f"wrong {attempt}", address=f"192.0.2.{attempt + 10}")
+        response = _post(client, "maria", f"wrong {attempt}", address="192.0.2.10")
         assert response.status_code == 200
         assert WRONG in response.get_data(as_text=True)
     no_password_check()
-    # Even the right password, from yet another address, waits now.
-    response = _post(client, "MARIA ", TEST_PASSWORD, address="198.51.100.7")
+    # Even the right password waits now, from that address.
+    response = _post(client, "MARIA ", TEST_PASSWORD, address="192.0.2.10")
     assert response.status_code == 429
     page = response.get_data(as_text=True)
     assert THROTTLED in page and WRONG not in page
@@ -57,6 +61,41 @@ def test_too_many_failures_for_an_account_are_refused_without_checking_the_passw
     assert not _logged_in(client)
     with app.app_context():  # a refused attempt is not counted again
         assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginFailure)) == 5
+
+
+def test_failures_from_other_addresses_do_not_lock_the_owner_out(client, app, make_user, admin_exists):
+    make_user("maria", roles=("coordinator",))
+    attacker = app.test_client()
+    for attempt in range(5):  # one place uses up its tries for maria...
+        _post(attacker, "maria", f"wrong {attempt}", address="198.51.100.66")
+    assert _post(attacker, "maria", TEST_PASSWORD, address="198.51.100.66").status_code == 429
+    for number in range(40):  # ...and many other places a few each, below the account's ceiling
+        assert _post(attacker, "maria", "wrong", address=f"203.0.113.{number + 1}").status_code == 200
+    response = _post(client, "maria", TEST_PASSWORD, address="192.0.2.1")  # the owner, at the office
+    assert response.status_code == 302 and _logged_in(client)
+    with app.app_context():  # the owner's login forgets none of the failures from elsewhere
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginFailure)) == 45
+    assert _post(attacker, "maria", TEST_PASSWORD, address="198.51.100.66").status_code == 429
+
+
+def test_the_accounts_ceiling_holds_across_addresses(client, app, make_user, admin_exists, no_password_check):
+    make_user("maria", roles=("coordinator",))
+    now = utcnow()
+    with app.app_context():
+        for number in range(49):  # 49 failures, one from each of 49 places
+            db.session.add(
+                LoginFailure(
+                    account="maria", address=f"10.0.{number}.1", failed_at=now - timedelta(minutes=5)
+                )
+            )
+        db.session.commit()
+    assert _post(client, "maria", "wrong", address="10.9.9.9").status_code == 200  # the 50th
+    no_password_check()
+    response = _post(client, "maria", TEST_PASSWORD, address="192.0.2.1")
+    assert response.status_code == 429 and not _logged_in(client)
+    page = response.get_data(as_text=True)
+    assert ACCOUNT_CEILING.format(minutes=10) in page and WRONG not in page
+    assert response.headers["Retry-After"] == str(10 * 60)
 
 
 def test_other_accounts_are_not_affected_by_one_accounts_failures(client, make_user, admin_exists):
@@ -112,7 +151,7 @@ def test_a_successful_login_clears_the_accounts_failures(client, app, make_user,
     assert _post(client, "maria", TEST_PASSWORD).status_code == 302
 
 
-def _add_failures(app, account, ages_in_minutes, address="192.0.2.99"):
+def _add_failures(app, account, ages_in_minutes, address="192.0.2.1"):  # _post's address
     now = utcnow()
     with app.app_context():
         for age in ages_in_minutes:
@@ -165,6 +204,31 @@ def test_limits_come_from_the_config_and_zero_turns_one_off(
         for number in range(6):  # no account limit: six failures, each from another address
             assert _post(client, "maria", "wrong", address=f"192.0.2.{200 + number}").status_code == 200
         assert _post(client, "maria", TEST_PASSWORD, address="192.0.2.210").status_code == 302
+    finally:
+        with strict.app_context():
+            db.engine.dispose()
+
+
+def test_the_pair_limit_and_the_accounts_ceiling_come_from_the_config(
+    app, database_url, instance_dir, make_user, admin_exists
+):
+    make_user("maria", roles=("coordinator",))
+    strict = make_test_app(
+        database_url,
+        instance_dir,
+        LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS=2,
+        LOGIN_MAX_FAILURES_PER_ACCOUNT=3,
+    )
+    try:
+        client = strict.test_client()
+        _post(client, "maria", "wrong", address="192.0.2.31")
+        _post(client, "maria", "wrong", address="192.0.2.31")
+        response = _post(client, "maria", TEST_PASSWORD, address="192.0.2.31")
+        assert response.status_code == 429 and THROTTLED in response.get_data(as_text=True)
+        assert _post(client, "maria", "wrong", address="192.0.2.32").status_code == 200  # the third
+        response = _post(client, "maria", TEST_PASSWORD, address="192.0.2.33")
+        assert response.status_code == 429
+        assert ACCOUNT_CEILING.format(minutes=15) in response.get_data(as_text=True)
     finally:
         with strict.app_context():
             db.engine.dispose()

@@ -44,12 +44,15 @@ class Defaults:
     # Werkzeug's password hash method; None is its default (scrypt). The tests set a
     # cheap one: scrypt costs a tenth of a second per hash, on purpose.
     PASSWORD_HASH_METHOD = None
-    # Login throttling: after this many failed logins within the window, further
-    # attempts for the account (or from the client address) are refused without
-    # checking the password. 0 turns a limit off.
+    # Login throttling (auth/throttle.py): after this many failed logins within the
+    # window, further attempts are refused without checking the password: for one
+    # account from one client address, from one address whatever the account, and
+    # for one account from all addresses together (a ceiling well above the first,
+    # so that failures elsewhere do not lock the real user out). 0 turns a limit off.
     LOGIN_FAILURE_WINDOW_MINUTES = 15
-    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+    LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 50
     # Compression (Flask-Compress, see core/compression.py): text types only; PDF, PNG,
     # XLSX and archives are compressed already. Brotli first (smaller than gzip); browsers
     # offer it over HTTPS and on localhost only, gzip everywhere.

@@ -93,8 +93,9 @@ def edit_user(user_id):
 def reset_password(user_id):
     user = _get_user(user_id)
     form = ResetPasswordForm()
+    form.owner = user.username
     if form.validate_on_submit():
-        user.set_password(form.password.data)
+        services.set_password(user, form.password.data)
         services.end_logins(user)
         audit.record(current_user, "reset-password", user, username=user.username)
         db.session.commit()

@@ -1,6 +1,5 @@
 """Forms for logging in, the first administrator and user management."""
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectMultipleField, StringField, SubmitField
@@ -8,6 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from . import passwords
 from .models import ROLES
 
 ROLE_LABELS = {
@@ -28,12 +28,6 @@ USERNAME_RULES = [
 ]
 
 
-def password_long_enough(form, field):
-    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-    if len(field.data or "") < minimum:
-        raise ValidationError(_l("La contraseña necesita al menos %(count)s caracteres.", count=minimum))
-
-
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -47,13 +41,20 @@ class LoginForm(FlaskForm):
 
 
 class NewPasswordMixin:
-    password = PasswordField(
-        _l("Nueva contraseña"), validators=[DataRequired(), password_long_enough, Length(max=200)]
-    )
+    password = PasswordField(_l("Nueva contraseña"), validators=[DataRequired(), Length(max=200)])
     confirm = PasswordField(
         _l("Repita la contraseña"),
         validators=[DataRequired(), EqualTo("password", message=_l("Las dos contraseñas no son iguales."))],
     )
+    # Whose password it is, for forms without a username field (the view sets it).
+    owner = ""
+
+    def validate_password(self, field):
+        """Refuse a short or common password, or one holding the username (auth/passwords.py)."""
+        username = self.username.data if hasattr(self, "username") else self.owner
+        reason = passwords.problem(field.data or "", username or "")
+        if reason:
+            raise ValidationError(reason)
 
 
 class SetupForm(NewPasswordMixin, FlaskForm):
@@ -71,9 +72,7 @@ class UserForm(FlaskForm):
 
 
 class NewUserForm(NewPasswordMixin, UserForm):
-    password = PasswordField(
-        _l("Contraseña"), validators=[DataRequired(), password_long_enough, Length(max=200)]
-    )
+    password = PasswordField(_l("Contraseña"), validators=[DataRequired(), Length(max=200)])
 
 
 class ResetPasswordForm(NewPasswordMixin, FlaskForm):

@@ -25,17 +25,12 @@ def login():
         return redirect(url_for("curriculum.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        minutes = throttle.minutes_to_wait(form.username.data, request.remote_addr)
-        if minutes:
+        wait = throttle.wait(form.username.data, request.remote_addr)
+        if wait:
             # Refused before the password is checked: guessing gains nothing meanwhile.
-            form.password.errors.append(
-                ngettext(
-                    "Demasiados intentos fallidos. Espere %(num)s minuto e intente de nuevo.",
-                    "Demasiados intentos fallidos. Espere %(num)s minutos e intente de nuevo.",
-                    minutes,
-                )
-            )
-            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(minutes * 60)}
+            form.password.errors.append(_throttled_message(wait))
+            headers = {"Retry-After": str(wait.minutes * 60)}
+            return render_template("auth/login.html", form=form), 429, headers
         user = services.authenticate(form.username.data, form.password.data)
         if user is None:
             throttle.record_failure(form.username.data, request.remote_addr)
@@ -43,13 +38,30 @@ def login():
             # One message for unknown user, wrong password and disabled account.
             form.password.errors.append(_("Usuario o contraseña incorrectos."))
         else:
-            throttle.clear_account(form.username.data)
+            throttle.forget_failures(form.username.data, request.remote_addr)
             services.start_login(user, form.remember.data)
             db.session.commit()
             session.clear()  # a fresh session at login: nothing from before carries over
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
+
+
+def _throttled_message(wait):
+    """Say why a login waits: failures from here, or failures for the account from everywhere."""
+    if wait.account_wide:
+        return ngettext(
+            "Esta cuenta recibió demasiados intentos fallidos desde varios lugares. Espere %(num)s "
+            "minuto e intente de nuevo; si vuelve a pasar, avise al administrador.",
+            "Esta cuenta recibió demasiados intentos fallidos desde varios lugares. Espere %(num)s "
+            "minutos e intente de nuevo; si vuelve a pasar, avise al administrador.",
+            wait.minutes,
+        )
+    return ngettext(
+        "Demasiados intentos fallidos. Espere %(num)s minuto e intente de nuevo.",
+        "Demasiados intentos fallidos. Espere %(num)s minutos e intente de nuevo.",
+        wait.minutes,
+    )
 
 
 @bp.route("/logout", methods=["POST"])
@@ -103,11 +115,12 @@ def setup():
 @access.signed_in
 def account():
     form = ChangePasswordForm()
+    form.owner = current_user.username
     if form.validate_on_submit():
         if not current_user.check_password(form.current.data):
             form.current.errors.append(_("La contraseña actual no es correcta."))
         else:
-            current_user.set_password(form.password.data)
+            services.set_password(current_user, form.password.data)
             # Other devices are signed out; this one stays signed in.
             services.end_logins(current_user, keep_token=current_user.login_token)
             db.session.commit()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from ..core.models import AppState
 from ..extensions import db, login_manager, utcnow
+from . import passwords
 from .models import LoginSession, User
 
 SETUP_DONE_KEY = "setup_done"
@@ -22,6 +23,18 @@ class DuplicateUsername(Exception):
 
 class SetupAlreadyDone(Exception):
     """The first administrator exists already."""
+
+
+class WeakPassword(ValueError):
+    """The new password is refused; str(error) says why, in the user's language."""
+
+
+def set_password(user, password, username=None):
+    """Give the user a new password (not committed); raise WeakPassword if the rules refuse it."""
+    reason = passwords.problem(password, username if username is not None else user.username)
+    if reason:
+        raise WeakPassword(reason)
+    user.set_password(password)
 
 
 def normalise_username(username):
@@ -40,11 +53,11 @@ def username_taken(username, except_id=None):
 
 
 def create_user(username, display_name, password, roles):
-    """Add a user (not committed); raise DuplicateUsername if the name is taken."""
+    """Add a user (not committed); raise DuplicateUsername if the name is taken, WeakPassword."""
     if username_taken(username):
         raise DuplicateUsername(username)
     user = User(username=normalise_username(username), display_name=display_name.strip())
-    user.set_password(password)
+    set_password(user, password)
     user.set_roles(roles)
     db.session.add(user)
     try:

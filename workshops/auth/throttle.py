@@ -1,14 +1,26 @@
-"""Login throttling: too many failed logins for an account or from an address wait a while.
+"""Login throttling: too many failed logins for an account from one address wait a while.
+
+Three limits, each over the same window (config.py):
+
+- per account *and* address (5): the guessing limit. Counting an account's
+  failures per address means that someone elsewhere typing wrong passwords
+  for "admin" does not lock the real admin out of the office;
+- per address (20): one place guessing many accounts;
+- per account, whatever the address (50): a ceiling against guessing spread
+  over many addresses; high enough that a few wrong tries from elsewhere
+  never reach it.
 
 Failures are rows in the database (LoginFailure), so every worker process
 and server counts the same failures. A refused attempt is not recorded and
-its password is never checked; a successful login clears the account's
-failures (not the address's: one good password must not reset a guessing
-run against other accounts from the same place).
+its password is never checked. A successful login clears the failures of
+its account from its address only: the owner signing in must not reset a
+guessing run against the account from elsewhere, nor against other
+accounts from the same place.
 """
 
 import math
 from datetime import UTC, timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import delete, select
@@ -35,14 +47,22 @@ def _aware(moment):
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _wait_for(column, key, limit, now):
-    """Seconds until `key` has fewer than `limit` failures in the window (0: not blocked)."""
+class Wait(NamedTuple):
+    """How long a refused login waits, and whether the account-wide ceiling refused it."""
+
+    minutes: int
+    account_wide: bool
+
+
+def _wait_for(conditions, limit, now):
+    """Seconds until the failures matching `conditions` fall under `limit` in the window (0: not blocked)."""
     if limit <= 0:  # 0 turns this check off
         return 0
     times = db.session.scalars(
         select(LoginFailure.failed_at)
-        .where(column == key, LoginFailure.failed_at > now - _window())
+        .where(*conditions, LoginFailure.failed_at > now - _window())
         .order_by(LoginFailure.failed_at.desc())
+        .limit(limit)
     ).all()
     if len(times) < limit:
         return 0
@@ -51,15 +71,21 @@ def _wait_for(column, key, limit, now):
     return max((freed_at - now).total_seconds(), 1)
 
 
-def minutes_to_wait(username, address):
-    """Whole minutes this login must wait, or 0 when it may go ahead."""
+def wait(username, address):
+    """Return how long this login must wait, or None when it may go ahead."""
     config = current_app.config
     now = utcnow()
-    seconds = max(
-        _wait_for(LoginFailure.account, _account(username), config["LOGIN_MAX_FAILURES_PER_ACCOUNT"], now),
-        _wait_for(LoginFailure.address, _address(address), config["LOGIN_MAX_FAILURES_PER_ADDRESS"], now),
+    account = LoginFailure.account == _account(username)
+    here = LoginFailure.address == _address(address)
+    local = max(
+        _wait_for([account, here], config["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS"], now),
+        _wait_for([here], config["LOGIN_MAX_FAILURES_PER_ADDRESS"], now),
     )
-    return math.ceil(seconds / 60)
+    everywhere = _wait_for([account], config["LOGIN_MAX_FAILURES_PER_ACCOUNT"], now)
+    seconds = max(local, everywhere)
+    if not seconds:
+        return None
+    return Wait(math.ceil(seconds / 60), account_wide=everywhere > local)
 
 
 def record_failure(username, address):
@@ -69,6 +95,10 @@ def record_failure(username, address):
     db.session.add(LoginFailure(account=_account(username), address=_address(address), failed_at=now))
 
 
-def clear_account(username):
-    """Forget the failures of an account after it logged in (not committed)."""
-    db.session.execute(delete(LoginFailure).where(LoginFailure.account == _account(username)))
+def forget_failures(username, address):
+    """Forget the failures of an account from this address after it logged in there (not committed)."""
+    db.session.execute(
+        delete(LoginFailure).where(
+            LoginFailure.account == _account(username), LoginFailure.address == _address(address)
+        )
+    )
