@@ -98,6 +98,40 @@ def test_the_accounts_ceiling_holds_across_addresses(client, app, make_user, adm
     assert response.headers["Retry-After"] == str(10 * 60)
 
 
+def test_a_browser_the_owner_signed_in_from_passes_the_accounts_ceiling(client, app, make_user, admin_exists):
+    """Failures spread over many addresses cannot lock the owner out of a phone they used before."""
+    make_user("maria", roles=("coordinator",))
+    assert _post(client, "maria", TEST_PASSWORD).status_code == 302  # her phone gets the device cookie
+    device = client.get_cookie("workshops_device")
+    assert device is not None and device.http_only and "maria" not in device.value
+    client.post("/logout")
+    now = utcnow()
+    with app.app_context():
+        for number in range(50):
+            db.session.add(
+                LoginFailure(
+                    account="maria", address=f"10.0.{number}.1", failed_at=now - timedelta(minutes=5)
+                )
+            )
+        db.session.commit()
+    stranger = app.test_client()  # a browser without her device cookie: held by the ceiling
+    assert _post(stranger, "maria", TEST_PASSWORD, address="192.0.2.7").status_code == 429
+    response = _post(client, "maria", TEST_PASSWORD, address="192.0.2.7")  # her phone, a new address
+    assert response.status_code == 302 and _logged_in(client)
+    # The cookie is hers only: another account, or a forged cookie, gets no pass.
+    make_user("jose", roles=("coordinator",))
+    with app.app_context():
+        for number in range(50):
+            db.session.add(
+                LoginFailure(account="jose", address=f"10.1.{number}.1", failed_at=now - timedelta(minutes=5))
+            )
+        db.session.commit()
+    client.post("/logout")
+    assert _post(client, "jose", TEST_PASSWORD, address="192.0.2.7").status_code == 429
+    stranger.set_cookie("workshops_device", device.value[:-3] + "xyz")
+    assert _post(stranger, "maria", TEST_PASSWORD, address="192.0.2.8").status_code == 429
+
+
 def test_other_accounts_are_not_affected_by_one_accounts_failures(client, make_user, admin_exists):
     make_user("maria", roles=("coordinator",))
     make_user("pedro", roles=("facilitator",))

@@ -25,7 +25,8 @@ def login():
         return redirect(url_for("curriculum.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        wait = throttle.wait(form.username.data, request.remote_addr)
+        known = throttle.is_known_device(request.cookies.get(throttle.DEVICE_COOKIE), form.username.data)
+        wait = throttle.wait(form.username.data, request.remote_addr, known_device=known)
         if wait:
             # Refused before the password is checked: guessing gains nothing meanwhile.
             form.password.errors.append(_throttled_message(wait))
@@ -43,7 +44,16 @@ def login():
             db.session.commit()
             session.clear()  # a fresh session at login: nothing from before carries over
             login_user(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next")))
+            answer = redirect(safe_next(request.args.get("next")))
+            answer.set_cookie(
+                throttle.DEVICE_COOKIE,
+                throttle.device_cookie(form.username.data),
+                max_age=throttle.DEVICE_COOKIE_DAYS * 86400,
+                httponly=True,
+                samesite="Lax",
+                secure=current_app.config["SESSION_COOKIE_SECURE"],
+            )
+            return answer
     return render_template("auth/login.html", form=form)
 
 

@@ -18,11 +18,13 @@ guessing run against the account from elsewhere, nor against other
 accounts from the same place.
 """
 
+import hashlib
 import math
 from datetime import UTC, timedelta
 from typing import NamedTuple
 
 from flask import current_app
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import delete, select
 
 from ..extensions import db, utcnow
@@ -71,8 +73,14 @@ def _wait_for(conditions, limit, now):
     return max((freed_at - now).total_seconds(), 1)
 
 
-def wait(username, address):
-    """Return how long this login must wait, or None when it may go ahead."""
+def wait(username, address, known_device=False):
+    """Return how long this login must wait, or None when it may go ahead.
+
+    A browser the account signed in from before (known_device: it shows the device
+    cookie of that account) is not held by the account-wide ceiling: failures spread
+    over many addresses by someone else do not lock the owner out of their own phone.
+    The limits for this address still hold.
+    """
     config = current_app.config
     now = utcnow()
     account = LoginFailure.account == _account(username)
@@ -81,7 +89,7 @@ def wait(username, address):
         _wait_for([account, here], config["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS"], now),
         _wait_for([here], config["LOGIN_MAX_FAILURES_PER_ADDRESS"], now),
     )
-    everywhere = _wait_for([account], config["LOGIN_MAX_FAILURES_PER_ACCOUNT"], now)
+    everywhere = 0 if known_device else _wait_for([account], config["LOGIN_MAX_FAILURES_PER_ACCOUNT"], now)
     seconds = max(local, everywhere)
     if not seconds:
         return None
@@ -102,3 +110,34 @@ def forget_failures(username, address):
             LoginFailure.account == _account(username), LoginFailure.address == _address(address)
         )
     )
+
+
+# --- Device cookies (OWASP's "slow down online guessing attacks with device cookies") -------------
+
+DEVICE_COOKIE = "workshops_device"
+DEVICE_COOKIE_DAYS = 365
+
+
+def _device_serializer():
+    return URLSafeTimedSerializer(current_app.secret_key, salt="login-device")
+
+
+def _fingerprint(username):
+    # A hash, not the name: the cookie does not tell the next user of a shared phone who was here.
+    return hashlib.sha256(_account(username).encode()).hexdigest()[:32]
+
+
+def device_cookie(username):
+    """The value of the cookie that marks this browser as one the account signed in from."""
+    return _device_serializer().dumps({"account": _fingerprint(username)})
+
+
+def is_known_device(cookie, username):
+    """Whether the device cookie was given to this account by a successful login here."""
+    if not cookie:
+        return False
+    try:
+        data = _device_serializer().loads(cookie, max_age=DEVICE_COOKIE_DAYS * 86400)
+    except BadData:
+        return False
+    return isinstance(data, dict) and data.get("account") == _fingerprint(username)
