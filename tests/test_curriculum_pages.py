@@ -147,3 +147,26 @@ def test_user_text_is_escaped(app, login_as):
             module = db.session.scalar(sa.select(Module).where(Module.number == 2))
             module.summary = next(m for m in reload() if m.number == 2).summary.text
             db.session.commit()
+
+
+def test_long_words_get_soft_hyphens_between_syllables():
+    from markupsafe import Markup
+
+    from workshops.core.text import SOFT_HYPHEN, soft_hyphens
+
+    assert soft_hyphens("Yamaikiamtaijinak tsawantin") == SOFT_HYPHEN.join(
+        ["Yamai", "kiam", "tai", "jinak tsawantin"]
+    )
+    assert soft_hyphens("Selección de semilla") == "Selección de semilla"  # short words stay whole
+    # Digraphs (sh, ch, ts, ll, rr) are never split; tags, attributes and entities are left alone.
+    marked = soft_hyphens(Markup('<span title="Ijuntainumshajamu">Ijuntainumshajamu</span> &amp;'))
+    assert isinstance(marked, Markup)
+    assert str(marked) == (
+        '<span title="Ijuntainumshajamu">'
+        + SOFT_HYPHEN.join(["Ijun", "tai", "num", "sha", "jamu"])
+        + "</span> &amp;"
+    )
+    assert soft_hyphens("Ijuntainum", 6) == "Ijun" + SOFT_HYPHEN + "tainum"
+    assert (
+        soft_hyphens("%(nombre)s desarrollamientos1") == "%(nombre)s desarrollamientos1"
+    )  # digits: not a word

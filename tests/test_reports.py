@@ -526,3 +526,23 @@ def test_years_are_never_printed_with_a_thousands_separator(login_as, dataset):
     years = re.findall(r"<td>(\d[\d,.\u00a0]*)</td>", page)
     assert any(len(value) == 4 and value.startswith(("19", "20")) for value in years), years
     assert not re.search(r"<td>[12][,.\u00a0]\d{3}</td>", page)
+
+
+def test_the_progress_chart_spaces_months_by_time_and_keeps_its_last_label_inside():
+    from workshops.reports import charts
+
+    months = [("2026-01", 5, 3, 2), ("2026-02", 9, 5, 4), ("2026-08", 12, 7, 5)]
+    chart = charts.progress_lines(months)
+    (_series, _points, markers) = chart.lines[0]
+    xs = [x for x, _y in markers]
+    # January to February is one month; February to August six: six times as wide.
+    assert abs((xs[2] - xs[1]) - 6 * (xs[1] - xs[0])) < 0.5
+    assert xs[0] == chart.left and xs[2] == chart.left + chart.plot_width
+    texts = [text for _x, text, _anchor in chart.labels]
+    assert (
+        texts[0] == "2026-01" and texts[-1] == "2026-08" and "2026-05" in texts
+    )  # an empty month has a place
+    assert chart.labels[-1][2] == "end" and chart.labels[0][2] == "start"
+    assert len(chart.labels) <= 9
+    long_run = [(f"{2020 + n // 12}-{n % 12 + 1:02d}", n, n, 0) for n in range(60)]
+    assert len(charts.progress_lines(long_run).labels) <= 9

@@ -183,6 +183,7 @@ class StoreDomain(Domain):
 
 def init_app(app):
     from .core.paths import TRANSLATIONS_DIR
+    from .core.text import soft_hyphens
     from .extensions import babel
 
     babel.init_app(
@@ -209,5 +210,6 @@ def init_app(app):
         show_untranslated=show_untranslated,
     )
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["hyphenate"] = soft_hyphens
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["percent"] = lambda value: format_percent(value, format="#,##0.0 %")

@@ -75,8 +75,19 @@ def module_bars(by_module):
     return chart
 
 
+def _month_number(label):
+    """'2026-03' as a count of months, so the x axis spaces months by the time between them."""
+    year, month = label.split("-")
+    return int(year) * 12 + int(month) - 1
+
+
 def progress_lines(months):
-    """Cumulative persons reached by month: everyone, women, men."""
+    """Cumulative persons reached by month: everyone, women, men, on a real time axis.
+
+    Months with no one new are not in `months`; their place on the axis is kept, so a
+    gap of half a year looks like one. Labels (at most about eight, the last always) are
+    (x, text, anchor): the first starts at its point and the last ends there, inside the chart.
+    """
     chart = Chart()
     if not months:
         _axis(chart, 1)
@@ -84,17 +95,37 @@ def progress_lines(months):
     chart.empty = False
     maximum = nice_max(max(total for _month, total, _women, _men in months))
     _axis(chart, maximum)
-    step = chart.plot_width / max(1, len(months) - 1)
-    every = max(1, len(months) // 8)  # at most about eight month labels
+    first, last = _month_number(months[0][0]), _month_number(months[-1][0])
+    span = max(1, last - first)
+
+    def x_of(label):
+        if first == last:
+            return chart.left + chart.plot_width / 2
+        return chart.left + chart.plot_width * (_month_number(label) - first) / span
+
     for series, column in (("all", 1), ("female", 2), ("male", 3)):
-        points = []
-        for index, month in enumerate(months):
-            x = chart.left + (index * step if len(months) > 1 else chart.plot_width / 2)
-            y = chart.top + chart.plot_height - chart.plot_height * month[column] / maximum
-            points.append((round(x, 1), round(y, 1)))
+        points = [
+            (
+                round(x_of(month[0]), 1),
+                round(chart.top + chart.plot_height * (1 - month[column] / maximum), 1),
+            )
+            for month in months
+        ]
         chart.lines.append((series, " ".join(f"{x},{y}" for x, y in points), points))
-    for index, month in enumerate(months):
-        if index % every == 0 or index == len(months) - 1:
-            x = chart.left + (index * step if len(months) > 1 else chart.plot_width / 2)
-            chart.labels.append((round(x, 1), month[0]))
+    every = max(1, -(-(span + 1) // 8))  # a label every `every` months of the axis
+    for offset in range(0, span + 1, every):
+        number = first + offset
+        if last - number < every / 2 and number != last:
+            continue  # too close to the last label, which is always shown
+        chart.labels.append(_time_label(chart, x_of, number, first, last))
+    if not chart.labels or chart.labels[-1][1] != months[-1][0]:
+        chart.labels.append(_time_label(chart, x_of, last, first, last))
     return chart
+
+
+def _time_label(chart, x_of, number, first, last):
+    text = f"{number // 12}-{number % 12 + 1:02d}"
+    anchor = (
+        "middle" if first == last else "start" if number == first else "end" if number == last else "middle"
+    )
+    return (round(x_of(text), 1), text, anchor)
