@@ -275,7 +275,7 @@ def test_offline_round_trip_with_a_conflict(login_as, make_user, app):
     )
     page = upload.get_data(as_text=True)
     assert upload.status_code == 200
-    assert "1 entrada aplicada" in page and "1 conflicto" in page and "1 rechazada" in page
+    assert "1 entrada aplicada" in page and "1 conflicto" in page and "1 no está en el catálogo" in page
     assert translation_of(app, first_id) == (["EN EL SERVIDOR."], "translated")
     second_id, *_ = entry_where(app, context=second.msgctxt)
     assert translation_of(app, second_id) == (["EN EL ARCHIVO DOS."], "translated")
@@ -378,3 +378,39 @@ def test_history_names_the_author(login_as, app):
     save(client, entry_id, "VERSIÓN DE MARÍA.")
     page = client.get(f"{BASE}/{entry_id}").get_data(as_text=True)
     assert "Maria-T" in page
+
+
+@pytest.mark.parametrize(
+    "broken",
+    ["PRUEBA %(nombre)s", "PRUEBA 100 % %(name)s", "PRUEBA %(name)d", "PRUEBA " + "x" * 5000],
+    ids=["renamed", "stray-percent", "other-type", "too-long"],
+)
+def test_a_page_renders_with_a_broken_translation_in_the_store(login_as, app, broken):
+    """A text that got into the store by no check (an old row, a database edit) shows the source instead."""
+    client = login_as("translator")
+    with app.app_context():
+        entry = store.find_entry("messages", "", "Subir un catálogo en %(name)s")
+        store.set_translation(entry, "agr", [broken], "translated")
+        db.session.commit()
+    client.post("/language", data={"language": "agr", "next": "/"})
+    response = client.get(f"{BASE}/upload")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Subir un catálogo en Awajún" in page and "PRUEBA" not in page
+
+
+def test_a_translation_too_long_for_its_source_is_refused(login_as, app):
+    client = login_as("translator")
+    entry_id, msgid, _context = entry_where(app, domain="messages", msgid="Sesiones")
+    page = save(client, entry_id, "PRUEBA " * 200, domain="messages").get_data(as_text=True)
+    assert "demasiado larga" in page and "Máximo: 240 caracteres." in page
+    assert translation_of(app, entry_id) is None
+    save(client, entry_id, "PRUEBA LARGA " * 10, domain="messages")
+    assert translation_of(app, entry_id) == (["PRUEBA LARGA " * 10], "translated")
+
+
+def test_the_placeholder_error_names_the_missing_placeholder(login_as, app):
+    client = login_as("translator")
+    entry_id, *_ = entry_where(app, domain="messages", msgid="Se creó el usuario %(name)s.")
+    page = save(client, entry_id, "PRUEBA %(nombre)s.", domain="messages").get_data(as_text=True)
+    assert "Falta: %(name)s." in page and "No está en el original: %(nombre)s." in page

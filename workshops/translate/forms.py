@@ -52,6 +52,7 @@ class UploadForm(FlaskForm):
     catalog = FileField(
         _l("Archivo .po"), validators=[FileRequired(), FileAllowed(["po"], _l("Suba un archivo .po."))]
     )
+    dry_run = BooleanField(_l("Solo mostrar lo que cambiaría (no guardar nada)"))
     submit = SubmitField(_l("Subir y comparar"))
 
 

@@ -32,6 +32,7 @@ class SaveResult:
     status: str  # saved, suggested, conflict, refused
     errors: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    details: dict = field(default_factory=dict)  # check code -> what exactly failed
     translation: Translation | None = None
     suggestion: Suggestion | None = None
 
@@ -198,7 +199,7 @@ def save(entry, language, forms, base_revision, user, needs_review=False, origin
     """Save a translation unless a check blocks it; a stale base or suggest mode makes a suggestion."""
     result = check(entry, language, forms)
     if result.errors:
-        return SaveResult("refused", errors=result.errors, warnings=result.warnings)
+        return SaveResult("refused", errors=result.errors, warnings=result.warnings, details=result.details)
     current = store.translation_for(entry, language.code)
     current_revision = current.revision if current else 0
     if base_revision == current_revision:
@@ -257,7 +258,7 @@ def accept_suggestion(suggestion, language, user):
     entry = suggestion.entry
     result = check(entry, language, suggestion.forms)
     if result.errors:
-        return SaveResult("refused", errors=result.errors)
+        return SaveResult("refused", errors=result.errors, details=result.details)
     translation = store.set_translation(
         entry,
         language.code,

@@ -239,7 +239,7 @@ def decide(lang, domain, entry_id, suggestion_id, decision):
         result = workspace.accept_suggestion(suggestion, language, current_user)
         if result.status == "refused":
             db.session.rollback()
-            for message in CheckResult.messages(result.errors):
+            for message in CheckResult.messages(result.errors, result.details):
                 flash(message, "warning")
             return redirect(url_for(".edit", lang=lang, domain=domain, entry_id=entry_id))
         flash(_("Sugerencia aceptada."), "success")
