@@ -414,3 +414,103 @@ def test_the_placeholder_error_names_the_missing_placeholder(login_as, app):
     entry_id, *_ = entry_where(app, domain="messages", msgid="Se creó el usuario %(name)s.")
     page = save(client, entry_id, "PRUEBA %(nombre)s.", domain="messages").get_data(as_text=True)
     assert "Falta: %(name)s." in page and "No está en el original: %(nombre)s." in page
+
+
+def suggest_mode(login_as):
+    admin = login_as("admin", username="jefa")
+    admin.post(
+        "/admin/languages/agr",
+        data={
+            "native_name": "Awajún",
+            "spanish_name": "Awajún",
+            "plural_forms": "nplurals=2; plural=n != 1;",
+            "review_mode": "suggest",
+        },
+    )
+
+
+def signed_in(app, username, roles):
+    client = app.test_client()
+    client.post("/login", data={"username": username, "password": TEST_PASSWORD})
+    return client
+
+
+def history_rows(app, entry_id):
+    with app.app_context():
+        from workshops.catalog.models import Translation, TranslationHistory
+
+        rows = db.session.scalars(
+            sa.select(TranslationHistory)
+            .join(Translation, Translation.id == TranslationHistory.translation_id)
+            .where(Translation.entry_id == entry_id)
+            .order_by(TranslationHistory.revision)
+        ).all()
+        return [
+            (
+                row.forms,
+                row.state,
+                row.author.username if row.author else None,
+                row.reviewer.username if row.reviewer else None,
+            )
+            for row in rows
+        ]
+
+
+def test_credit_after_accepting_a_suggestion_goes_to_its_author(login_as, make_user, app):
+    suggest_mode(login_as)
+    make_user("voluntaria", roles=("translator",))
+    make_user("revisor", roles=("reviewer",))
+    volunteer, reviewer = signed_in(app, "voluntaria", ()), signed_in(app, "revisor", ())
+    entry_id, _ = first_entry(app)
+    save(volunteer, entry_id, "PRUEBA DE LA VOLUNTARIA.")
+    with app.app_context():
+        suggestion_id = db.session.scalar(sa.select(Suggestion.id).where(Suggestion.entry_id == entry_id))
+    reviewer.post(f"{BASE}/{entry_id}/suggestions/{suggestion_id}/accept")
+    reviewer.post(f"{BASE}/{entry_id}", data={"action": "approve", "base_revision": 1})
+    assert history_rows(app, entry_id) == [
+        (["PRUEBA DE LA VOLUNTARIA."], "translated", "voluntaria", "revisor"),
+        (["PRUEBA DE LA VOLUNTARIA."], "approved", "voluntaria", "revisor"),
+    ]
+    page = reviewer.get(f"{BASE}/{entry_id}").get_data(as_text=True)
+    assert "Voluntaria · revisó Revisor" in page
+    with app.app_context():
+        credit = dict(progress.volunteer_credit("agr"))
+    assert credit["Voluntaria"]["translated"] == 1 and credit["Voluntaria"]["reviewed"] == 0
+    assert credit["Revisor"]["reviewed"] == 1 and credit["Revisor"]["translated"] == 0
+
+
+def test_restore_in_suggestion_mode_creates_a_suggestion(login_as, make_user, app):
+    make_user("revisor", roles=("reviewer",))
+    make_user("traductor", roles=("translator",))
+    reviewer, translator = signed_in(app, "revisor", ()), signed_in(app, "traductor", ())
+    entry_id, _ = first_entry(app)
+    save(translator, entry_id, "PRUEBA VIEJA.")
+    save(reviewer, entry_id, "PRUEBA BUENA.")
+    reviewer.post(f"{BASE}/{entry_id}", data={"action": "approve", "base_revision": 2})
+    assert translation_of(app, entry_id) == (["PRUEBA BUENA."], "approved")
+    suggest_mode(login_as)
+    page = translator.get(f"{BASE}/{entry_id}").get_data(as_text=True)
+    old_version = re.findall(rf"{entry_id}/restore/(\d+)", page)[-1]
+    translator.post(f"{BASE}/{entry_id}/restore/{old_version}")
+    assert translation_of(app, entry_id) == (["PRUEBA BUENA."], "approved")
+    with app.app_context():
+        pending = db.session.scalars(sa.select(Suggestion.forms).where(Suggestion.state == "pending")).all()
+    assert pending == [["PRUEBA VIEJA."]]
+    # A reviewer's restore is a save, credited to the text's author.
+    reviewer.post(f"{BASE}/{entry_id}/restore/{old_version}")
+    assert translation_of(app, entry_id) == (["PRUEBA VIEJA."], "translated")
+    assert history_rows(app, entry_id)[-1][:3] == (["PRUEBA VIEJA."], "translated", "traductor")
+
+
+def test_approving_an_edited_text_saves_the_edit_and_approves_it(login_as, make_user, app):
+    make_user("traductor", roles=("translator",))
+    translator = signed_in(app, "traductor", ())
+    reviewer = login_as("reviewer")
+    entry_id, _ = first_entry(app)
+    save(translator, entry_id, "PRUEBA CON ERROR.")
+    save(reviewer, entry_id, "PRUEBA CORREGIDA.", action="approve")
+    assert translation_of(app, entry_id) == (["PRUEBA CORREGIDA."], "approved")
+    assert history_rows(app, entry_id)[0][2] == "traductor"
+    # An edit that fails a blocking check approves nothing.
+    save(reviewer, entry_id, "PRUEBA <b>ROTA.", action="approve")
+    assert translation_of(app, entry_id) == (["PRUEBA CORREGIDA."], "approved")

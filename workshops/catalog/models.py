@@ -100,6 +100,11 @@ class Translation(Model):
         ForeignKey("user_account.id", ondelete="SET NULL"), index=True, nullable=True
     )
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # updated_by is the person who wrote the current text; reviewed_by the reviewer who
+    # approved it or accepted it from a suggestion (never shown as its author).
+    reviewed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True, nullable=True
+    )
     # The language's catalog revision right after the last change: an offline
     # file stamped with an older revision did not see this change.
     changed_at_revision: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -135,8 +140,12 @@ class TranslationHistory(Model):
     )
     origin: Mapped[str] = mapped_column(String(16), nullable=False)  # web, import, extract
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    reviewed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True, nullable=True
+    )
 
-    author = relationship("User", lazy="joined")
+    author = relationship("User", lazy="joined", foreign_keys=[author_id])
+    reviewer = relationship("User", lazy="joined", foreign_keys=[reviewed_by_id])
 
 
 class CatalogHeader(Model):

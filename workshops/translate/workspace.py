@@ -195,8 +195,11 @@ def check(entry, language, forms):
     )
 
 
-def save(entry, language, forms, base_revision, user, needs_review=False, origin="web"):
-    """Save a translation unless a check blocks it; a stale base or suggest mode makes a suggestion."""
+def save(entry, language, forms, base_revision, user, needs_review=False, origin="web", author_id=None):
+    """Save a translation unless a check blocks it; a stale base or suggest mode makes a suggestion.
+
+    author_id is who wrote the text when that is not the user (a restored version).
+    """
     result = check(entry, language, forms)
     if result.errors:
         return SaveResult("refused", errors=result.errors, warnings=result.warnings, details=result.details)
@@ -214,7 +217,7 @@ def save(entry, language, forms, base_revision, user, needs_review=False, origin
                 base_revision,
                 forms,
                 state,
-                author_id=user.id,
+                author_id=author_id if author_id is not None else user.id,
                 origin=origin,
                 warnings=result.warnings,
             )
@@ -239,22 +242,63 @@ def _suggest(entry, language_code, forms, base_revision, user, conflict):
     return suggestion
 
 
-def approve(entry, language, user):
-    """Mark a translation approved (reviewers); return False if there is nothing to approve."""
+def approve(entry, language, user, forms=None, base_revision=None):
+    """Approve a translation (reviewers): the stored text, or the edited one given, saved and approved.
+
+    Returns a SaveResult: "saved", "refused" (a blocking check, or nothing to
+    approve) or "conflict" (the text changed since base_revision; the edit is kept
+    as a suggestion). The stored text keeps its author; an edit is the reviewer's.
+    """
     translation = store.translation_for(entry, language.code)
-    if (
-        translation is None
-        or translation.state == "untranslated"
-        or check(entry, language, translation.forms).errors
-    ):
-        return False
+    if forms is not None and any(forms) and (translation is None or list(forms) != translation.forms):
+        return _approve_edit(entry, language, user, list(forms), base_revision, translation)
+    if translation is None or translation.state == "untranslated":
+        return SaveResult("refused")
+    result = check(entry, language, translation.forms)
+    if result.errors:
+        return SaveResult("refused", errors=result.errors, details=result.details)
     store.set_translation(
-        entry, language.code, translation.forms, "approved", author_id=user.id, origin="approve"
+        entry,
+        language.code,
+        translation.forms,
+        "approved",
+        author_id=translation.updated_by_id,
+        origin="approve",
+        reviewed_by_id=user.id,
     )
-    return True
+    return SaveResult("saved", warnings=result.warnings, translation=translation)
+
+
+def _approve_edit(entry, language, user, forms, base_revision, translation):
+    """Save a reviewer's edited text as approved, on the revision it was based on."""
+    result = check(entry, language, forms)
+    if result.errors:
+        return SaveResult("refused", errors=result.errors, warnings=result.warnings, details=result.details)
+    current_revision = translation.revision if translation else 0
+    base = current_revision if base_revision is None else base_revision
+    try:
+        if base != current_revision:
+            raise store.StaleRevision
+        saved = store.set_translation_at(
+            entry,
+            language.code,
+            base,
+            forms,
+            "approved",
+            author_id=user.id,
+            origin="approve",
+            warnings=result.warnings,
+            reviewed_by_id=user.id,
+        )
+    except store.StaleRevision:
+        suggestion = _suggest(entry, language.code, forms, base, user, conflict=True)
+        current = store.translation_for(entry, language.code)
+        return SaveResult("conflict", warnings=result.warnings, translation=current, suggestion=suggestion)
+    return SaveResult("saved", warnings=result.warnings, translation=saved)
 
 
 def accept_suggestion(suggestion, language, user):
+    """Apply a suggestion: its author stays the text's author, the reviewer is recorded as such."""
     entry = suggestion.entry
     result = check(entry, language, suggestion.forms)
     if result.errors:
@@ -264,9 +308,10 @@ def accept_suggestion(suggestion, language, user):
         language.code,
         suggestion.forms,
         "translated",
-        author_id=user.id,
+        author_id=suggestion.author_id,
         origin="suggestion",
         warnings=result.warnings,
+        reviewed_by_id=user.id,
     )
     suggestion.state, suggestion.decided_by_id = "accepted", user.id
     for other in suggestions(entry, language.code):
@@ -280,11 +325,23 @@ def reject_suggestion(suggestion, user):
 
 
 def restore(history_row, language, user):
-    """Bring back an earlier version as a new revision (history is never rewritten)."""
+    """Bring back an earlier version as a new revision, by the same rules as a save.
+
+    History is never rewritten. The restored text keeps the author who wrote it;
+    in a language that takes translators' saves as suggestions, a translator's
+    restore is a suggestion too, and a blocking check refuses it like any save.
+    """
     translation = db.session.get(Translation, history_row.translation_id)
-    state = "translated" if history_row.state == "approved" else history_row.state
-    return store.set_translation(
-        translation.entry, language.code, history_row.forms, state, author_id=user.id, origin="restore"
+    entry = translation.entry
+    return save(
+        entry,
+        language,
+        list(history_row.forms),
+        translation.revision,
+        user,
+        needs_review=history_row.state == "fuzzy",
+        origin="restore",
+        author_id=history_row.author_id,
     )
 
 

@@ -154,7 +154,7 @@ def edit(lang, domain, entry_id):
         if action in ("approve", "approve_next"):
             if not current_user.has_role("reviewer"):
                 abort(403)
-            response = _approve(lang, domain, entry, language, action, filters)
+            response, result = _approve(lang, domain, entry, language, action, filters, form, submitted)
         else:
             response, result = _save(lang, domain, entry, language, form, submitted, action, filters)
         if response is not None:
@@ -179,17 +179,29 @@ def edit(lang, domain, entry_id):
     )
 
 
-def _approve(lang, domain, entry, language, action, filters):
-    """Approve the stored translation and redirect; flash why not and return None if it cannot be."""
-    if not workspace.approve(entry, language, current_user):
-        flash(_("No hay una traducción válida que aprobar."), "warning")
-        return None
+def _approve(lang, domain, entry, language, action, filters, form, submitted):
+    """Approve the text in the box (saving it if edited) and redirect; return None to show why not."""
+    try:
+        base = int(form.base_revision.data or 0)
+    except ValueError:
+        base = -1
+    result = workspace.approve(entry, language, current_user, forms=submitted or None, base_revision=base)
+    if result.status != "saved":
+        if result.status == "conflict":
+            db.session.commit()  # the reviewer's edit is kept as a suggestion
+        else:
+            db.session.rollback()
+            if not result.errors:
+                flash(_("No hay una traducción válida que aprobar."), "warning")
+        return None, result
     db.session.commit()
     flash(_("Traducción aprobada."), "success")
     if action == "approve_next":
         args = {**filter_args(filters), "state": "translated"}
-        return redirect(url_for(".next_untranslated", lang=lang, domain=domain, after=entry.id, **args))
-    return redirect(request.full_path)
+        return redirect(
+            url_for(".next_untranslated", lang=lang, domain=domain, after=entry.id, **args)
+        ), result
+    return redirect(request.full_path), result
 
 
 def _save(lang, domain, entry, language, form, submitted, action, filters):
@@ -262,9 +274,17 @@ def restore(lang, domain, entry_id, history_id):
         abort(404)
     if not EntryForm().validate_on_submit():
         abort(400)
-    workspace.restore(row, language, current_user)
+    result = workspace.restore(row, language, current_user)
+    if result.status == "refused":
+        db.session.rollback()
+        for message in CheckResult.messages(result.errors, result.details):
+            flash(message, "warning")
+        return redirect(url_for(".edit", lang=lang, domain=domain, entry_id=entry_id))
     db.session.commit()
-    flash(_("Se restauró la versión %(revision)s.", revision=row.revision), "success")
+    if result.status == "suggested":
+        flash(_("La versión %(revision)s se propuso como sugerencia.", revision=row.revision), "success")
+    else:
+        flash(_("Se restauró la versión %(revision)s.", revision=row.revision), "success")
     return redirect(url_for(".edit", lang=lang, domain=domain, entry_id=entry_id))
 
 
