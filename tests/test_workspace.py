@@ -514,3 +514,23 @@ def test_approving_an_edited_text_saves_the_edit_and_approves_it(login_as, make_
     # An edit that fails a blocking check approves nothing.
     save(reviewer, entry_id, "PRUEBA <b>ROTA.", action="approve")
     assert translation_of(app, entry_id) == (["PRUEBA CORREGIDA."], "approved")
+
+
+def test_the_awajun_module_title_appears_wherever_the_module_is_named(login_as, app, program):
+    """An approved (test-only) title of module 1 replaces the Spanish one in the Awajún interface."""
+    with app.app_context():
+        from workshops.curriculum.models import Module
+
+        module = db.session.scalar(sa.select(Module).where(Module.number == 1))
+        entry = store.find_entry("curriculum", f"{module.slug}.title", module.title)
+        store.set_translation(entry, "agr", ["PRUEBA TITULO UNO"], "approved")
+        db.session.commit()
+        spanish_title = module.title
+    client = login_as("coordinator", "translator")
+    client.post("/language", data={"language": "agr", "next": "/"})
+    session_url = f"/sessions/{program['session']}"
+    for url in ("/materials/", "/sessions/", session_url, f"{session_url}/sheet", "/translate/"):
+        page = client.get(url).get_data(as_text=True)
+        assert "PRUEBA TITULO UNO" in page, url
+    # The sheet is bilingual: both titles.
+    assert spanish_title in client.get(f"{session_url}/sheet").get_data(as_text=True)

@@ -136,6 +136,16 @@ def ct(uid, text):
     return Markup('<span lang="es" class="fallback">{}</span>').format(escape(shown))
 
 
+def module_title(module):
+    """Return a module's title in the current language (Spanish while untranslated), as plain text."""
+    return curriculum_text(f"{module.slug}.title", module.title)[0]
+
+
+def ct_module(module):
+    """Render a module's title like ct(): the translation, or Spanish visibly marked."""
+    return ct(f"{module.slug}.title", module.title)
+
+
 def format_date(value, language=None):
     """Format a date; Awajún (no CLDR data) uses its own month names from the registry."""
     language = language or current_language()
@@ -239,6 +249,7 @@ def init_app(app):
     )
     app.jinja_env.globals.update(
         ct=ct,
+        ct_module=ct_module,
         current_language=current_language,
         languages=languages,
         language_registry=languages,  # "languages" is also a variable of some pages
