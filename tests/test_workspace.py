@@ -534,3 +534,73 @@ def test_the_awajun_module_title_appears_wherever_the_module_is_named(login_as, 
         assert "PRUEBA TITULO UNO" in page, url
     # The sheet is bilingual: both titles.
     assert spanish_title in client.get(f"{session_url}/sheet").get_data(as_text=True)
+
+
+def test_translation_memory_offers_an_exact_and_a_close_match(login_as, app):
+    """A test-only translation of one curriculum sentence is offered for the same and a similar one."""
+    with app.app_context():
+        entries = db.session.scalars(
+            sa.select(CatalogEntry).where(
+                CatalogEntry.domain == "curriculum", CatalogEntry.obsolete.is_(False)
+            )
+        ).all()
+        by_text = {}
+        for entry in entries:
+            by_text.setdefault(entry.msgid, []).append(entry)
+        # A repeated source (exact match) and a sentence with a one-word change (close match).
+        repeated = next(group for text, group in by_text.items() if len(group) > 1 and len(text.split()) >= 2)
+        source, target = repeated[0], repeated[1]
+        store.set_translation(source, "agr", ["PRUEBA MEMORIA"], "approved")
+        words = source.msgid.split()
+        similar = store.SourceEntry(
+            msgid=" ".join(words[:-1] + ["distinto" + words[-1]]), context="prueba.tm"
+        )
+        close_entry = CatalogEntry(
+            domain="messages", key=similar.key, context=similar.context, msgid=similar.msgid, position=99999
+        )
+        close_entry.refresh_search()
+        db.session.add(close_entry)
+        db.session.commit()
+        target_id, close_id = target.id, close_entry.id
+    client = login_as("translator")
+    page = client.get(f"{BASE}/{target_id}").get_data(as_text=True)
+    assert "Memoria de traducción" in page and "Mismo original" in page and "PRUEBA MEMORIA" in page
+    page = client.get(f"/translate/agr/messages/{close_id}").get_data(as_text=True)
+    assert "Parecido:" in page and "PRUEBA MEMORIA" in page and "<mark>" in page
+    # One click uses it.
+    base = base_revision(page)
+    client.post(
+        f"/translate/agr/messages/{close_id}",
+        data={"translation": "PRUEBA MEMORIA", "base_revision": base, "action": "save"},
+    )
+    assert translation_of(app, close_id) == (["PRUEBA MEMORIA"], "translated")
+
+
+def test_concordance_and_propagation(login_as, make_user, app):
+    make_user("revisor", roles=("reviewer",))
+    reviewer = signed_in(app, "revisor", ())
+    entry_id, msgid, _context = entry_where(app, domain="messages", msgid="Guardar")
+    with app.app_context():
+        duplicate = CatalogEntry(
+            domain="curriculum",
+            key="prueba-guardar",
+            context="prueba.guardar",
+            msgid="Guardar",
+            position=99999,
+        )
+        duplicate.refresh_search()
+        db.session.add(duplicate)
+        db.session.commit()
+        duplicate_id = duplicate.id
+    reviewer.post("/translate/agr/propagation", data={"propagate": "1"})
+    save(reviewer, entry_id, "PRUEBA GUARDAR", domain="messages")
+    with app.app_context():
+        suggested = db.session.scalars(
+            sa.select(Suggestion.forms).where(
+                Suggestion.entry_id == duplicate_id, Suggestion.state == "pending"
+            )
+        ).all()
+    assert suggested == [["PRUEBA GUARDAR"]]
+    page = reviewer.get("/translate/agr/concordance?q=prueba guardar").get_data(as_text=True)
+    assert "PRUEBA GUARDAR" in page and f"/translate/agr/messages/{entry_id}" in page
+    assert login_as("facilitator").get("/translate/agr/concordance?q=x").status_code == 403

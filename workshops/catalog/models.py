@@ -116,6 +116,7 @@ class Translation(Model):
     )  # len(warnings), for filtering
 
     entry: Mapped[CatalogEntry] = relationship(back_populates="translations")
+    author = relationship("User", foreign_keys=[updated_by_id], lazy="select", viewonly=True)
 
     __table_args__ = (
         UniqueConstraint("entry_id", "language"),

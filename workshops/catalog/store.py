@@ -181,16 +181,7 @@ def merge_template(domain, template, languages):
             entry.msgid = source.msgid
             entry.key = source.key
             entry.refresh_search()
-            for translation in entry.translations:
-                if translation.state != "untranslated":
-                    set_translation(
-                        entry,
-                        translation.language,
-                        translation.forms,
-                        "fuzzy",
-                        author_id=translation.updated_by_id,  # still the words its author wrote
-                        origin="extract",
-                    )
+            _mark_fuzzy(entry)
             changed += 1
         elif entry is None:
             entry = CatalogEntry(domain=domain, key=source.key, context=source.context, msgid=source.msgid)
@@ -218,6 +209,20 @@ def merge_template(domain, template, languages):
             bump_revision(language)
     db.session.flush()
     return added, changed, obsoleted
+
+
+def _mark_fuzzy(entry):
+    """Make every translation of an entry whose source changed fuzzy, keeping its author."""
+    for translation in entry.translations:
+        if translation.state != "untranslated":
+            set_translation(
+                entry,
+                translation.language,
+                translation.forms,
+                "fuzzy",
+                author_id=translation.updated_by_id,  # still the words its author wrote
+                origin="extract",
+            )
 
 
 def statistics(domain, language):

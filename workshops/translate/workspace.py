@@ -11,6 +11,7 @@ from ..catalog import store
 from ..catalog.models import CatalogEntry, GlossaryTerm, Suggestion, Translation, TranslationHistory, fold
 from ..curriculum.models import Module, Section
 from ..extensions import db
+from . import memory
 from .checks import run_checks
 
 STATE_FILTERS = ("untranslated", "fuzzy", "translated", "approved", "failing", "suggestion")
@@ -186,6 +187,7 @@ def editor_context(entry, language_code, translation):
         "others": other_translations(entry, language_code),
         "history": history(translation),
         "suggestions": suggestions(entry, language_code),
+        "memory": memory.matches(entry, language_code),
     }
 
 
@@ -221,6 +223,8 @@ def save(entry, language, forms, base_revision, user, needs_review=False, origin
                 origin=origin,
                 warnings=result.warnings,
             )
+            if translation is not None and language.propagate:
+                memory.propagate(entry, language.code, forms, user)
             return SaveResult("saved", warnings=result.warnings, translation=translation or current)
         except store.StaleRevision:
             current = store.translation_for(entry, language.code)  # saved by someone else just now

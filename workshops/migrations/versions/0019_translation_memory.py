@@ -1,8 +1,9 @@
-"""Translation credit: who reviewed the current text and each version
+"""Translation credit and memory: who reviewed each text; propagation per language
 
 The author of a text (updated_by_id, history author_id) is always the person
 who wrote it; reviewed_by_id is the reviewer who approved it or accepted it
-from a suggestion.
+from a suggestion. language_setting.propagate: reviewers let a saved text be
+suggested to every entry with the same source.
 
 Revision ID: 0019_translation_memory
 Revises: 0016_personal_data_rights
@@ -24,6 +25,10 @@ TABLES = ("translation", "translation_history")
 
 
 def upgrade():
+    op.add_column(
+        "language_setting",
+        sa.Column("propagate", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
     for table in TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column("reviewed_by_id", sa.Integer(), nullable=True))
@@ -38,6 +43,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("language_setting", schema=None) as batch_op:
+        batch_op.drop_column("propagate")
     for table in TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_constraint(
