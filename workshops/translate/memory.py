@@ -25,7 +25,7 @@ from ..extensions import db
 
 USABLE = ("translated", "approved", "fuzzy")
 CLOSE_MINIMUM = 0.6  # similarity (0..1) of the sources below which a match is not offered
-CANDIDATES = 40  # entries scored by difflib after the word-overlap prefilter
+CANDIDATES = 25  # entries scored by difflib after the word-overlap prefilter
 CLOSE_SHOWN = 5
 CONCORDANCE_LIMIT = 100
 WORD = re.compile(r"\w+")
@@ -59,6 +59,7 @@ class SourceIndex:
             for word in words:
                 self.by_word.setdefault(word, set()).add(entry_id)
         total = max(1, len(self.texts))
+        self.common = max(50, total // 10)
         # Rare words say more about a sentence than "de" or "la".
         self.weight = {word: math.log(1 + total / len(ids)) for word, ids in self.by_word.items()}
 
@@ -68,8 +69,8 @@ class SourceIndex:
         scores = Counter()
         for word in words:
             ids = self.by_word.get(word, ())
-            if len(ids) > 2000:
-                continue  # in most entries: it ranks nothing
+            if len(ids) > self.common:
+                continue  # in one entry of ten or more ("de", "la"): it ranks little and costs much
             for entry_id in ids:
                 scores[entry_id] += self.weight[word]
         scores.pop(exclude, None)
@@ -119,27 +120,43 @@ def matches(entry, language_code, index=None):
         if entry_id in rows:
             other, translation = rows[entry_id]
             found.append(Match(other, translation, 1.0, escape(other.msgid)))
-    matcher = difflib.SequenceMatcher(autojunk=False)
-    matcher.set_seq2(_tokens(entry.msgid))
+    # Rank by shared words (cheap), compare the best few word by word, mark the differences
+    # (difflib over words and the signs between them) only in those shown.
+    words = index.words.get(entry.id) or set(WORD.findall(fold(entry.msgid)))
+    scored = [
+        (_dice(words, index.words.get(entry_id, set())), entry_id)
+        for entry_id in close_ids
+        if entry_id in rows
+    ]
+    ranked = [entry_id for score, entry_id in sorted(scored, reverse=True)[: CLOSE_SHOWN * 2] if score >= 0.4]
+    by_words = difflib.SequenceMatcher(autojunk=False)
+    by_words.set_seq2(WORD.findall(fold(entry.msgid)))
     close = []
-    for entry_id in close_ids:
-        if entry_id not in rows:
-            continue
-        other, translation = rows[entry_id]
-        matcher.set_seq1(_tokens(other.msgid))
-        if matcher.real_quick_ratio() < CLOSE_MINIMUM or matcher.quick_ratio() < CLOSE_MINIMUM:
-            continue
-        similarity = matcher.ratio()
+    for entry_id in ranked:
+        by_words.set_seq1(WORD.findall(fold(rows[entry_id][0].msgid)))
+        similarity = by_words.ratio()
         if similarity >= CLOSE_MINIMUM:
-            close.append(Match(other, translation, min(similarity, 0.99), _marked(matcher)))
-    close.sort(key=lambda match: -match.similarity)
+            close.append((min(similarity, 0.99), entry_id))
+    close.sort(reverse=True)
+    marker = difflib.SequenceMatcher(autojunk=False)
+    marker.set_seq2(_tokens(entry.msgid))
+    close_matches = []
+    for similarity, entry_id in close[:CLOSE_SHOWN]:
+        other, translation = rows[entry_id]
+        marker.set_seq1(_tokens(other.msgid))
+        close_matches.append(Match(other, translation, similarity, _marked(marker)))
     result = []
-    for match in found + close:
+    for match in found + close_matches:
         key = tuple(match.translation.forms)
         if key not in seen_texts:  # the same translation from several entries: offer it once
             seen_texts.add(key)
             result.append(match)
     return result[: len(found) + CLOSE_SHOWN]
+
+
+def _dice(first, second):
+    """Return the share of words two texts have in common (0..1)."""
+    return 2 * len(first & second) / (len(first) + len(second)) if first or second else 0.0
 
 
 def _tokens(text):
