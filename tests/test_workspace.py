@@ -604,3 +604,44 @@ def test_concordance_and_propagation(login_as, make_user, app):
     page = reviewer.get("/translate/agr/concordance?q=prueba guardar").get_data(as_text=True)
     assert "PRUEBA GUARDAR" in page and f"/translate/agr/messages/{entry_id}" in page
     assert login_as("facilitator").get("/translate/agr/concordance?q=x").status_code == 403
+
+
+def test_the_glossary_is_seeded_from_the_key_terms_and_follows_them(login_as, make_user, app):
+    from workshops.curriculum.models import KeyTerm
+    from workshops.translate import glossary
+
+    with app.app_context():
+        glossary.sync_key_terms(["agr"])
+        db.session.commit()
+        key_term = db.session.scalars(sa.select(KeyTerm).order_by(KeyTerm.id)).first()
+        uid = glossary.key_term_uid(key_term)
+        seeded = db.session.scalar(sa.select(GlossaryTerm).where(GlossaryTerm.key_term_uid == uid))
+        assert (seeded.source_term, seeded.target_term, seeded.status) == (key_term.term, "", "proposed")
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(KeyTerm))
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(GlossaryTerm)) == count
+        term_entry = store.find_entry("curriculum", f"{uid}.term", key_term.term)
+        term_text = key_term.term
+    # A reviewer approves a (test-only) translation of the key term: the glossary follows.
+    reviewer = login_as("reviewer")
+    save(reviewer, term_entry.id, "PRUEBA-TERMINO", action="approve")
+    with app.app_context():
+        seeded = db.session.scalar(sa.select(GlossaryTerm).where(GlossaryTerm.key_term_uid == uid))
+        assert (seeded.target_term, seeded.status) == ("PRUEBA-TERMINO", "approved")
+    # A translator may propose a term (it was a 403).
+    make_user("traductora", roles=("translator",))
+    translator = signed_in(app, "traductora", ())
+    assert translator.get(f"/translate/agr/glossary/propose?source={term_text}").status_code == 200
+    response = translator.post(
+        "/translate/agr/glossary/propose",
+        data={"source_term": term_text, "target_term": "PRUEBA-OTRA", "definition": ""},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        proposals = db.session.scalars(
+            sa.select(GlossaryTerm.target_term).where(
+                GlossaryTerm.status == "proposed", GlossaryTerm.key_term_uid.is_(None)
+            )
+        ).all()
+    assert proposals == ["PRUEBA-OTRA"]
+    listing = translator.get("/translate/agr/glossary").get_data(as_text=True)
+    assert "PRUEBA-TERMINO" in listing and "PRUEBA-OTRA" in listing

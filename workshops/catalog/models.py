@@ -214,6 +214,8 @@ class GlossaryTerm(Model):
         ForeignKey("user_account.id", ondelete="SET NULL"), index=True, nullable=True
     )
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    # Seeded from the curriculum's key term "<module slug>.terms.<key>": kept in step with it.
+    key_term_uid: Mapped[str | None] = mapped_column(String(120), nullable=True, index=True)
 
     __table_args__ = (
         CheckConstraint(one_of("status", GLOSSARY_STATES), name="status_known"),

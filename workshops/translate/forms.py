@@ -56,6 +56,15 @@ class UploadForm(FlaskForm):
     submit = SubmitField(_l("Subir y comparar"))
 
 
+class ProposalForm(FlaskForm):
+    """A translator's proposal: a term and its translation, for a reviewer to decide."""
+
+    source_term = StringField(_l("Término en castellano"), validators=[DataRequired(), Length(max=200)])
+    target_term = StringField(_l("Traducción propuesta"), validators=[Length(max=200)])
+    definition = TextAreaField(_l("Definición o nota"), validators=[Length(max=2000)])
+    submit = SubmitField(_l("Proponer"))
+
+
 class GlossaryForm(FlaskForm):
     source_term = StringField(_l("Término en castellano"), validators=[DataRequired(), Length(max=200)])
     target_term = StringField(_l("Traducción"), validators=[Length(max=200)])

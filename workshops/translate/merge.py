@@ -27,7 +27,7 @@ from ..catalog import store
 from ..catalog.models import CatalogEntry
 from ..extensions import db
 from ..languages import Language, get_language
-from . import workspace
+from . import glossary, workspace
 from .catalog_import import CatalogError, parse_po, save_header
 
 
@@ -92,6 +92,8 @@ def import_file(
         _merge(po, domain, existing, language, user, report, create_entries, origin)
         if not dry_run:
             save_header(domain, language.code, po)
+            if domain == "curriculum" and not language.is_source and report.applied:
+                glossary.sync_key_terms([language.code])
         report.after = store.statistics(domain, language.code)
     finally:
         if savepoint is not None:

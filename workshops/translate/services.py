@@ -10,7 +10,7 @@ from ..catalog.models import DOMAINS, CatalogEntry
 from ..core.models import AppState
 from ..extensions import db
 from ..languages import all_languages
-from . import catalogs, extract, merge
+from . import catalogs, extract, glossary, merge
 from .merge import MergeReport
 
 # What merging a template did: (entries added, changed, made obsolete).
@@ -76,6 +76,7 @@ def ensure_catalogs_loaded() -> None:
     pot = catalogs.catalog_path(None, "messages", template=True)
     if pot.exists():
         sync_template("messages", extract.read_template(pot))
+    glossary.sync_key_terms(target_codes())  # the key terms may have changed with the modules
 
 
 def write_templates() -> dict[str, int]:

@@ -11,7 +11,7 @@ from ..catalog import store
 from ..catalog.models import CatalogEntry, GlossaryTerm, Suggestion, Translation, TranslationHistory, fold
 from ..curriculum.models import Module, Section
 from ..extensions import db
-from . import memory
+from . import glossary, memory
 from .checks import run_checks
 
 STATE_FILTERS = ("untranslated", "fuzzy", "translated", "approved", "failing", "suggestion")
@@ -225,11 +225,18 @@ def save(entry, language, forms, base_revision, user, needs_review=False, origin
             )
             if translation is not None and language.propagate:
                 memory.propagate(entry, language.code, forms, user)
+            follow_key_term(entry, language)
             return SaveResult("saved", warnings=result.warnings, translation=translation or current)
         except store.StaleRevision:
             current = store.translation_for(entry, language.code)  # saved by someone else just now
     suggestion = _suggest(entry, language.code, forms, base_revision, user, conflict=True)
     return SaveResult("conflict", warnings=result.warnings, translation=current, suggestion=suggestion)
+
+
+def follow_key_term(entry, language):
+    """Keep the glossary in step when the translation of a curriculum key term changed."""
+    if entry.domain == "curriculum" and ".terms." in entry.context and entry.context.endswith(".term"):
+        glossary.sync_key_terms([language.code])
 
 
 def _suggest(entry, language_code, forms, base_revision, user, conflict):
@@ -270,6 +277,7 @@ def approve(entry, language, user, forms=None, base_revision=None):
         origin="approve",
         reviewed_by_id=user.id,
     )
+    follow_key_term(entry, language)
     return SaveResult("saved", warnings=result.warnings, translation=translation)
 
 
@@ -298,6 +306,7 @@ def _approve_edit(entry, language, user, forms, base_revision, translation):
         suggestion = _suggest(entry, language.code, forms, base, user, conflict=True)
         current = store.translation_for(entry, language.code)
         return SaveResult("conflict", warnings=result.warnings, translation=current, suggestion=suggestion)
+    follow_key_term(entry, language)
     return SaveResult("saved", warnings=result.warnings, translation=saved)
 
 
@@ -321,6 +330,7 @@ def accept_suggestion(suggestion, language, user):
     for other in suggestions(entry, language.code):
         if other.id != suggestion.id and other.forms == suggestion.forms:
             other.state, other.decided_by_id = "accepted", user.id
+    follow_key_term(entry, language)
     return SaveResult("saved", warnings=result.warnings, translation=translation)
 
 

@@ -3,7 +3,8 @@
 The author of a text (updated_by_id, history author_id) is always the person
 who wrote it; reviewed_by_id is the reviewer who approved it or accepted it
 from a suggestion. language_setting.propagate: reviewers let a saved text be
-suggested to every entry with the same source.
+suggested to every entry with the same source. glossary_term.key_term_uid: a
+term seeded from the curriculum's key terms, kept in step with them.
 
 Revision ID: 0019_translation_memory
 Revises: 0016_personal_data_rights
@@ -25,6 +26,9 @@ TABLES = ("translation", "translation_history")
 
 
 def upgrade():
+    with op.batch_alter_table("glossary_term", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("key_term_uid", sa.String(length=120), nullable=True))
+        batch_op.create_index(batch_op.f("ix_glossary_term_key_term_uid"), ["key_term_uid"], unique=False)
     op.add_column(
         "language_setting",
         sa.Column("propagate", sa.Boolean(), nullable=False, server_default=sa.false()),
@@ -43,6 +47,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("glossary_term", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_glossary_term_key_term_uid"))
+        batch_op.drop_column("key_term_uid")
     with op.batch_alter_table("language_setting", schema=None) as batch_op:
         batch_op.drop_column("propagate")
     for table in TABLES:
