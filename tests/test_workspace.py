@@ -645,3 +645,57 @@ def test_the_glossary_is_seeded_from_the_key_terms_and_follows_them(login_as, ma
     assert proposals == ["PRUEBA-OTRA"]
     listing = translator.get("/translate/agr/glossary").get_data(as_text=True)
     assert "PRUEBA-TERMINO" in listing and "PRUEBA-OTRA" in listing
+
+
+def test_context_names_the_page_and_marks_placeholders(login_as, app):
+    client = login_as("translator")
+    entry_id, *_ = entry_where(app, domain="messages", msgid="Se creó el usuario %(name)s.")
+    page = client.get(f"/translate/agr/messages/{entry_id}").get_data(as_text=True)
+    assert "Aparece en:" in page and "Administración · " in page and "/admin/users" in page
+    assert '<code class="placeholder">%(name)s</code>' in page
+    assert "Atajos de teclado" in page and re.search(r"\d+ de \d+", page)
+    layout_id, *_ = entry_where(app, domain="messages", msgid="Términos clave")
+    assert "Todas las páginas" in client.get(f"/translate/agr/messages/{layout_id}").get_data(as_text=True)
+
+
+def test_curriculum_editor_shows_the_neighbouring_segments_in_order(login_as, app):
+    client = login_as("translator")
+    with app.app_context():
+        entries = db.session.scalars(
+            sa.select(CatalogEntry)
+            .where(CatalogEntry.context.startswith("vivero-de-cafe.objectives."))
+            .order_by(CatalogEntry.position)
+        ).all()
+        first, second, third = (entry.id for entry in entries[:3])
+        texts = [entry.msgid for entry in entries[:3]]
+    page = client.get(f"{BASE}/{second}").get_data(as_text=True)
+    section = page[page.index("Segmentos vecinos") :]
+    positions = [section.index(text) for text in texts]
+    assert positions == sorted(positions)
+    assert f"{BASE}/{first}" in page and f"{BASE}/{third}" in page
+    previous = client.get(f"{BASE}/previous?before={second}")
+    assert previous.headers["Location"].startswith(f"{BASE}/{first}")
+
+
+def test_list_counts_and_quick_save_keeps_the_place(login_as, app):
+    client = login_as("translator")
+    listing = client.get("/translate/agr/messages/").get_data(as_text=True)
+    assert re.search(r"1 de \d+", listing)
+    entry_id, *_ = entry_where(app, domain="messages", msgid="Sesiones")
+    listing = client.get("/translate/agr/messages/?q=sesiones").get_data(as_text=True)
+    assert f'id="e{entry_id}"' in listing
+    next_value = re.search(rf'name="next" value="([^"]*#e{entry_id})"', listing).group(1)
+    response = client.post(
+        f"/translate/agr/messages/{entry_id}",
+        data={"translation": "PRUEBA", "base_revision": 0, "action": "save", "next": next_value},
+    )
+    assert response.headers["Location"].endswith(f"#e{entry_id}")
+
+
+def test_a_warning_is_not_shown_as_if_it_were_the_next_entrys(login_as, app):
+    client = login_as("translator")
+    entry_id, msgid, _context = entry_where(app, domain="messages", msgid="Sesiones")
+    response = save(client, entry_id, "PRUEBA.", action="save_next", domain="messages")  # punctuation warning
+    page = client.get(response.headers["Location"], follow_redirects=True).get_data(as_text=True)
+    assert "«Sesiones» se guardó con avisos." in page
+    assert "El signo de puntuación final no coincide con el original." not in page

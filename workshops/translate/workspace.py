@@ -4,15 +4,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from markupsafe import Markup, escape
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from ..catalog import store
 from ..catalog.models import CatalogEntry, GlossaryTerm, Suggestion, Translation, TranslationHistory, fold
 from ..curriculum.models import Module, Section
 from ..extensions import db
-from . import glossary, memory
-from .checks import run_checks
+from . import glossary, memory, places
+from .checks import BRACE_FORMAT, PYTHON_FORMAT, run_checks
 
 STATE_FILTERS = ("untranslated", "fuzzy", "translated", "approved", "failing", "suggestion")
 PER_PAGE = 40
@@ -105,6 +105,39 @@ def next_entry(language, domain, filters, after):
     return row[0] if row else None
 
 
+def previous_entry(language, domain, filters, before):
+    """Return the entry before `before` that matches the filters (any state by default)."""
+    query, _translation = _filtered(language, domain, filters)
+    query = query.where(
+        or_(
+            CatalogEntry.position < before.position,
+            and_(CatalogEntry.position == before.position, CatalogEntry.id < before.id),
+        )
+    )
+    row = db.session.execute(
+        query.order_by(CatalogEntry.position.desc(), CatalogEntry.id.desc()).limit(1)
+    ).first()
+    return row[0] if row else None
+
+
+def place_in_list(language, domain, filters, entry):
+    """Return (n, N): the entry's place among the entries the filters match, or None if it is not one."""
+    query, _translation = _filtered(language, domain, filters)
+    earlier = or_(
+        CatalogEntry.position < entry.position,
+        and_(CatalogEntry.position == entry.position, CatalogEntry.id < entry.id),
+    )
+    # One pass over the matching entries: all of them, those before this one, this one.
+    total, before, this = db.session.execute(
+        query.with_only_columns(
+            func.count(),
+            func.coalesce(func.sum(case((earlier, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((CatalogEntry.id == entry.id, 1), else_=0)), 0),
+        )
+    ).one()
+    return (before + 1, total) if this else None
+
+
 def curriculum_place(entry):
     """Return (module, section) of a curriculum entry, either may be None."""
     if entry.domain != "curriculum" or not entry.context:
@@ -140,13 +173,18 @@ def highlight(text, terms):
         needle = fold(term.source_term)
         start = folded_text.find(needle) if needle else -1
         while start != -1:
-            spans.append((origin[start], origin[start + len(needle) - 1] + 1))
+            spans.append((origin[start], origin[start + len(needle) - 1] + 1, "mark"))
             start = folded_text.find(needle, start + len(needle))
+    # Placeholders are marked too, so a translator sees them and can copy one with a click.
+    for pattern in (PYTHON_FORMAT, BRACE_FORMAT):
+        spans.extend((m.start(), m.end(), "code") for m in pattern.finditer(text) if m.group(0) != "%%")
     html, position = Markup(""), 0
-    for begin, end in sorted(spans):
+    for begin, end, tag in sorted(spans):
         if begin < position:
-            continue  # overlapping terms: keep the first
-        html += escape(text[position:begin]) + Markup("<mark>") + escape(text[begin:end]) + Markup("</mark>")
+            continue  # overlapping spans: keep the first
+        opening = Markup('<code class="placeholder">') if tag == "code" else Markup("<mark>")
+        closing = Markup("</code>") if tag == "code" else Markup("</mark>")
+        html += escape(text[position:begin]) + opening + escape(text[begin:end]) + closing
         position = end
     return html + escape(text[position:])
 
@@ -188,7 +226,38 @@ def editor_context(entry, language_code, translation):
         "history": history(translation),
         "suggestions": suggestions(entry, language_code),
         "memory": memory.matches(entry, language_code),
+        "places": places.places(entry.references.splitlines()) if entry.domain == "messages" else [],
+        "neighbours": neighbours(entry, language_code),
     }
+
+
+def neighbours(entry, language_code, around=2):
+    """Return the curriculum entries before and after this one in its module, in order, with itself.
+
+    Each is (entry, its translation or None, is this entry).
+    """
+    if entry.domain != "curriculum" or "." not in entry.context:
+        return []
+    slug = entry.context.split(".", 1)[0]
+    base = (
+        select(CatalogEntry)
+        .where(
+            CatalogEntry.domain == "curriculum",
+            CatalogEntry.obsolete.is_(False),
+            CatalogEntry.context.startswith(slug + ".", autoescape=True),
+        )
+        .options(selectinload(CatalogEntry.translations))
+    )
+    before = db.session.scalars(
+        base.where(CatalogEntry.position < entry.position)
+        .order_by(CatalogEntry.position.desc())
+        .limit(around)
+    ).all()
+    after = db.session.scalars(
+        base.where(CatalogEntry.position > entry.position).order_by(CatalogEntry.position).limit(around)
+    ).all()
+    shown = [*reversed(before), entry, *after]
+    return [(other, store.translation_for(other, language_code), other.id == entry.id) for other in shown]
 
 
 def check(entry, language, forms):

@@ -135,6 +135,20 @@ def next_untranslated(lang, domain):
     return redirect(url_for(".edit", lang=lang, domain=domain, entry_id=entry.id, **filter_args(filters)))
 
 
+@bp.route("/<lang>/<domain>/previous")
+@access.roles(*TRANSLATORS)
+def previous(lang, domain):
+    target_language(lang)
+    check_domain(domain)
+    filters = read_filters()
+    before = workspace.load_entry(request.args.get("before", 0, type=int), domain)
+    entry = workspace.previous_entry(lang, domain, filters, before) if before is not None else None
+    if entry is None:
+        flash(_("No hay una entrada anterior con estos filtros."), "success")
+        return redirect(url_for(".entries", lang=lang, domain=domain, **filter_args(filters)))
+    return redirect(url_for(".edit", lang=lang, domain=domain, entry_id=entry.id, **filter_args(filters)))
+
+
 @bp.route("/<lang>/<domain>/<int:entry_id>", methods=["GET", "POST"])
 @access.roles(*TRANSLATORS)
 def edit(lang, domain, entry_id):
@@ -176,6 +190,7 @@ def edit(lang, domain, entry_id):
         **workspace.editor_context(entry, lang, translation),
         plural_labels=plural_examples(language),
         args=filter_args(filters),
+        place=workspace.place_in_list(lang, domain, filters, entry),
     )
 
 
@@ -221,8 +236,13 @@ def _save(lang, domain, entry, language, form, submitted, action, filters):
         return None, result
     db.session.commit()
     flash(_("Guardado.") if result.status == "saved" else _("Guardado como sugerencia."), "success")
-    for message in CheckResult.messages(result.warnings):
-        flash(message, "warning")
+    if action == "save_next" or request.form.get("next"):
+        # Shown above another entry: say which entry the warnings are about.
+        if result.warnings:
+            flash(_("«%(text)s» se guardó con avisos.", text=entry.msgid[:60]), "warning")
+    else:
+        for message in CheckResult.messages(result.warnings):
+            flash(message, "warning")
     if action == "save_next":
         return redirect(
             url_for(".next_untranslated", lang=lang, domain=domain, after=entry.id, **filter_args(filters))
