@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from workshops.catalog import store
 from workshops.catalog.models import CatalogEntry, GlossaryTerm, Suggestion
 from workshops.extensions import db
-from workshops.translate import progress, workspace
+from workshops.translate import editor_context, progress, review
 
 from .conftest import TEST_PASSWORD
 
@@ -243,7 +243,7 @@ def test_ready_to_teach_when_every_segment_is_approved(login_as, app, make_user)
         assert progress.progress("agr", "curriculum", "vivero-de-cafe")["ready"] is False
         for entry in entries:
             store.set_translation(entry, "agr", [f"PRUEBA {entry.id}"], "translated", author_id=user.id)
-            workspace.approve(entry, language, user)
+            review.approve(entry, language, user)
         db.session.commit()
         counts = progress.progress("agr", "curriculum", "vivero-de-cafe")
         assert counts["ready"] and counts["percent_approved"] == 100
@@ -368,7 +368,7 @@ def test_saved_translation_shows_on_the_module_page_next_request(login_as, app):
 
 def test_glossary_terms_are_highlighted_in_the_source():
     term = GlossaryTerm(source_term="cafe", target_term="", status="approved")
-    html = str(workspace.highlight('El <b> CAFÉ de "la" café.', [term]))
+    html = str(editor_context.highlight('El <b> CAFÉ de "la" café.', [term]))
     assert html == "El &lt;b&gt; <mark>CAFÉ</mark> de &#34;la&#34; <mark>café</mark>."
 
 

@@ -14,7 +14,7 @@ from ..core.urls import safe_next
 from ..curriculum.models import Module
 from ..extensions import db
 from ..i18n import languages
-from . import progress, workspace
+from . import editor_context, progress, review, workspace
 from .checks import MESSAGES, CheckResult
 from .forms import EntryForm
 
@@ -187,7 +187,7 @@ def edit(lang, domain, entry_id):
         result=result,
         submitted=submitted,
         messages=MESSAGES,
-        **workspace.editor_context(entry, lang, translation),
+        **editor_context.editor_context(entry, lang, translation),
         plural_labels=plural_examples(language),
         args=filter_args(filters),
         place=workspace.place_in_list(lang, domain, filters, entry),
@@ -200,7 +200,7 @@ def _approve(lang, domain, entry, language, action, filters, form, submitted):
         base = int(form.base_revision.data or 0)
     except ValueError:
         base = -1
-    result = workspace.approve(entry, language, current_user, forms=submitted or None, base_revision=base)
+    result = review.approve(entry, language, current_user, forms=submitted or None, base_revision=base)
     if result.status != "saved":
         if result.status == "conflict":
             db.session.commit()  # the reviewer's edit is kept as a suggestion
@@ -268,7 +268,7 @@ def decide(lang, domain, entry_id, suggestion_id, decision):
     if not EntryForm().validate_on_submit() or decision not in ("accept", "reject"):
         abort(400)
     if decision == "accept":
-        result = workspace.accept_suggestion(suggestion, language, current_user)
+        result = review.accept_suggestion(suggestion, language, current_user)
         if result.status == "refused":
             db.session.rollback()
             for message in CheckResult.messages(result.errors, result.details):
@@ -276,7 +276,7 @@ def decide(lang, domain, entry_id, suggestion_id, decision):
             return redirect(url_for(".edit", lang=lang, domain=domain, entry_id=entry_id))
         flash(_("Sugerencia aceptada."), "success")
     else:
-        workspace.reject_suggestion(suggestion, current_user)
+        review.reject_suggestion(suggestion, current_user)
         flash(_("Sugerencia rechazada."), "success")
     db.session.commit()
     return redirect(url_for(".edit", lang=lang, domain=domain, entry_id=entry_id))
@@ -294,7 +294,7 @@ def restore(lang, domain, entry_id, history_id):
         abort(404)
     if not EntryForm().validate_on_submit():
         abort(400)
-    result = workspace.restore(row, language, current_user)
+    result = review.restore(row, language, current_user)
     if result.status == "refused":
         db.session.rollback()
         for message in CheckResult.messages(result.errors, result.details):
@@ -319,6 +319,6 @@ def dismiss(lang, domain, entry_id, code):
         abort(404)
     if not EntryForm().validate_on_submit():
         abort(400)
-    workspace.dismiss_warning(translation, code)
+    review.dismiss_warning(translation, code)
     db.session.commit()
     return redirect(url_for(".edit", lang=lang, domain=domain, entry_id=entry_id))
