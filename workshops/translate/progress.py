@@ -59,7 +59,7 @@ def volunteer_credit(language_code):
     written = _credit_rows(
         language_code,
         TranslationHistory.author_id,
-        TranslationHistory.origin.in_(("web", "suggestion", "upload", "restore")),
+        TranslationHistory.origin.in_(("web", "suggestion", "upload", "import", "restore")),
     )
     reviewed = _credit_rows(language_code, TranslationHistory.reviewed_by_id, literal_column("1") == 1)
     credit = {}
