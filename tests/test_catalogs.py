@@ -13,7 +13,7 @@ from workshops.catalog.models import Translation
 from workshops.curriculum.source import MODULES_DIR
 from workshops.extensions import db
 from workshops.languages import BUILTIN_LANGUAGES
-from workshops.translate import catalog_import, catalogs, extract
+from workshops.translate import catalog_import, catalogs, extract, merge
 
 from .conftest import PROJECT_ROOT, tool_required
 
@@ -174,9 +174,7 @@ def test_bad_catalogs_are_refused_whole(app, data, line, words):
     with app.app_context():
         before = db.session.scalar(sa.select(sa.func.count()).select_from(Translation))
         with pytest.raises(catalog_import.CatalogError) as caught:
-            catalog_import.import_catalog(
-                data if isinstance(data, bytes) else data.encode(), "messages", "agr", "bad.po"
-            )
+            merge.import_file(data if isinstance(data, bytes) else data.encode(), "messages", "agr", "bad.po")
         db.session.rollback()
         assert caught.value.filename == "bad.po"
         assert caught.value.problems[0][0] == line, caught.value.problems
@@ -192,7 +190,7 @@ def test_export_keeps_custom_headers_comments_and_flags(app, tmp_path):
         + GOOD_ENTRY
     )
     with app.app_context():
-        catalog_import.import_catalog(data.encode(), "messages", "agr", "ok.po")
+        merge.import_file(data.encode(), "messages", "agr", "ok.po")
         db.session.commit()
         path = catalogs.export_catalog("messages", "agr", tmp_path / "messages.po")
         po = polib.pofile(str(path))
@@ -203,7 +201,7 @@ def test_export_keeps_custom_headers_comments_and_flags(app, tmp_path):
         assert "workshops/templates/base.html" in [path for path, _line in entry.occurrences]
         # Put the shipped header back for the other tests.
         shipped = catalogs.catalog_path("agr", "messages")
-        catalog_import.import_catalog(shipped.read_bytes(), "messages", "agr", "shipped")
+        merge.import_file(shipped.read_bytes(), "messages", "agr", "shipped")
         db.session.commit()
 
 

@@ -529,9 +529,24 @@ def po_file(tmp_path, domain, entries):
 
 
 def import_po(runner, path, domain):
-    result = runner.invoke(args=["translate", "import", str(path), "--language", "agr", "--domain", domain])
-    assert result.exit_code == 0, result.output
-    assert "0 not in the catalog" in result.output, result.output
+    """Put the file's texts straight into the store, as an old row or a database edit would be.
+
+    `flask translate import` now refuses hostile markup (a blocking check), so it
+    cannot bring these in; what reaches the store by another way must still be
+    shown as text.
+    """
+    from workshops.catalog import store
+
+    with runner.app.app_context():
+        for po_entry in polib.pofile(str(path)):
+            entry = store.find_entry(domain, po_entry.msgctxt or "", po_entry.msgid)
+            assert entry is not None, po_entry.msgid
+            if po_entry.msgid_plural:
+                forms = [po_entry.msgstr_plural[index] for index in sorted(po_entry.msgstr_plural)]
+            else:
+                forms = [po_entry.msgstr]
+            store.set_translation(entry, "agr", forms, "translated")
+        db.session.commit()
 
 
 INTERFACE = {
@@ -545,7 +560,7 @@ INTERFACE = {
 
 
 def test_interface_translations_are_escaped(app, runner, login_as, tmp_path):
-    """An imported .po is not checked: its translations must still be shown as text."""
+    """Translations that got into the store unchecked must still be shown as text."""
     entries = [{"msgid": msgid, "msgstr": payload(marker)} for msgid, marker in INTERFACE.items()]
     # {% trans %} blocks and plurals keep their placeholders; the rest is hostile.
     entries.append({"msgid": "Familia %(code)s", "msgstr": payload("ztransblock") + " %(code)s"})

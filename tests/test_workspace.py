@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from workshops.catalog import store
 from workshops.catalog.models import CatalogEntry, GlossaryTerm, Suggestion
 from workshops.extensions import db
-from workshops.translate import progress, workspace
+from workshops.translate import editor_context, progress, review
 
 from .conftest import TEST_PASSWORD
 
@@ -243,7 +243,7 @@ def test_ready_to_teach_when_every_segment_is_approved(login_as, app, make_user)
         assert progress.progress("agr", "curriculum", "vivero-de-cafe")["ready"] is False
         for entry in entries:
             store.set_translation(entry, "agr", [f"PRUEBA {entry.id}"], "translated", author_id=user.id)
-            workspace.approve(entry, language, user)
+            review.approve(entry, language, user)
         db.session.commit()
         counts = progress.progress("agr", "curriculum", "vivero-de-cafe")
         assert counts["ready"] and counts["percent_approved"] == 100
@@ -275,7 +275,7 @@ def test_offline_round_trip_with_a_conflict(login_as, make_user, app):
     )
     page = upload.get_data(as_text=True)
     assert upload.status_code == 200
-    assert "1 entrada aplicada" in page and "1 conflicto" in page and "1 rechazada" in page
+    assert "1 entrada aplicada" in page and "1 conflicto" in page and "1 no está en el catálogo" in page
     assert translation_of(app, first_id) == (["EN EL SERVIDOR."], "translated")
     second_id, *_ = entry_where(app, context=second.msgctxt)
     assert translation_of(app, second_id) == (["EN EL ARCHIVO DOS."], "translated")
@@ -368,7 +368,7 @@ def test_saved_translation_shows_on_the_module_page_next_request(login_as, app):
 
 def test_glossary_terms_are_highlighted_in_the_source():
     term = GlossaryTerm(source_term="cafe", target_term="", status="approved")
-    html = str(workspace.highlight('El <b> CAFÉ de "la" café.', [term]))
+    html = str(editor_context.highlight('El <b> CAFÉ de "la" café.', [term]))
     assert html == "El &lt;b&gt; <mark>CAFÉ</mark> de &#34;la&#34; <mark>café</mark>."
 
 
@@ -378,3 +378,324 @@ def test_history_names_the_author(login_as, app):
     save(client, entry_id, "VERSIÓN DE MARÍA.")
     page = client.get(f"{BASE}/{entry_id}").get_data(as_text=True)
     assert "Maria-T" in page
+
+
+@pytest.mark.parametrize(
+    "broken",
+    ["PRUEBA %(nombre)s", "PRUEBA 100 % %(name)s", "PRUEBA %(name)d", "PRUEBA " + "x" * 5000],
+    ids=["renamed", "stray-percent", "other-type", "too-long"],
+)
+def test_a_page_renders_with_a_broken_translation_in_the_store(login_as, app, broken):
+    """A text that got into the store by no check (an old row, a database edit) shows the source instead."""
+    client = login_as("translator")
+    with app.app_context():
+        entry = store.find_entry("messages", "", "Subir un catálogo en %(name)s")
+        store.set_translation(entry, "agr", [broken], "translated")
+        db.session.commit()
+    client.post("/language", data={"language": "agr", "next": "/"})
+    response = client.get(f"{BASE}/upload")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Subir un catálogo en Awajún" in page and "PRUEBA" not in page
+
+
+def test_a_translation_too_long_for_its_source_is_refused(login_as, app):
+    client = login_as("translator")
+    entry_id, msgid, _context = entry_where(app, domain="messages", msgid="Sesiones")
+    page = save(client, entry_id, "PRUEBA " * 200, domain="messages").get_data(as_text=True)
+    assert "demasiado larga" in page and "Máximo: 240 caracteres." in page
+    assert translation_of(app, entry_id) is None
+    save(client, entry_id, "PRUEBA LARGA " * 10, domain="messages")
+    assert translation_of(app, entry_id) == (["PRUEBA LARGA " * 10], "translated")
+
+
+def test_the_placeholder_error_names_the_missing_placeholder(login_as, app):
+    client = login_as("translator")
+    entry_id, *_ = entry_where(app, domain="messages", msgid="Se creó el usuario %(name)s.")
+    page = save(client, entry_id, "PRUEBA %(nombre)s.", domain="messages").get_data(as_text=True)
+    assert "Falta: %(name)s." in page and "No está en el original: %(nombre)s." in page
+
+
+def suggest_mode(login_as):
+    admin = login_as("admin", username="jefa")
+    admin.post(
+        "/admin/languages/agr",
+        data={
+            "native_name": "Awajún",
+            "spanish_name": "Awajún",
+            "plural_forms": "nplurals=2; plural=n != 1;",
+            "review_mode": "suggest",
+        },
+    )
+
+
+def signed_in(app, username, roles):
+    client = app.test_client()
+    client.post("/login", data={"username": username, "password": TEST_PASSWORD})
+    return client
+
+
+def history_rows(app, entry_id):
+    with app.app_context():
+        from workshops.catalog.models import Translation, TranslationHistory
+
+        rows = db.session.scalars(
+            sa.select(TranslationHistory)
+            .join(Translation, Translation.id == TranslationHistory.translation_id)
+            .where(Translation.entry_id == entry_id)
+            .order_by(TranslationHistory.revision)
+        ).all()
+        return [
+            (
+                row.forms,
+                row.state,
+                row.author.username if row.author else None,
+                row.reviewer.username if row.reviewer else None,
+            )
+            for row in rows
+        ]
+
+
+def test_credit_after_accepting_a_suggestion_goes_to_its_author(login_as, make_user, app):
+    suggest_mode(login_as)
+    make_user("voluntaria", roles=("translator",))
+    make_user("revisor", roles=("reviewer",))
+    volunteer, reviewer = signed_in(app, "voluntaria", ()), signed_in(app, "revisor", ())
+    entry_id, _ = first_entry(app)
+    save(volunteer, entry_id, "PRUEBA DE LA VOLUNTARIA.")
+    with app.app_context():
+        suggestion_id = db.session.scalar(sa.select(Suggestion.id).where(Suggestion.entry_id == entry_id))
+    reviewer.post(f"{BASE}/{entry_id}/suggestions/{suggestion_id}/accept")
+    reviewer.post(f"{BASE}/{entry_id}", data={"action": "approve", "base_revision": 1})
+    assert history_rows(app, entry_id) == [
+        (["PRUEBA DE LA VOLUNTARIA."], "translated", "voluntaria", "revisor"),
+        (["PRUEBA DE LA VOLUNTARIA."], "approved", "voluntaria", "revisor"),
+    ]
+    page = reviewer.get(f"{BASE}/{entry_id}").get_data(as_text=True)
+    assert "Voluntaria · revisó Revisor" in page
+    with app.app_context():
+        credit = dict(progress.volunteer_credit("agr"))
+    assert credit["Voluntaria"]["translated"] == 1 and credit["Voluntaria"]["reviewed"] == 0
+    assert credit["Revisor"]["reviewed"] == 1 and credit["Revisor"]["translated"] == 0
+
+
+def test_restore_in_suggestion_mode_creates_a_suggestion(login_as, make_user, app):
+    make_user("revisor", roles=("reviewer",))
+    make_user("traductor", roles=("translator",))
+    reviewer, translator = signed_in(app, "revisor", ()), signed_in(app, "traductor", ())
+    entry_id, _ = first_entry(app)
+    save(translator, entry_id, "PRUEBA VIEJA.")
+    save(reviewer, entry_id, "PRUEBA BUENA.")
+    reviewer.post(f"{BASE}/{entry_id}", data={"action": "approve", "base_revision": 2})
+    assert translation_of(app, entry_id) == (["PRUEBA BUENA."], "approved")
+    suggest_mode(login_as)
+    page = translator.get(f"{BASE}/{entry_id}").get_data(as_text=True)
+    old_version = re.findall(rf"{entry_id}/restore/(\d+)", page)[-1]
+    translator.post(f"{BASE}/{entry_id}/restore/{old_version}")
+    assert translation_of(app, entry_id) == (["PRUEBA BUENA."], "approved")
+    with app.app_context():
+        pending = db.session.scalars(sa.select(Suggestion.forms).where(Suggestion.state == "pending")).all()
+    assert pending == [["PRUEBA VIEJA."]]
+    # A reviewer's restore is a save, credited to the text's author.
+    reviewer.post(f"{BASE}/{entry_id}/restore/{old_version}")
+    assert translation_of(app, entry_id) == (["PRUEBA VIEJA."], "translated")
+    assert history_rows(app, entry_id)[-1][:3] == (["PRUEBA VIEJA."], "translated", "traductor")
+
+
+def test_approving_an_edited_text_saves_the_edit_and_approves_it(login_as, make_user, app):
+    make_user("traductor", roles=("translator",))
+    translator = signed_in(app, "traductor", ())
+    reviewer = login_as("reviewer")
+    entry_id, _ = first_entry(app)
+    save(translator, entry_id, "PRUEBA CON ERROR.")
+    save(reviewer, entry_id, "PRUEBA CORREGIDA.", action="approve")
+    assert translation_of(app, entry_id) == (["PRUEBA CORREGIDA."], "approved")
+    assert history_rows(app, entry_id)[0][2] == "traductor"
+    # An edit that fails a blocking check approves nothing.
+    save(reviewer, entry_id, "PRUEBA <b>ROTA.", action="approve")
+    assert translation_of(app, entry_id) == (["PRUEBA CORREGIDA."], "approved")
+
+
+def test_the_awajun_module_title_appears_wherever_the_module_is_named(login_as, app, program):
+    """An approved (test-only) title of module 1 replaces the Spanish one in the Awajún interface."""
+    with app.app_context():
+        from workshops.curriculum.models import Module
+
+        module = db.session.scalar(sa.select(Module).where(Module.number == 1))
+        entry = store.find_entry("curriculum", f"{module.slug}.title", module.title)
+        store.set_translation(entry, "agr", ["PRUEBA TITULO UNO"], "approved")
+        db.session.commit()
+        spanish_title = module.title
+    client = login_as("coordinator", "translator")
+    client.post("/language", data={"language": "agr", "next": "/"})
+    session_url = f"/sessions/{program['session']}"
+    for url in ("/materials/", "/sessions/", session_url, f"{session_url}/sheet", "/translate/"):
+        page = client.get(url).get_data(as_text=True)
+        assert "PRUEBA TITULO UNO" in page, url
+    # The sheet is bilingual: both titles.
+    assert spanish_title in client.get(f"{session_url}/sheet").get_data(as_text=True)
+
+
+def test_translation_memory_offers_an_exact_and_a_close_match(login_as, app):
+    """A test-only translation of one curriculum sentence is offered for the same and a similar one."""
+    with app.app_context():
+        entries = db.session.scalars(
+            sa.select(CatalogEntry).where(
+                CatalogEntry.domain == "curriculum", CatalogEntry.obsolete.is_(False)
+            )
+        ).all()
+        by_text = {}
+        for entry in entries:
+            by_text.setdefault(entry.msgid, []).append(entry)
+        # A repeated source (exact match) and a sentence with a one-word change (close match).
+        repeated = next(group for text, group in by_text.items() if len(group) > 1 and len(text.split()) >= 2)
+        source, target = repeated[0], repeated[1]
+        store.set_translation(source, "agr", ["PRUEBA MEMORIA"], "approved")
+        words = source.msgid.split()
+        similar = store.SourceEntry(
+            msgid=" ".join(words[:-1] + ["distinto" + words[-1]]), context="prueba.tm"
+        )
+        close_entry = CatalogEntry(
+            domain="messages", key=similar.key, context=similar.context, msgid=similar.msgid, position=99999
+        )
+        close_entry.refresh_search()
+        db.session.add(close_entry)
+        db.session.commit()
+        target_id, close_id = target.id, close_entry.id
+    client = login_as("translator")
+    page = client.get(f"{BASE}/{target_id}").get_data(as_text=True)
+    assert "Memoria de traducción" in page and "Mismo original" in page and "PRUEBA MEMORIA" in page
+    page = client.get(f"/translate/agr/messages/{close_id}").get_data(as_text=True)
+    assert "Parecido:" in page and "PRUEBA MEMORIA" in page and "<mark>" in page
+    # One click uses it.
+    base = base_revision(page)
+    client.post(
+        f"/translate/agr/messages/{close_id}",
+        data={"translation": "PRUEBA MEMORIA", "base_revision": base, "action": "save"},
+    )
+    assert translation_of(app, close_id) == (["PRUEBA MEMORIA"], "translated")
+
+
+def test_concordance_and_propagation(login_as, make_user, app):
+    make_user("revisor", roles=("reviewer",))
+    reviewer = signed_in(app, "revisor", ())
+    entry_id, msgid, _context = entry_where(app, domain="messages", msgid="Guardar")
+    with app.app_context():
+        duplicate = CatalogEntry(
+            domain="curriculum",
+            key="prueba-guardar",
+            context="prueba.guardar",
+            msgid="Guardar",
+            position=99999,
+        )
+        duplicate.refresh_search()
+        db.session.add(duplicate)
+        db.session.commit()
+        duplicate_id = duplicate.id
+    reviewer.post("/translate/agr/propagation", data={"propagate": "1"})
+    save(reviewer, entry_id, "PRUEBA GUARDAR", domain="messages")
+    with app.app_context():
+        suggested = db.session.scalars(
+            sa.select(Suggestion.forms).where(
+                Suggestion.entry_id == duplicate_id, Suggestion.state == "pending"
+            )
+        ).all()
+    assert suggested == [["PRUEBA GUARDAR"]]
+    page = reviewer.get("/translate/agr/concordance?q=prueba guardar").get_data(as_text=True)
+    assert "PRUEBA GUARDAR" in page and f"/translate/agr/messages/{entry_id}" in page
+    assert login_as("facilitator").get("/translate/agr/concordance?q=x").status_code == 403
+
+
+def test_the_glossary_is_seeded_from_the_key_terms_and_follows_them(login_as, make_user, app):
+    from workshops.curriculum.models import KeyTerm
+    from workshops.translate import glossary
+
+    with app.app_context():
+        glossary.sync_key_terms(["agr"])
+        db.session.commit()
+        key_term = db.session.scalars(sa.select(KeyTerm).order_by(KeyTerm.id)).first()
+        uid = glossary.key_term_uid(key_term)
+        seeded = db.session.scalar(sa.select(GlossaryTerm).where(GlossaryTerm.key_term_uid == uid))
+        assert (seeded.source_term, seeded.target_term, seeded.status) == (key_term.term, "", "proposed")
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(KeyTerm))
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(GlossaryTerm)) == count
+        term_entry = store.find_entry("curriculum", f"{uid}.term", key_term.term)
+        term_text = key_term.term
+    # A reviewer approves a (test-only) translation of the key term: the glossary follows.
+    reviewer = login_as("reviewer")
+    save(reviewer, term_entry.id, "PRUEBA-TERMINO", action="approve")
+    with app.app_context():
+        seeded = db.session.scalar(sa.select(GlossaryTerm).where(GlossaryTerm.key_term_uid == uid))
+        assert (seeded.target_term, seeded.status) == ("PRUEBA-TERMINO", "approved")
+    # A translator may propose a term (it was a 403).
+    make_user("traductora", roles=("translator",))
+    translator = signed_in(app, "traductora", ())
+    assert translator.get(f"/translate/agr/glossary/propose?source={term_text}").status_code == 200
+    response = translator.post(
+        "/translate/agr/glossary/propose",
+        data={"source_term": term_text, "target_term": "PRUEBA-OTRA", "definition": ""},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        proposals = db.session.scalars(
+            sa.select(GlossaryTerm.target_term).where(
+                GlossaryTerm.status == "proposed", GlossaryTerm.key_term_uid.is_(None)
+            )
+        ).all()
+    assert proposals == ["PRUEBA-OTRA"]
+    listing = translator.get("/translate/agr/glossary").get_data(as_text=True)
+    assert "PRUEBA-TERMINO" in listing and "PRUEBA-OTRA" in listing
+
+
+def test_context_names_the_page_and_marks_placeholders(login_as, app):
+    client = login_as("translator")
+    entry_id, *_ = entry_where(app, domain="messages", msgid="Se creó el usuario %(name)s.")
+    page = client.get(f"/translate/agr/messages/{entry_id}").get_data(as_text=True)
+    assert "Aparece en:" in page and "Administración · " in page and "/admin/users" in page
+    assert '<code class="placeholder">%(name)s</code>' in page
+    assert "Atajos de teclado" in page and re.search(r"\d+ de \d+", page)
+    layout_id, *_ = entry_where(app, domain="messages", msgid="Términos clave")
+    assert "Todas las páginas" in client.get(f"/translate/agr/messages/{layout_id}").get_data(as_text=True)
+
+
+def test_curriculum_editor_shows_the_neighbouring_segments_in_order(login_as, app):
+    client = login_as("translator")
+    with app.app_context():
+        entries = db.session.scalars(
+            sa.select(CatalogEntry)
+            .where(CatalogEntry.context.startswith("vivero-de-cafe.objectives."))
+            .order_by(CatalogEntry.position)
+        ).all()
+        first, second, third = (entry.id for entry in entries[:3])
+        texts = [entry.msgid for entry in entries[:3]]
+    page = client.get(f"{BASE}/{second}").get_data(as_text=True)
+    section = page[page.index("Segmentos vecinos") :]
+    positions = [section.index(text) for text in texts]
+    assert positions == sorted(positions)
+    assert f"{BASE}/{first}" in page and f"{BASE}/{third}" in page
+    previous = client.get(f"{BASE}/previous?before={second}")
+    assert previous.headers["Location"].startswith(f"{BASE}/{first}")
+
+
+def test_list_counts_and_quick_save_keeps_the_place(login_as, app):
+    client = login_as("translator")
+    listing = client.get("/translate/agr/messages/").get_data(as_text=True)
+    assert re.search(r"1 de \d+", listing)
+    entry_id, *_ = entry_where(app, domain="messages", msgid="Sesiones")
+    listing = client.get("/translate/agr/messages/?q=sesiones").get_data(as_text=True)
+    assert f'id="e{entry_id}"' in listing
+    next_value = re.search(rf'name="next" value="([^"]*#e{entry_id})"', listing).group(1)
+    response = client.post(
+        f"/translate/agr/messages/{entry_id}",
+        data={"translation": "PRUEBA", "base_revision": 0, "action": "save", "next": next_value},
+    )
+    assert response.headers["Location"].endswith(f"#e{entry_id}")
+
+
+def test_a_warning_is_not_shown_as_if_it_were_the_next_entrys(login_as, app):
+    client = login_as("translator")
+    entry_id, msgid, _context = entry_where(app, domain="messages", msgid="Sesiones")
+    response = save(client, entry_id, "PRUEBA.", action="save_next", domain="messages")  # punctuation warning
+    page = client.get(response.headers["Location"], follow_redirects=True).get_data(as_text=True)
+    assert "«Sesiones» se guardó con avisos." in page
+    assert "El signo de puntuación final no coincide con el original." not in page

@@ -117,7 +117,7 @@ def _register_blueprints(app):
     from .people import routes as people_routes
     from .people import tools_routes as _people_tools  # noqa: F401 (adds routes to people_routes.bp)
     from .reports import routes as report_routes
-    from .translate import glossary_routes, offline_routes, workspace_routes
+    from .translate import glossary_routes, memory_routes, offline_routes, workspace_routes
     from .translate import routes as language_routes
 
     for blueprint in (
@@ -127,6 +127,7 @@ def _register_blueprints(app):
         language_routes.bp,
         workspace_routes.bp,
         offline_routes.bp,
+        memory_routes.bp,
         glossary_routes.bp,
         materials_routes.bp,
         people_routes.bp,

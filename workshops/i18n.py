@@ -136,6 +136,16 @@ def ct(uid, text):
     return Markup('<span lang="es" class="fallback">{}</span>').format(escape(shown))
 
 
+def module_title(module):
+    """Return a module's title in the current language (Spanish while untranslated), as plain text."""
+    return curriculum_text(f"{module.slug}.title", module.title)[0]
+
+
+def ct_module(module):
+    """Render a module's title like ct(): the translation, or Spanish visibly marked."""
+    return ct(f"{module.slug}.title", module.title)
+
+
 def format_date(value, language=None):
     """Format a date; Awajún (no CLDR data) uses its own month names from the registry."""
     language = language or current_language()
@@ -174,11 +184,47 @@ def _lazy_html(self):
 LazyString.__html__ = _lazy_html
 
 
+def _source_fallback(call, source, variables):
+    """Return call(), or the source text formatted, when a translation cannot be formatted."""
+    try:
+        return call()
+    except (KeyError, ValueError, TypeError, IndexError):
+        # The runtime already skips unsafe translations; this guards the rest (never a 500).
+        current_app.logger.warning("translation could not be formatted: %r", source[:80])
+        return source % variables if variables else source
+
+
 class StoreDomain(Domain):
     """A gettext domain whose catalogs come from the translation store, not from .mo files."""
 
     def get_translations(self):
         return store_translations(self.domain[0])
+
+    def gettext(self, string, **variables):
+        return _source_fallback(
+            lambda: super(StoreDomain, self).gettext(string, **variables), string, variables
+        )
+
+    def ngettext(self, singular, plural, num, **variables):
+        variables.setdefault("num", num)
+        source = singular if num == 1 else plural
+        return _source_fallback(
+            lambda: super(StoreDomain, self).ngettext(singular, plural, num, **variables), source, variables
+        )
+
+    def pgettext(self, context, string, **variables):
+        return _source_fallback(
+            lambda: super(StoreDomain, self).pgettext(context, string, **variables), string, variables
+        )
+
+    def npgettext(self, context, singular, plural, num, **variables):
+        variables.setdefault("num", num)
+        source = singular if num == 1 else plural
+        return _source_fallback(
+            lambda: super(StoreDomain, self).npgettext(context, singular, plural, num, **variables),
+            source,
+            variables,
+        )
 
 
 def init_app(app):
@@ -204,6 +250,7 @@ def init_app(app):
     )
     app.jinja_env.globals.update(
         ct=ct,
+        ct_module=ct_module,
         current_language=current_language,
         languages=languages,
         language_registry=languages,  # "languages" is also a variable of some pages

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from flask import current_app
-from sqlalchemy import CheckConstraint, String, Text
+from sqlalchemy import Boolean, CheckConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import Model, db
@@ -43,6 +43,8 @@ class Language:
     # Where the words above come from, for the catalogs' translator comments.
     calendar_source: str | None = None
     review_mode: str = "direct"
+    # Reviewers' choice: a saved translation is suggested to every entry with the same source.
+    propagate: bool = False
 
     @property
     def nplurals(self) -> int:
@@ -89,6 +91,7 @@ class LanguageSetting(Model):
     plural_forms: Mapped[str | None] = mapped_column(Text, nullable=True)
     # "direct": translators' saves count at once; "suggest": a reviewer approves them.
     review_mode: Mapped[str] = mapped_column(String(16), nullable=False, default="direct")
+    propagate: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
     __table_args__ = (CheckConstraint("review_mode IN ('direct', 'suggest')", name="review_mode_known"),)
 
@@ -135,6 +138,7 @@ def all_languages() -> list[Language]:
                 spanish_name=row.spanish_name or language.spanish_name,
                 plural_forms=row.plural_forms or language.plural_forms,
                 review_mode=row.review_mode or language.review_mode,
+                propagate=bool(row.propagate),
             )
         result.append(language)
     return sorted(result, key=lambda language: (not language.is_source, language.code))

@@ -17,7 +17,8 @@ def test_first_admin_login_and_module(live_server, page):
     page.get_by_label("Nueva contraseña").fill(PASSWORD)
     page.get_by_label("Repita la contraseña").fill(PASSWORD)
     page.get_by_role("button", name="Crear el administrador").click()
-    assert page.get_by_role("heading", name="Los 12 módulos").is_visible()
+    # An administrator lands where the program's work is: the sessions.
+    assert page.get_by_role("heading", name="Sesiones de taller").is_visible()
 
     page.get_by_role("button", name="Cerrar sesión").click()
     assert "/login" in page.url
@@ -27,6 +28,7 @@ def test_first_admin_login_and_module(live_server, page):
     page.get_by_label("Usuario").fill("coordinadora")
     page.get_by_label("Contraseña").fill(PASSWORD)
     page.get_by_role("button", name="Iniciar sesión").click()
+    page.get_by_role("link", name="Módulos").click()
     links = page.locator("ol.modules a")
     assert links.count() == 12
     links.nth(6).click()

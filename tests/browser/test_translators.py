@@ -91,3 +91,28 @@ def test_translate_review_conflict_and_draft(live_server, new_page):
     assert note.is_visible()
     note.get_by_role("button", name="Recuperar el borrador").click()
     assert ana.locator("textarea[name=translation]").first.input_value() == "BORRADOR SIN CONEXIÓN."
+
+
+def test_placeholders_and_shortcuts_in_the_editor(live_server, new_page):
+    """A click on a placeholder puts it in the text; Alt+Insert copies the source; Alt+Right moves on."""
+    base = live_server
+    live_server.cli("create-user", "admin", "--role", "admin", "--password", PASSWORD)
+    live_server.cli("create-user", "ana", "--name", "Ana", "--role", "translator", "--password", PASSWORD)
+    ana = new_page()
+    login(ana, base, "ana")
+    ana.goto(f"{base}/translate/agr/messages/?q=Se+creó+el+usuario")
+    ana.locator("a", has_text="Abrir").first.click()
+    ana.wait_for_load_state()
+    assert re.search(r"\d+ de \d+", ana.locator(".place").inner_text())
+    field = ana.locator("textarea[name=translation]").first
+    field.fill("PRUEBA ")
+    ana.locator("code.placeholder", has_text="%(name)s").click()
+    assert field.input_value() == "PRUEBA %(name)s"
+    field.focus()
+    field.press("Alt+Insert")
+    assert field.input_value() == ana.locator(".source-box .source").inner_text()
+    here = ana.url
+    field.press("Alt+ArrowRight")
+    ana.wait_for_url(lambda url: url != here)
+    # The only entry the search finds: "next" comes back to the list and says so.
+    assert "No quedan entradas sin traducir" in ana.content()

@@ -11,6 +11,7 @@ from ..auth.models import User, UserRole
 from ..core import access
 from ..curriculum.models import Module
 from ..extensions import db
+from ..i18n import module_title
 from . import changes
 from .forms import CancelForm, RevisionForm, SessionEditForm
 from .models import OFF_STATES, PROGRESS_STATES, SessionStaff, WorkshopSession
@@ -31,7 +32,7 @@ def _revision(form):
 def _edit_choices(form, session):
     """Modules, and facilitators: those with the role, and those of the session (a role may have gone since)."""
     modules = {m.id: m for m in db.session.scalars(select(Module).order_by(Module.number))}
-    form.module.choices = [SelectChoice(m.id, f"{m.number}. {m.title}") for m in modules.values()]
+    form.module.choices = [SelectChoice(m.id, f"{m.number}. {module_title(m)}") for m in modules.values()]
     people = {
         user.id: user
         for user in db.session.scalars(

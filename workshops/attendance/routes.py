@@ -19,7 +19,7 @@ from ..core.forms import ConfirmForm
 from ..core.pdf import RenderError
 from ..curriculum.models import Module
 from ..extensions import db
-from ..i18n import format_date
+from ..i18n import format_date, module_title
 from ..people.models import Community
 from . import changes, services, sheet, uploads, walkins
 from .forms import CancelForm, RevisionForm, SeriesForm, SessionForm, parse_entry, walk_in_rows
@@ -97,7 +97,7 @@ def _choices(form):
     facilitators = db.session.scalars(
         select(User).join(UserRole).where(UserRole.role == "facilitator").order_by(User.display_name)
     ).all()
-    form.module_choices = [SelectChoice(m.id, f"{m.number}. {m.title}") for m in modules]
+    form.module_choices = [SelectChoice(m.id, f"{m.number}. {module_title(m)}") for m in modules]
     if hasattr(form, "module"):
         form.module.choices = form.module_choices
         form.community.choices = [SelectChoice(c.id, c.name) for c in communities]

@@ -23,6 +23,17 @@ def bilingual(msgid):
     return " / ".join(parts)
 
 
+def bilingual_segment(uid, text):
+    """Return 'Spanish / Awajún' for a curriculum segment such as a module title."""
+    parts = [text]
+    for language in languages().values():
+        if not language.is_source:
+            translated = get_translations("curriculum", language).upgettext(uid, text)
+            if translated != text:
+                parts.append(translated)
+    return " / ".join(parts)
+
+
 def qr_svg(session):
     """An inline SVG QR code for the session's entry page (no image file, no external service)."""
     target = url_for("sessions.enter", session_id=session.id, _external=True)
@@ -41,6 +52,7 @@ def render(session, for_pdf=False):
         qr=svg,
         qr_target=target,
         both=bilingual,
+        both_segment=bilingual_segment,
         age_group=services.age_group,
     )
 

@@ -100,6 +100,11 @@ class Translation(Model):
         ForeignKey("user_account.id", ondelete="SET NULL"), index=True, nullable=True
     )
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # updated_by is the person who wrote the current text; reviewed_by the reviewer who
+    # approved it or accepted it from a suggestion (never shown as its author).
+    reviewed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True, nullable=True
+    )
     # The language's catalog revision right after the last change: an offline
     # file stamped with an older revision did not see this change.
     changed_at_revision: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -111,6 +116,7 @@ class Translation(Model):
     )  # len(warnings), for filtering
 
     entry: Mapped[CatalogEntry] = relationship(back_populates="translations")
+    author = relationship("User", foreign_keys=[updated_by_id], lazy="select", viewonly=True)
 
     __table_args__ = (
         UniqueConstraint("entry_id", "language"),
@@ -135,8 +141,12 @@ class TranslationHistory(Model):
     )
     origin: Mapped[str] = mapped_column(String(16), nullable=False)  # web, import, extract
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    reviewed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True, nullable=True
+    )
 
-    author = relationship("User", lazy="joined")
+    author = relationship("User", lazy="joined", foreign_keys=[author_id])
+    reviewer = relationship("User", lazy="joined", foreign_keys=[reviewed_by_id])
 
 
 class CatalogHeader(Model):
@@ -204,6 +214,8 @@ class GlossaryTerm(Model):
         ForeignKey("user_account.id", ondelete="SET NULL"), index=True, nullable=True
     )
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    # Seeded from the curriculum's key term "<module slug>.terms.<key>": kept in step with it.
+    key_term_uid: Mapped[str | None] = mapped_column(String(120), nullable=True, index=True)
 
     __table_args__ = (
         CheckConstraint(one_of("status", GLOSSARY_STATES), name="status_known"),

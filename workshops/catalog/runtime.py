@@ -5,6 +5,7 @@ another worker has saved a translation the revision differs and the catalog
 is rebuilt, so an edit shows on the next request in every process.
 """
 
+import logging
 import threading
 
 from babel.support import NullTranslations, Translations
@@ -14,7 +15,10 @@ from sqlalchemy import select
 from ..extensions import db
 from ..languages import parse_plural_forms
 from .models import CatalogEntry, Translation
+from .safety import render_problem
 from .store import current_revision
+
+log = logging.getLogger(__name__)
 
 FALLBACK_OPEN, FALLBACK_CLOSE = "⟦", "⟧"
 # (domain, language, marking) -> (catalog revision, translations, marked translations)
@@ -58,6 +62,11 @@ def _build(domain, language):
     catalog = {}
     for context, msgid, msgid_plural, forms in rows:
         key = f"{context}\x04{msgid}" if context else msgid
+        problem = render_problem(msgid, msgid_plural, [str(form) for form in forms or []])
+        if problem is not None:
+            # Checks refuse such a text at every save; one in the store anyway shows the source.
+            log.warning("translation skipped (%s): %s %s %r", problem, language.code, domain, msgid[:80])
+            continue
         if msgid_plural:
             if len(forms) == language.nplurals and all(forms):
                 for index, form in enumerate(forms):

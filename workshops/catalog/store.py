@@ -69,9 +69,20 @@ def translation_for(entry, language):
 
 
 def set_translation(
-    entry, language, forms, state, author_id=None, origin="web", translator_comment=None, warnings=None
+    entry,
+    language,
+    forms,
+    state,
+    author_id=None,
+    origin="web",
+    translator_comment=None,
+    warnings=None,
+    reviewed_by_id=None,
 ):
-    """Store a new version of a translation, with history; return it, or None if unchanged."""
+    """Store a new version of a translation, with history; return it, or None if unchanged.
+
+    author_id is who wrote the text, reviewed_by_id the reviewer who approved or accepted it.
+    """
     forms = [str(form) for form in forms]
     if not any(forms):
         state = "untranslated"
@@ -92,6 +103,7 @@ def set_translation(
     translation.search_text = fold(" ".join(forms))
     translation.revision = (translation.revision or 0) + 1
     translation.updated_by_id = author_id
+    translation.reviewed_by_id = reviewed_by_id
     translation.updated_at = utcnow()
     if warnings is not None:
         translation.warnings = [code for code in warnings if code not in (translation.dismissed or [])]
@@ -105,6 +117,7 @@ def set_translation(
             revision=translation.revision,
             author_id=author_id,
             origin=origin,
+            reviewed_by_id=reviewed_by_id,
         )
     )
     translation.changed_at_revision = bump_revision(language)
@@ -168,9 +181,7 @@ def merge_template(domain, template, languages):
             entry.msgid = source.msgid
             entry.key = source.key
             entry.refresh_search()
-            for translation in entry.translations:
-                if translation.state != "untranslated":
-                    set_translation(entry, translation.language, translation.forms, "fuzzy", origin="extract")
+            _mark_fuzzy(entry)
             changed += 1
         elif entry is None:
             entry = CatalogEntry(domain=domain, key=source.key, context=source.context, msgid=source.msgid)
@@ -198,6 +209,20 @@ def merge_template(domain, template, languages):
             bump_revision(language)
     db.session.flush()
     return added, changed, obsoleted
+
+
+def _mark_fuzzy(entry):
+    """Make every translation of an entry whose source changed fuzzy, keeping its author."""
+    for translation in entry.translations:
+        if translation.state != "untranslated":
+            set_translation(
+                entry,
+                translation.language,
+                translation.forms,
+                "fuzzy",
+                author_id=translation.updated_by_id,  # still the words its author wrote
+                origin="extract",
+            )
 
 
 def statistics(domain, language):

@@ -26,6 +26,7 @@ from ..core import audit
 from ..core.clock import program_today
 from ..curriculum.models import Module
 from ..extensions import db, utcnow
+from ..i18n import module_title
 from ..people import services as people
 from ..people.models import Household, Person
 from .models import FieldSubmission
@@ -132,7 +133,7 @@ def build_pack(sessions: Iterable[WorkshopSession], languages: Sequence[str], us
                 "id": session.id,
                 "date": session.date.isoformat(),
                 "community": session.community.name,
-                "module": {"number": session.module.number, "title": session.module.title},
+                "module": {"number": session.module.number, "title": module_title(session.module)},
                 "revision": session.revision,
                 "roster": groups,
                 "files": pack_files(session.module, languages),

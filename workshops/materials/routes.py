@@ -12,7 +12,7 @@ from ..core.errors import render_error
 from ..core.pdf import RenderError
 from ..curriculum.models import Module
 from ..extensions import db
-from ..i18n import current_language, languages
+from ..i18n import current_language, languages, module_title
 from . import services
 from .forms import PrintForm
 
@@ -23,7 +23,7 @@ PRINTERS = ("admin", "coordinator", "facilitator", "translator", "reviewer")
 def _form():
     form = PrintForm(request.args)
     modules = db.session.scalars(select(Module).order_by(Module.number)).all()
-    form.module.choices = [SelectChoice(m.slug, f"{m.number}. {m.title}") for m in modules]
+    form.module.choices = [SelectChoice(m.slug, f"{m.number}. {module_title(m)}") for m in modules]
     form.first.choices = [SelectChoice(code, lang.native_name) for code, lang in languages().items()]
     return form
 

@@ -1,13 +1,11 @@
-"""Read .po catalogs (polib): check a file whole, then merge it into the translation store."""
+"""Read .po catalogs (polib) and check a file whole; merge.py merges it into the translation store."""
 
 import re
-from dataclasses import dataclass, field
 
 import polib
 from flask_babel import lazy_gettext as _l
 
-from ..catalog import store
-from ..catalog.models import CatalogEntry, CatalogHeader
+from ..catalog.models import CatalogHeader
 from ..extensions import db
 from ..languages import Language, get_language, parse_plural_forms
 
@@ -21,14 +19,6 @@ class CatalogError(Exception):
         self.filename = str(filename)
         self.problems = problems
         super().__init__("; ".join(f"{self.filename}:{line}: {message}" for line, message in problems))
-
-
-@dataclass
-class ImportReport:
-    applied: int = 0
-    unchanged: int = 0
-    created: int = 0
-    unknown: list = field(default_factory=list)  # msgids not in the store
 
 
 def _language_of(header_value):
@@ -151,98 +141,7 @@ def _plural_problems(po: polib.POFile, language: Language) -> list:
     return problems
 
 
-def _state_of(entry):
-    forms = _forms_of(entry)
-    if not any(forms):
-        return "untranslated"
-    return "fuzzy" if "fuzzy" in entry.flags else "translated"
-
-
-def _forms_of(entry):
-    if entry.msgid_plural:
-        return [entry.msgstr_plural.get(index, "") for index in sorted(entry.msgstr_plural)]
-    return [entry.msgstr]
-
-
-def import_catalog(data, domain, language_code, filename="<upload>", create_entries=False, author_id=None):
-    """Merge a .po file into the store in one savepoint; raise CatalogError and change nothing."""
-    language = get_language(language_code)
-    if language is None:
-        raise CatalogError(filename, [(1, _l("idioma desconocido: %(code)s", code=language_code))])
-    po = parse_po(data, filename, language_code)
-    report = ImportReport()
-    with db.session.begin_nested():
-        existing = {entry.key: entry for entry in store.entries(domain, include_obsolete=True)}
-        for position, po_entry in enumerate(po, start=1):
-            source = _source_of(po_entry)
-            entry = existing.get(source.key)
-            if entry is None:
-                if not create_entries:
-                    report.unknown.append(po_entry.msgid)
-                    continue
-                entry = existing[source.key] = _create_entry(domain, source, po_entry, position)
-                report.created += 1
-            if not language.is_source:
-                _import_translation(entry, language.code, po_entry, author_id, report)
-        _save_header(domain, language.code, po)
-    return report
-
-
-def _source_of(po_entry: polib.POEntry) -> store.SourceEntry:
-    """Return the source side of a .po entry (its msgid, context, comments and flags but fuzzy)."""
-    return store.SourceEntry(
-        msgid=po_entry.msgid,
-        context=po_entry.msgctxt or "",
-        msgid_plural=po_entry.msgid_plural or None,
-        comment=po_entry.comment or "",
-        references=[f"{path}:{line}" if line else path for path, line in po_entry.occurrences],
-        flags=[flag for flag in po_entry.flags if flag != "fuzzy"],
-    )
-
-
-def _create_entry(
-    domain: str, source: store.SourceEntry, po_entry: polib.POEntry, position: int
-) -> CatalogEntry:
-    """Add a store entry for a .po entry the store does not have yet, and flush it."""
-    entry = CatalogEntry(
-        domain=domain,
-        key=source.key,
-        context=source.context,
-        msgid=source.msgid,
-        msgid_plural=source.msgid_plural,
-        extracted_comment=source.comment,
-        references="\n".join(source.references),
-        flags=",".join(source.flags),
-        previous_msgid=po_entry.previous_msgid or None,
-        position=position,
-        obsolete=po_entry.obsolete,
-    )
-    entry.refresh_search()
-    db.session.add(entry)
-    db.session.flush()
-    return entry
-
-
-def _import_translation(
-    entry: CatalogEntry, language_code: str, po_entry: polib.POEntry, author_id, report: ImportReport
-) -> None:
-    """Set the entry's translation from the .po entry; count it as applied or unchanged."""
-    changed = store.set_translation(
-        entry,
-        language_code,
-        _forms_of(po_entry),
-        _state_of(po_entry),
-        author_id=author_id,
-        origin="import",
-        translator_comment=po_entry.tcomment or "",
-    )
-    if changed is None:
-        report.unchanged += 1
-    else:
-        report.applied += 1
-
-
-def _save_header(domain: str, language_code: str, po: polib.POFile) -> None:
+def save_header(domain: str, language_code: str, po: polib.POFile) -> None:
     """Keep the file's header comment and fields, so that an export gives them back."""
     header = db.session.get(CatalogHeader, (domain, language_code))
     if header is None:

@@ -8,22 +8,30 @@ and no dictionary is agreed.
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
 from ..catalog.models import fold
+from ..catalog.safety import (
+    BRACE_FORMAT,
+    PYTHON_FORMAT,
+    length_limit,
+    missing_placeholders,
+    placeholders,
+    render_problem,
+    unknown_placeholders,
+)
 
-PYTHON_FORMAT = re.compile(r"%(?:\((?P<name>\w+)\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[diouxXeEfFgGcrsa%]")
-BRACE_FORMAT = re.compile(r"(?<!\{)\{(\w*)(?:![rsa])?(?::[^{}]*)?\}(?!\})")
 TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)([^>]*)>")
 UNSAFE = re.compile(r"<\s*(script|style|iframe|object|embed|svg|img|a)\b|\bon\w+\s*=|javascript:", re.I)
 END_PUNCTUATION = ".!?:;…"
 
 MESSAGES = {
     "placeholders": _l(
-        "Los marcadores de posición (por ejemplo los nombres entre llaves) deben ser los mismos que en el original."
+        "Los marcadores de posición deben ser los mismos que en el original; cópielos tal como están."
     ),
+    "too_long": _l("La traducción es demasiado larga para este texto."),
     "markup": _l("Las etiquetas deben ser las mismas que en el original y estar bien cerradas."),
     "unsafe": _l("El texto contiene código no permitido (por ejemplo <script> o atributos on...)."),
     "plural_count": _l("El número de formas de plural no es el correcto para este idioma."),
@@ -33,23 +41,24 @@ MESSAGES = {
     "punctuation": _l("El signo de puntuación final no coincide con el original."),
     "glossary": _l("Un término del glosario no se tradujo como se acordó."),
 }
-BLOCKING = ("placeholders", "markup", "unsafe", "plural_count")
+BLOCKING = ("placeholders", "markup", "unsafe", "plural_count", "too_long")
+__all__ = ["BRACE_FORMAT", "PYTHON_FORMAT", "CheckResult", "placeholders", "run_checks"]
 
 
 @dataclass
 class CheckResult:
     errors: list  # codes of blocking checks that failed
     warnings: list  # codes of warnings
+    details: dict = field(default_factory=dict)  # code -> what exactly failed, shown after the message
 
     @staticmethod
-    def messages(codes):
-        return [str(MESSAGES[code]) for code in codes]
+    def messages(codes, details=None):
+        """Return the message of each code, followed by its detail when there is one."""
+        details = details or {}
+        return [" ".join(filter(None, (str(MESSAGES[code]), str(details.get(code, ""))))) for code in codes]
 
-
-def placeholders(text):
-    found = Counter(match.group(0) for match in PYTHON_FORMAT.finditer(text) if match.group(0) != "%%")
-    found.update("{" + name + "}" for name in BRACE_FORMAT.findall(text))
-    return found
+    def error_messages(self):
+        return self.messages(self.errors, self.details)
 
 
 def tags(text):
@@ -77,14 +86,12 @@ def run_checks(source, source_plural, forms, nplurals, glossary=()):
     filled = [form for form in forms if form]
     if not filled:
         return CheckResult(errors, warnings)
-    wanted = set(placeholders(source)) | set(placeholders(source_plural or ""))
-    for form in filled:
-        got = set(placeholders(form))
-        # A plural form may leave the number out ("one tree" for n == 1).
-        optional = {p for p in wanted if "num" in p or "count" in p} if source_plural else set()
-        if got - wanted or (wanted - optional) - got:
-            errors.append("placeholders")
-            break
+    details = {}
+    _check_placeholders(source, source_plural, filled, errors, details)
+    limit = length_limit(max(source, source_plural or "", key=len))
+    if any(len(form) > limit for form in filled):
+        errors.append("too_long")
+        details["too_long"] = str(_l("Máximo: %(limit)s caracteres.", limit=limit))
     source_tags = Counter(tags(source))
     for form in filled:
         if UNSAFE.search(form):
@@ -120,4 +127,23 @@ def run_checks(source, source_plural, forms, nplurals, glossary=()):
         ):
             warnings.append("glossary")
             break
-    return CheckResult(errors, warnings)
+    return CheckResult(errors, warnings, details)
+
+
+def _check_placeholders(source, source_plural, filled, errors, details):
+    """Add the placeholders error, naming what is missing or unknown, when a form does not match."""
+    wanted = set(placeholders(source)) | set(placeholders(source_plural or ""))
+    # A plural form may leave the number out ("one tree" for n == 1).
+    optional = {p for p in wanted if "num" in p or "count" in p} if source_plural else set()
+    for form in filled:
+        missing = missing_placeholders(source, source_plural, form, optional)
+        unknown = unknown_placeholders(source, source_plural, form)
+        if missing or unknown or render_problem(source, source_plural, [form]) not in (None, "too long"):
+            errors.append("placeholders")
+            parts = []
+            if missing:
+                parts.append(_l("Falta: %(names)s.", names=", ".join(missing)))
+            if unknown:
+                parts.append(_l("No está en el original: %(names)s.", names=", ".join(unknown)))
+            details["placeholders"] = " ".join(str(part) for part in parts)
+            return

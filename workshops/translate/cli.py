@@ -5,12 +5,14 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select
 
+from ..auth.models import User
 from ..catalog import store
 from ..catalog.models import DOMAINS
 from ..extensions import db
 from ..languages import all_languages, get_language
-from . import catalog_import, catalogs, services
+from . import catalog_import, catalogs, merge, services
 
 translate_cli = AppGroup("translate", help="Work with the translation catalogs.")
 
@@ -44,8 +46,15 @@ def export_command(directory):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--language", "language_code", help="Language code; by default read from the path.")
 @click.option("--domain", type=click.Choice(DOMAINS), help="Domain; by default the file name.")
-def import_command(path, language_code, domain):
-    """Merge a .po file into the store; nothing changes if the file has a problem."""
+@click.option("--dry-run", is_flag=True, help="Print what would change and change nothing.")
+@click.option("--author", "author_name", help="Username credited with the imported texts.")
+def import_command(path, language_code, domain, dry_run, author_name):
+    """Merge a .po file into the store by the upload's rules; nothing changes if the file has a problem.
+
+    Only texts that differ from the store are applied; an empty msgstr never
+    erases; a text that fails a blocking check is refused; a text the store
+    changed after the file's revision stamp becomes a conflict suggestion.
+    """
     path = Path(path)
     domain = domain or path.stem
     if domain not in DOMAINS:
@@ -54,8 +63,11 @@ def import_command(path, language_code, domain):
         language_code = path.parent.parent.name if path.parent.name == "LC_MESSAGES" else ""
     if get_language(language_code) is None:
         raise click.ClickException(f"{path}: unknown language '{language_code}'; use --language")
+    author = _author(author_name)
     try:
-        report = catalog_import.import_catalog(path.read_bytes(), domain, language_code, filename=path)
+        report = merge.import_file(
+            path.read_bytes(), domain, language_code, filename=path, user=author, dry_run=dry_run
+        )
         db.session.commit()
     except catalog_import.CatalogError as error:
         db.session.rollback()
@@ -68,10 +80,38 @@ def import_command(path, language_code, domain):
         raise click.ClickException(
             f"{path}: the import failed ({type(error).__name__}: {error}). Nothing was imported."
         ) from error
+    _print_report(path, report)
+
+
+def _author(username):
+    """Return the user named on the command line, or None (the texts are then credited to nobody)."""
+    if not username:
+        return None
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"no user '{username}'")
+    return user
+
+
+def _print_report(path, report):
+    """Print what an import did (or would do), entry by entry where it matters, then per state."""
+    for line, msgid, reason in report.rejected:
+        click.echo(f"{path}:{line}: refused {msgid[:60]!r}: {reason}", err=True)
+    for msgid, server, mine in report.conflicts:
+        click.echo(f"conflict {msgid[:60]!r}: store {server!r}, file {mine!r} (kept as a suggestion)")
+    applied = ", ".join(f"{count} {state}" for state, count in sorted(report.applied_states.items()))
     click.echo(
-        f"{path}: {report.applied} applied, {report.unchanged} unchanged, "
-        f"{len(report.unknown)} not in the catalog (ignored)"
+        f"{path}: {len(report.applied)} applied ({applied or 'none'}), {report.unchanged} unchanged, "
+        f"{report.empty} empty (kept), {len(report.suggested)} suggested, {len(report.conflicts)} conflicts, "
+        f"{len(report.rejected)} refused, {len(report.unknown)} not in the catalog (ignored)"
     )
+    states = ("approved", "translated", "fuzzy", "untranslated")
+    click.echo(
+        "by state: "
+        + ", ".join(f"{state} {report.before[state]} -> {report.after[state]}" for state in states)
+    )
+    if report.dry_run:
+        click.echo("Dry run: nothing was changed.")
 
 
 @translate_cli.command("compile")

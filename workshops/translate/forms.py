@@ -52,7 +52,17 @@ class UploadForm(FlaskForm):
     catalog = FileField(
         _l("Archivo .po"), validators=[FileRequired(), FileAllowed(["po"], _l("Suba un archivo .po."))]
     )
+    dry_run = BooleanField(_l("Solo mostrar lo que cambiaría (no guardar nada)"))
     submit = SubmitField(_l("Subir y comparar"))
+
+
+class ProposalForm(FlaskForm):
+    """A translator's proposal: a term and its translation, for a reviewer to decide."""
+
+    source_term = StringField(_l("Término en castellano"), validators=[DataRequired(), Length(max=200)])
+    target_term = StringField(_l("Traducción propuesta"), validators=[Length(max=200)])
+    definition = TextAreaField(_l("Definición o nota"), validators=[Length(max=2000)])
+    submit = SubmitField(_l("Proponer"))
 
 
 class GlossaryForm(FlaskForm):

@@ -2,7 +2,7 @@
 
 import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,8 +12,9 @@ from ..catalog.models import GlossaryTerm
 from ..core import access
 from ..curriculum.models import Module
 from ..extensions import db
+from ..i18n import module_title
 from . import glossary
-from .forms import GlossaryForm
+from .forms import GlossaryForm, ProposalForm
 from .workspace_routes import TRANSLATORS, target_language
 
 bp = Blueprint("glossary", __name__, url_prefix="/translate")
@@ -23,7 +24,7 @@ def _form(obj=None):
     form = GlossaryForm(obj=obj)
     modules = db.session.scalars(select(Module).order_by(Module.number)).all()
     form.module.choices = [SelectChoice("", "—")] + [
-        SelectChoice(str(m.id), f"{m.number}. {m.title}") for m in modules
+        SelectChoice(str(m.id), f"{m.number}. {module_title(m)}") for m in modules
     ]
     if obj is not None and not form.is_submitted():
         form.module.data = str(obj.module_id or "")
@@ -35,6 +36,24 @@ def _form(obj=None):
 def terms(lang):
     language = target_language(lang)
     return render_template("translate/glossary.html", language=language, terms=glossary.terms(lang))
+
+
+@bp.route("/<lang>/glossary/propose", methods=["GET", "POST"])
+@access.roles(*TRANSLATORS)
+def propose(lang):
+    """Let a translator propose a term, or another translation of one, for review."""
+    language = target_language(lang)
+    form = ProposalForm()
+    if not form.is_submitted():
+        form.source_term.data = request.args.get("source", "")[:200]
+    if form.validate_on_submit():
+        glossary.propose(
+            lang, form.source_term.data, form.target_term.data, form.definition.data, current_user
+        )
+        db.session.commit()
+        flash(_("Propuesta guardada; un revisor la decidirá."), "success")
+        return redirect(url_for(".terms", lang=lang))
+    return render_template("translate/glossary_propose.html", language=language, form=form)
 
 
 @bp.route("/<lang>/glossary/new", methods=["GET", "POST"])

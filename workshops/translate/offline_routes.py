@@ -45,11 +45,23 @@ def upload(lang, domain):
             flash(_("El archivo es demasiado grande (máximo 8 MB)."), "warning")
         else:
             try:
-                report = offline.upload(data, language, domain, current_user, form.catalog.data.filename)
+                report = offline.upload(
+                    data,
+                    language,
+                    domain,
+                    current_user,
+                    form.catalog.data.filename,
+                    dry_run=bool(form.dry_run.data),
+                )
                 db.session.commit()
             except CatalogError as error:
                 db.session.rollback()
                 problems = error.problems
     return render_template(
-        "translate/upload.html", form=form, language=language, domain=domain, report=report, problems=problems
+        "translate/upload.html",
+        form=form,
+        language=language,
+        domain=domain,
+        report=report,
+        problems=problems,
     )

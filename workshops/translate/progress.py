@@ -51,29 +51,38 @@ def module_progress(language_code):
 
 
 def volunteer_credit(language_code):
-    """Per person: entries translated, entries reviewed, words translated (from the history)."""
-    rows = db.session.execute(
+    """Per person: entries written, entries reviewed, words written (from the history).
+
+    A text's author is who wrote it (on the web, in an upload, in an accepted
+    suggestion); the reviewer who approved or accepted it is credited as reviewer.
+    """
+    written = _credit_rows(
+        language_code,
+        TranslationHistory.author_id,
+        TranslationHistory.origin.in_(("web", "suggestion", "upload", "import", "restore")),
+    )
+    reviewed = _credit_rows(language_code, TranslationHistory.reviewed_by_id, literal_column("1") == 1)
+    credit = {}
+    for name, entries, words in written:
+        person = credit.setdefault(name, {"translated": 0, "reviewed": 0, "words": 0})
+        person["translated"] += entries
+        person["words"] += int(words or 0)
+    for name, entries, _words in reviewed:
+        credit.setdefault(name, {"translated": 0, "reviewed": 0, "words": 0})["reviewed"] += entries
+    return sorted(credit.items(), key=lambda item: -item[1]["translated"])
+
+
+def _credit_rows(language_code, person_column, condition):
+    """Return (name, distinct entries, words) per person named by person_column in the history."""
+    return db.session.execute(
         select(
             User.display_name,
-            TranslationHistory.origin,
             func.count(func.distinct(TranslationHistory.translation_id)),
             func.sum(CatalogEntry.words),
         )
-        .join(User, User.id == TranslationHistory.author_id)
+        .join(User, User.id == person_column)
         .join(Translation, Translation.id == TranslationHistory.translation_id)
         .join(CatalogEntry, CatalogEntry.id == Translation.entry_id)
-        .where(
-            Translation.language == language_code,
-            TranslationHistory.origin.in_(("web", "approve", "suggestion")),
-        )
-        .group_by(User.display_name, TranslationHistory.origin)
+        .where(Translation.language == language_code, condition)
+        .group_by(User.display_name)
     ).all()
-    credit = {}
-    for name, origin, entries, words in rows:
-        person = credit.setdefault(name, {"translated": 0, "reviewed": 0, "words": 0})
-        if origin == "approve" or origin == "suggestion":
-            person["reviewed"] += entries
-        else:
-            person["translated"] += entries
-            person["words"] += int(words or 0)
-    return sorted(credit.items(), key=lambda item: -item[1]["translated"])

@@ -10,8 +10,8 @@ from ..catalog.models import DOMAINS, CatalogEntry
 from ..core.models import AppState
 from ..extensions import db
 from ..languages import all_languages
-from . import catalog_import, catalogs, extract
-from .catalog_import import ImportReport
+from . import catalogs, extract, glossary, merge
+from .merge import MergeReport
 
 # What merging a template did: (entries added, changed, made obsolete).
 MergeCounts = tuple[int, int, int]
@@ -36,14 +36,14 @@ def target_codes() -> list[str]:
     return [language.code for language in all_languages() if not language.is_source]
 
 
-def import_shipped_catalogs() -> dict[tuple[str, str], ImportReport]:
+def import_shipped_catalogs() -> dict[tuple[str, str], MergeReport]:
     """Import translations/<lang>/LC_MESSAGES/*.po into an empty store (source language first)."""
-    reports: dict[tuple[str, str], ImportReport] = {}
+    reports: dict[tuple[str, str], MergeReport] = {}
     for language in all_languages():
         for domain in DOMAINS:
             path = catalogs.catalog_path(language.code, domain)
             if path.exists():
-                reports[(domain, language.code)] = catalog_import.import_catalog(
+                reports[(domain, language.code)] = merge.import_file(
                     path.read_bytes(), domain, language.code, filename=path, create_entries=True
                 )
     return reports
@@ -76,6 +76,7 @@ def ensure_catalogs_loaded() -> None:
     pot = catalogs.catalog_path(None, "messages", template=True)
     if pot.exists():
         sync_template("messages", extract.read_template(pot))
+    glossary.sync_key_terms(target_codes())  # the key terms may have changed with the modules
 
 
 def write_templates() -> dict[str, int]:

@@ -3,14 +3,13 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from markupsafe import Markup, escape
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from ..catalog import store
-from ..catalog.models import CatalogEntry, GlossaryTerm, Suggestion, Translation, TranslationHistory, fold
-from ..curriculum.models import Module, Section
+from ..catalog.models import CatalogEntry, GlossaryTerm, Suggestion, Translation, fold
 from ..extensions import db
+from . import glossary, memory
 from .checks import run_checks
 
 STATE_FILTERS = ("untranslated", "fuzzy", "translated", "approved", "failing", "suggestion")
@@ -32,6 +31,7 @@ class SaveResult:
     status: str  # saved, suggested, conflict, refused
     errors: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    details: dict = field(default_factory=dict)  # check code -> what exactly failed
     translation: Translation | None = None
     suggestion: Suggestion | None = None
 
@@ -103,19 +103,37 @@ def next_entry(language, domain, filters, after):
     return row[0] if row else None
 
 
-def curriculum_place(entry):
-    """Return (module, section) of a curriculum entry, either may be None."""
-    if entry.domain != "curriculum" or not entry.context:
-        return None, None
-    slug, _, rest = entry.context.partition(".")
-    module = db.session.scalar(select(Module).where(Module.slug == slug))
-    section = None
-    if module is not None:
-        section_key = rest.split(".")[0]
-        section = db.session.scalar(
-            select(Section).where(Section.module_id == module.id, Section.key == section_key)
+def previous_entry(language, domain, filters, before):
+    """Return the entry before `before` that matches the filters (any state by default)."""
+    query, _translation = _filtered(language, domain, filters)
+    query = query.where(
+        or_(
+            CatalogEntry.position < before.position,
+            and_(CatalogEntry.position == before.position, CatalogEntry.id < before.id),
         )
-    return module, section
+    )
+    row = db.session.execute(
+        query.order_by(CatalogEntry.position.desc(), CatalogEntry.id.desc()).limit(1)
+    ).first()
+    return row[0] if row else None
+
+
+def place_in_list(language, domain, filters, entry):
+    """Return (n, N): the entry's place among the entries the filters match, or None if it is not one."""
+    query, _translation = _filtered(language, domain, filters)
+    earlier = or_(
+        CatalogEntry.position < entry.position,
+        and_(CatalogEntry.position == entry.position, CatalogEntry.id < entry.id),
+    )
+    # One pass over the matching entries: all of them, those before this one, this one.
+    total, before, this = db.session.execute(
+        query.with_only_columns(
+            func.count(),
+            func.coalesce(func.sum(case((earlier, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((CatalogEntry.id == entry.id, 1), else_=0)), 0),
+        )
+    ).one()
+    return (before + 1, total) if this else None
 
 
 def glossary_terms(language, text):
@@ -123,44 +141,6 @@ def glossary_terms(language, text):
     folded = fold(text)
     terms = db.session.scalars(select(GlossaryTerm).where(GlossaryTerm.language == language)).all()
     return [term for term in terms if fold(term.source_term) and fold(term.source_term) in folded]
-
-
-def highlight(text, terms):
-    """Return text as HTML with the glossary terms marked (accent- and case-insensitive)."""
-    folded, origin = [], []
-    for index, char in enumerate(text):
-        for folded_char in fold(char):
-            folded.append(folded_char)
-            origin.append(index)
-    folded_text = "".join(folded)
-    spans = []
-    for term in terms:
-        needle = fold(term.source_term)
-        start = folded_text.find(needle) if needle else -1
-        while start != -1:
-            spans.append((origin[start], origin[start + len(needle) - 1] + 1))
-            start = folded_text.find(needle, start + len(needle))
-    html, position = Markup(""), 0
-    for begin, end in sorted(spans):
-        if begin < position:
-            continue  # overlapping terms: keep the first
-        html += escape(text[position:begin]) + Markup("<mark>") + escape(text[begin:end]) + Markup("</mark>")
-        position = end
-    return html + escape(text[position:])
-
-
-def other_translations(entry, language):
-    return [t for t in entry.translations if t.language != language and t.state != "untranslated"]
-
-
-def history(translation):
-    if translation is None:
-        return []
-    return db.session.scalars(
-        select(TranslationHistory)
-        .where(TranslationHistory.translation_id == translation.id)
-        .order_by(TranslationHistory.revision.desc())
-    ).all()
 
 
 def suggestions(entry, language):
@@ -173,32 +153,20 @@ def suggestions(entry, language):
     ).all()
 
 
-def editor_context(entry, language_code, translation):
-    """Return what the editor shows beside an entry: its place, glossary, other languages, history, suggestions."""
-    module, section = curriculum_place(entry)
-    glossary = glossary_terms(language_code, entry.msgid)
-    return {
-        "module": module,
-        "section": section,
-        "glossary": glossary,
-        "highlighted": highlight(entry.msgid, [t for t in glossary if t.status != "forbidden"]),
-        "others": other_translations(entry, language_code),
-        "history": history(translation),
-        "suggestions": suggestions(entry, language_code),
-    }
-
-
 def check(entry, language, forms):
     return run_checks(
         entry.msgid, entry.msgid_plural, forms, language.nplurals, glossary_terms(language.code, entry.msgid)
     )
 
 
-def save(entry, language, forms, base_revision, user, needs_review=False, origin="web"):
-    """Save a translation unless a check blocks it; a stale base or suggest mode makes a suggestion."""
+def save(entry, language, forms, base_revision, user, needs_review=False, origin="web", author_id=None):
+    """Save a translation unless a check blocks it; a stale base or suggest mode makes a suggestion.
+
+    author_id is who wrote the text when that is not the user (a restored version).
+    """
     result = check(entry, language, forms)
     if result.errors:
-        return SaveResult("refused", errors=result.errors, warnings=result.warnings)
+        return SaveResult("refused", errors=result.errors, warnings=result.warnings, details=result.details)
     current = store.translation_for(entry, language.code)
     current_revision = current.revision if current else 0
     if base_revision == current_revision:
@@ -213,15 +181,24 @@ def save(entry, language, forms, base_revision, user, needs_review=False, origin
                 base_revision,
                 forms,
                 state,
-                author_id=user.id,
+                author_id=author_id if author_id is not None else user.id,
                 origin=origin,
                 warnings=result.warnings,
             )
+            if translation is not None and language.propagate:
+                memory.propagate(entry, language.code, forms, user)
+            follow_key_term(entry, language)
             return SaveResult("saved", warnings=result.warnings, translation=translation or current)
         except store.StaleRevision:
             current = store.translation_for(entry, language.code)  # saved by someone else just now
     suggestion = _suggest(entry, language.code, forms, base_revision, user, conflict=True)
     return SaveResult("conflict", warnings=result.warnings, translation=current, suggestion=suggestion)
+
+
+def follow_key_term(entry, language):
+    """Keep the glossary in step when the translation of a curriculum key term changed."""
+    if entry.domain == "curriculum" and ".terms." in entry.context and entry.context.endswith(".term"):
+        glossary.sync_key_terms([language.code])
 
 
 def _suggest(entry, language_code, forms, base_revision, user, conflict):
@@ -236,62 +213,6 @@ def _suggest(entry, language_code, forms, base_revision, user, conflict):
     db.session.add(suggestion)
     db.session.flush()
     return suggestion
-
-
-def approve(entry, language, user):
-    """Mark a translation approved (reviewers); return False if there is nothing to approve."""
-    translation = store.translation_for(entry, language.code)
-    if (
-        translation is None
-        or translation.state == "untranslated"
-        or check(entry, language, translation.forms).errors
-    ):
-        return False
-    store.set_translation(
-        entry, language.code, translation.forms, "approved", author_id=user.id, origin="approve"
-    )
-    return True
-
-
-def accept_suggestion(suggestion, language, user):
-    entry = suggestion.entry
-    result = check(entry, language, suggestion.forms)
-    if result.errors:
-        return SaveResult("refused", errors=result.errors)
-    translation = store.set_translation(
-        entry,
-        language.code,
-        suggestion.forms,
-        "translated",
-        author_id=user.id,
-        origin="suggestion",
-        warnings=result.warnings,
-    )
-    suggestion.state, suggestion.decided_by_id = "accepted", user.id
-    for other in suggestions(entry, language.code):
-        if other.id != suggestion.id and other.forms == suggestion.forms:
-            other.state, other.decided_by_id = "accepted", user.id
-    return SaveResult("saved", warnings=result.warnings, translation=translation)
-
-
-def reject_suggestion(suggestion, user):
-    suggestion.state, suggestion.decided_by_id = "rejected", user.id
-
-
-def restore(history_row, language, user):
-    """Bring back an earlier version as a new revision (history is never rewritten)."""
-    translation = db.session.get(Translation, history_row.translation_id)
-    state = "translated" if history_row.state == "approved" else history_row.state
-    return store.set_translation(
-        translation.entry, language.code, history_row.forms, state, author_id=user.id, origin="restore"
-    )
-
-
-def dismiss_warning(translation, code):
-    if code in (translation.warnings or []):
-        translation.warnings = [w for w in translation.warnings if w != code]
-        translation.dismissed = sorted({*(translation.dismissed or []), code})
-        translation.check_count = len(translation.warnings)
 
 
 def load_entry(entry_id, domain):

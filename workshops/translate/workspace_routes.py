@@ -14,7 +14,7 @@ from ..core.urls import safe_next
 from ..curriculum.models import Module
 from ..extensions import db
 from ..i18n import languages
-from . import progress, workspace
+from . import editor_context, progress, review, workspace
 from .checks import MESSAGES, CheckResult
 from .forms import EntryForm
 
@@ -135,6 +135,20 @@ def next_untranslated(lang, domain):
     return redirect(url_for(".edit", lang=lang, domain=domain, entry_id=entry.id, **filter_args(filters)))
 
 
+@bp.route("/<lang>/<domain>/previous")
+@access.roles(*TRANSLATORS)
+def previous(lang, domain):
+    target_language(lang)
+    check_domain(domain)
+    filters = read_filters()
+    before = workspace.load_entry(request.args.get("before", 0, type=int), domain)
+    entry = workspace.previous_entry(lang, domain, filters, before) if before is not None else None
+    if entry is None:
+        flash(_("No hay una entrada anterior con estos filtros."), "success")
+        return redirect(url_for(".entries", lang=lang, domain=domain, **filter_args(filters)))
+    return redirect(url_for(".edit", lang=lang, domain=domain, entry_id=entry.id, **filter_args(filters)))
+
+
 @bp.route("/<lang>/<domain>/<int:entry_id>", methods=["GET", "POST"])
 @access.roles(*TRANSLATORS)
 def edit(lang, domain, entry_id):
@@ -154,7 +168,7 @@ def edit(lang, domain, entry_id):
         if action in ("approve", "approve_next"):
             if not current_user.has_role("reviewer"):
                 abort(403)
-            response = _approve(lang, domain, entry, language, action, filters)
+            response, result = _approve(lang, domain, entry, language, action, filters, form, submitted)
         else:
             response, result = _save(lang, domain, entry, language, form, submitted, action, filters)
         if response is not None:
@@ -173,23 +187,36 @@ def edit(lang, domain, entry_id):
         result=result,
         submitted=submitted,
         messages=MESSAGES,
-        **workspace.editor_context(entry, lang, translation),
+        **editor_context.editor_context(entry, lang, translation),
         plural_labels=plural_examples(language),
         args=filter_args(filters),
+        place=workspace.place_in_list(lang, domain, filters, entry),
     )
 
 
-def _approve(lang, domain, entry, language, action, filters):
-    """Approve the stored translation and redirect; flash why not and return None if it cannot be."""
-    if not workspace.approve(entry, language, current_user):
-        flash(_("No hay una traducción válida que aprobar."), "warning")
-        return None
+def _approve(lang, domain, entry, language, action, filters, form, submitted):
+    """Approve the text in the box (saving it if edited) and redirect; return None to show why not."""
+    try:
+        base = int(form.base_revision.data or 0)
+    except ValueError:
+        base = -1
+    result = review.approve(entry, language, current_user, forms=submitted or None, base_revision=base)
+    if result.status != "saved":
+        if result.status == "conflict":
+            db.session.commit()  # the reviewer's edit is kept as a suggestion
+        else:
+            db.session.rollback()
+            if not result.errors:
+                flash(_("No hay una traducción válida que aprobar."), "warning")
+        return None, result
     db.session.commit()
     flash(_("Traducción aprobada."), "success")
     if action == "approve_next":
         args = {**filter_args(filters), "state": "translated"}
-        return redirect(url_for(".next_untranslated", lang=lang, domain=domain, after=entry.id, **args))
-    return redirect(request.full_path)
+        return redirect(
+            url_for(".next_untranslated", lang=lang, domain=domain, after=entry.id, **args)
+        ), result
+    return redirect(request.full_path), result
 
 
 def _save(lang, domain, entry, language, form, submitted, action, filters):
@@ -209,8 +236,13 @@ def _save(lang, domain, entry, language, form, submitted, action, filters):
         return None, result
     db.session.commit()
     flash(_("Guardado.") if result.status == "saved" else _("Guardado como sugerencia."), "success")
-    for message in CheckResult.messages(result.warnings):
-        flash(message, "warning")
+    if action == "save_next" or request.form.get("next"):
+        # Shown above another entry: say which entry the warnings are about.
+        if result.warnings:
+            flash(_("«%(text)s» se guardó con avisos.", text=entry.msgid[:60]), "warning")
+    else:
+        for message in CheckResult.messages(result.warnings):
+            flash(message, "warning")
     if action == "save_next":
         return redirect(
             url_for(".next_untranslated", lang=lang, domain=domain, after=entry.id, **filter_args(filters))
@@ -236,15 +268,15 @@ def decide(lang, domain, entry_id, suggestion_id, decision):
     if not EntryForm().validate_on_submit() or decision not in ("accept", "reject"):
         abort(400)
     if decision == "accept":
-        result = workspace.accept_suggestion(suggestion, language, current_user)
+        result = review.accept_suggestion(suggestion, language, current_user)
         if result.status == "refused":
             db.session.rollback()
-            for message in CheckResult.messages(result.errors):
+            for message in CheckResult.messages(result.errors, result.details):
                 flash(message, "warning")
             return redirect(url_for(".edit", lang=lang, domain=domain, entry_id=entry_id))
         flash(_("Sugerencia aceptada."), "success")
     else:
-        workspace.reject_suggestion(suggestion, current_user)
+        review.reject_suggestion(suggestion, current_user)
         flash(_("Sugerencia rechazada."), "success")
     db.session.commit()
     return redirect(url_for(".edit", lang=lang, domain=domain, entry_id=entry_id))
@@ -262,9 +294,17 @@ def restore(lang, domain, entry_id, history_id):
         abort(404)
     if not EntryForm().validate_on_submit():
         abort(400)
-    workspace.restore(row, language, current_user)
+    result = review.restore(row, language, current_user)
+    if result.status == "refused":
+        db.session.rollback()
+        for message in CheckResult.messages(result.errors, result.details):
+            flash(message, "warning")
+        return redirect(url_for(".edit", lang=lang, domain=domain, entry_id=entry_id))
     db.session.commit()
-    flash(_("Se restauró la versión %(revision)s.", revision=row.revision), "success")
+    if result.status == "suggested":
+        flash(_("La versión %(revision)s se propuso como sugerencia.", revision=row.revision), "success")
+    else:
+        flash(_("Se restauró la versión %(revision)s.", revision=row.revision), "success")
     return redirect(url_for(".edit", lang=lang, domain=domain, entry_id=entry_id))
 
 
@@ -279,6 +319,6 @@ def dismiss(lang, domain, entry_id, code):
         abort(404)
     if not EntryForm().validate_on_submit():
         abort(400)
-    workspace.dismiss_warning(translation, code)
+    review.dismiss_warning(translation, code)
     db.session.commit()
     return redirect(url_for(".edit", lang=lang, domain=domain, entry_id=entry_id))
