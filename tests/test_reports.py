@@ -546,3 +546,10 @@ def test_the_progress_chart_spaces_months_by_time_and_keeps_its_last_label_insid
     assert len(chart.labels) <= 9
     long_run = [(f"{2020 + n // 12}-{n % 12 + 1:02d}", n, n, 0) for n in range(60)]
     assert len(charts.progress_lines(long_run).labels) <= 9
+
+
+def test_report_pages_use_the_wide_column(login_as):
+    client = login_as("coordinator")
+    for path in ("/reports/summary", "/reports/indicators", "/people/"):
+        assert '<main id="main" class="wide">' in client.get(path).get_data(as_text=True), path
+    assert '<main id="main">' in client.get("/modules").get_data(as_text=True)
