@@ -45,7 +45,7 @@ def import_csv():
             flash(_("El archivo pasa de 2 MB; divídalo en partes."), "warning")
         elif request.form.get("confirm") and request.form.get("text"):
             result = _plan(request.form["text"], reference)
-            if result is not None and not result.error_count:
+            if result is not None and not result.error_count and result.rows:
                 households, persons = importer.run(result, current_user)
                 db.session.commit()
                 flash(
