@@ -499,6 +499,8 @@ def test_backup_and_restore_do_not_migrate_first(tmp_path):
 
     # Into an instance with no database yet: had the app set one up first, it
     # would have been backed up ("The current state was saved ...") and migrated.
+    # The backup key comes along, as on a new machine (README, "Backups").
+    (new_site / "backup_key").write_bytes((old_site / "backup_key").read_bytes())
     restored = _flask(new_site, "restore", "--yes", archive)
     assert restored.returncode == 0, restored.stdout + restored.stderr
     assert "current state" not in restored.stdout and not (new_site / "backups").exists()

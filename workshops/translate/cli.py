@@ -72,6 +72,10 @@ def import_command(path, language_code, domain):
         f"{path}: {report.applied} applied, {report.unchanged} unchanged, "
         f"{len(report.unknown)} not in the catalog (ignored)"
     )
+    for msgid in report.unknown[: catalog_import.SHOWN_ENTRIES]:
+        click.echo(f"  not in the catalog: {msgid[:80]!r}", err=True)
+    if len(report.unknown) > catalog_import.SHOWN_ENTRIES:
+        click.echo(f"  and {len(report.unknown) - catalog_import.SHOWN_ENTRIES} more", err=True)
 
 
 @translate_cli.command("compile")

@@ -9,7 +9,7 @@ from flask_login import current_user
 from ..core import access
 from ..extensions import db
 from . import offline
-from .catalog_import import CatalogError
+from .catalog_import import SHOWN_ENTRIES, CatalogError
 from .forms import UploadForm
 from .workspace_routes import TRANSLATORS, check_domain, target_language
 
@@ -51,5 +51,11 @@ def upload(lang, domain):
                 db.session.rollback()
                 problems = error.problems
     return render_template(
-        "translate/upload.html", form=form, language=language, domain=domain, report=report, problems=problems
+        "translate/upload.html",
+        form=form,
+        language=language,
+        domain=domain,
+        report=report,
+        problems=problems,
+        shown_entries=SHOWN_ENTRIES,
     )
