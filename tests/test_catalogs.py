@@ -324,3 +324,13 @@ def test_cli_import_names_the_first_unknown_entries_then_counts_the_rest(runner,
         and f"'desconocida {catalog_import.SHOWN_ENTRIES}'" not in result.output
     )
     assert "and 7 more" in result.output
+
+
+def test_the_shipped_catalogs_are_well_inside_the_entry_limit():
+    """The first start imports them through the same checks as an upload: they must never hit the limit."""
+
+    for language in ("es", "agr"):
+        for domain in ("messages", "curriculum"):
+            path = catalogs.catalog_path(language, domain)
+            entries = len(polib.pofile(str(path)))
+            assert 0 < entries < catalog_import.MAX_ENTRIES / 2, (path, entries)
