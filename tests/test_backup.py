@@ -153,7 +153,10 @@ def test_backup_change_restore_finds_every_record_again(site):
     assert before[1] == {}  # the sheet is in the database: no uploads folder at all
     assert [row.data for row in before[0]["attachment_content"]] == [PNG]
     archive = _backup(site)
-    assert set(_members(archive)) == {"manifest.json", "workshops.sqlite"}
+    assert list(_members(archive)) == ["manifest.json", "manifest.sig", "workshops.sqlite"]
+    key_file = Path(site.instance_path) / "backup_key"
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"  # made on the first backup, private
+    assert key_file.read_bytes().strip() not in archive.read_bytes()  # never in the archive
     assert archive.parent == Path(site.instance_path) / "backups"
     assert re.fullmatch(r"workshops-\d{8}-\d{6}\.tar\.gz", archive.name)
     assert oct(archive.stat().st_mode & 0o777) == "0o600"  # personal data
@@ -163,6 +166,7 @@ def test_backup_change_restore_finds_every_record_again(site):
 
     result = site.test_cli_runner().invoke(args=["restore", str(archive), "--yes"])
     assert result.exit_code == 0, result.output
+    assert "Warning" not in result.output  # a genuine backup: its signature verifies
     assert _state(site) == before
     with site.app_context():
         community = db.session.scalar(sa.select(Community))
@@ -252,7 +256,12 @@ def _members(archive):
         return {member.name: tar.extractfile(member).read() for member in tar.getmembers()}
 
 
-def _write(path, members):
+def _write(path, members, key=None):
+    """Write an archive; with the site's key, sign its manifest as `flask backup` does, first and second."""
+    if key is not None and "manifest.json" in members:
+        signature = backups.sign(key, members["manifest.json"]).encode()
+        rest = {name: data for name, data in members.items() if name != "manifest.sig"}
+        members = {"manifest.json": members["manifest.json"], "manifest.sig": signature, **rest}
     with tarfile.open(path, "w:gz") as tar:
         for name, data in members.items():
             info = tarfile.TarInfo(name)
@@ -339,7 +348,8 @@ def test_restore_refuses_what_is_not_a_valid_backup_and_changes_nothing(site, tm
     elif isinstance(made, bytes):
         bad.write_bytes(made)
     elif made is not None:
-        _write(bad, made)
+        # Signed with the site's key, as if made by someone who has it: the other checks still hold.
+        _write(bad, made, key=backups.backup_key(site))
 
     result = site.test_cli_runner().invoke(args=["restore", str(bad), "--yes"])
     assert result.exit_code == 1, result.output
@@ -401,6 +411,8 @@ def test_an_old_archive_with_uploads_is_restored_and_its_files_moved_in_at_the_n
 
     fresh = tmp_path / "fresh"
     fresh.mkdir()
+    # A new machine: the key is copied along with the archive (README, "Backups").
+    (fresh / "backup_key").write_bytes((Path(site.instance_path) / "backup_key").read_bytes())
     app = make_test_app(f"sqlite:///{fresh / 'workshops.sqlite'}", fresh)
     try:
         result = app.test_cli_runner().invoke(args=["restore", str(archive), "--yes"])
@@ -487,6 +499,8 @@ def test_backup_and_restore_do_not_migrate_first(tmp_path):
 
     # Into an instance with no database yet: had the app set one up first, it
     # would have been backed up ("The current state was saved ...") and migrated.
+    # The backup key comes along, as on a new machine (README, "Backups").
+    (new_site / "backup_key").write_bytes((old_site / "backup_key").read_bytes())
     restored = _flask(new_site, "restore", "--yes", archive)
     assert restored.returncode == 0, restored.stdout + restored.stderr
     assert "current state" not in restored.stdout and not (new_site / "backups").exists()
@@ -495,3 +509,110 @@ def test_backup_and_restore_do_not_migrate_first(tmp_path):
     started = _flask(new_site, "init")  # the next start brings the schema up to date
     assert started.returncode == 0, started.stdout + started.stderr
     assert _revision(new_site / "workshops.sqlite") != "0008_report_indexes"
+
+
+def _tampered(members, tmp_path):
+    """The backup with a community renamed inside its database and the manifest's checksum recomputed."""
+    import sqlite3
+    from contextlib import closing
+
+    copy = tmp_path / "tampered.sqlite"
+    copy.write_bytes(members["workshops.sqlite"])
+    with closing(sqlite3.connect(copy)) as connection:
+        connection.execute("UPDATE community SET name = 'Cambiada'")
+        connection.commit()
+    data = copy.read_bytes()
+    changed = _with_manifest(members, lambda m: m["files"].__setitem__("workshops.sqlite", _entry(data)))
+    return {**changed, "workshops.sqlite": data}
+
+
+def _community_name(app):
+    with app.app_context():
+        return db.session.scalar(sa.select(Community.name))
+
+
+@pytest.mark.parametrize("kind", ["tampered", "unsigned", "other installation"])
+def test_an_archive_whose_signature_does_not_verify_is_refused_unless_allowed(site, tmp_path, kind):
+    _fill(site)
+    archive = _backup(site)
+    members = _members(archive)
+    bad = tmp_path / "bad.tar.gz"
+    if kind == "tampered":  # the old signature kept: it no longer matches the manifest
+        _write(bad, _tampered(members, tmp_path))
+        problem, restored_name = "signature does not match", "Cambiada"
+    elif kind == "unsigned":  # as made before backups were signed
+        _write(bad, {name: data for name, data in members.items() if name != "manifest.sig"})
+        problem, restored_name = "not signed", "Comunidad Prueba"
+    else:  # genuine, but this installation has another key
+        _write(bad, members)
+        (Path(site.instance_path) / "backup_key").write_text("another installation's key")
+        problem, restored_name = "signature does not match", "Comunidad Prueba"
+    with site.app_context():
+        db.session.execute(sa.update(Community).values(name="Nombre actual"))
+        db.session.commit()
+    before = _state(site)
+
+    refused = site.test_cli_runner().invoke(args=["restore", str(bad), "--yes"])
+    assert refused.exit_code == 1, refused.output
+    assert f"{bad} is not a valid backup" in refused.output and problem in refused.output
+    assert "--allow-unsigned" in refused.output and "Traceback" not in refused.output
+    assert _state(site) == before
+
+    allowed = site.test_cli_runner().invoke(
+        args=["restore", str(bad), "--yes", "--no-backup-first", "--allow-unsigned"]
+    )
+    assert allowed.exit_code == 0, allowed.output
+    assert "Warning:" in allowed.output and problem in allowed.output
+    assert _community_name(site) == restored_name
+
+
+def test_a_tampered_archive_is_refused_even_with_no_key_here(site, tmp_path):
+    _fill(site)
+    archive = _backup(site)
+    (Path(site.instance_path) / "backup_key").unlink()
+    result = site.test_cli_runner().invoke(args=["restore", str(archive), "--yes"])
+    assert result.exit_code == 1
+    assert "no backup key" in result.output and "backup_key" in result.output
+
+
+def test_a_member_larger_than_its_manifest_says_is_refused_before_a_byte_is_written(
+    site, tmp_path, monkeypatch
+):
+    """1 MB of archive holding 50 MB that the manifest calls 10 bytes (it once wrote 286 MB first)."""
+    _fill(site)
+    members = _members(_backup(site))
+    bomb = b"\x00" * (50 * 1024 * 1024)
+    changed = _with_manifest(
+        members, lambda m: m["files"].__setitem__("workshops.sqlite", _entry(b"0123456789"))
+    )
+    bad = _write(
+        tmp_path / "bomb.tar.gz", {**changed, "workshops.sqlite": bomb}, key=backups.backup_key(site)
+    )
+    assert bad.stat().st_size < 1024 * 1024
+    written = []
+    monkeypatch.setattr(restoring, "_write_member", lambda *args: written.append(args))
+    result = site.test_cli_runner().invoke(args=["restore", str(bad), "--yes"])
+    assert result.exit_code == 1
+    assert f"workshops.sqlite is {len(bomb)} bytes in the archive, the manifest says 10" in result.output
+    assert written == []
+
+
+def test_writing_a_member_stops_at_the_first_byte_beyond_the_manifest(tmp_path):
+    data = b"x" * 5000
+    archive = _write(tmp_path / "a.tar.gz", {"uploads/a.png": data})
+    with tarfile.open(archive, "r:gz") as tar:
+        member = tar.next()
+        with pytest.raises(backups.BackupError, match="larger than the manifest says"):
+            restoring._write_member(tar, member, tmp_path / "out" / "a.png", {"size": 10, "sha256": ""})
+    assert (tmp_path / "out" / "a.png").stat().st_size <= 10
+
+
+def test_an_archive_over_the_restore_limit_is_refused(site):
+    _fill(site)
+    archive = _backup(site)
+    site.config["RESTORE_MAX_BYTES"] = 1000
+    before = _state(site)
+    result = site.test_cli_runner().invoke(args=["restore", str(archive), "--yes"])
+    assert result.exit_code == 1
+    assert "over the 1000 bytes a restore takes" in result.output
+    assert _state(site) == before

@@ -276,3 +276,59 @@ def test_templates_have_no_visible_text_outside_gettext():
             if VISIBLE_TEXT.search(line):
                 offenders.append(f"{path.relative_to(PROJECT_ROOT)}: {line.strip()}")
     assert offenders == []
+
+
+def _unknown_entries(count):
+    return "".join(f'msgid "desconocida {n}"\nmsgstr "x"\n\n' for n in range(count))
+
+
+def test_cli_import_over_the_entry_limit_is_refused_before_reading_and_changes_nothing(runner, app, tmp_path):
+    from workshops.translate import catalog_import
+
+    def stored():
+        with app.app_context():
+            found = store.translation_for(store.find_entry("messages", "", "Términos clave"), "agr")
+            return found.forms if found else None
+
+    before = stored()
+    big = tmp_path / "messages.po"
+    big.write_text(
+        HEADER + GOOD_ENTRY + "\n" + _unknown_entries(catalog_import.MAX_ENTRIES), encoding="utf-8"
+    )
+    result = runner.invoke(args=["translate", "import", str(big), "--language", "agr"])
+    assert result.exit_code == 1
+    assert f"más de {catalog_import.MAX_ENTRIES} entradas: divídalo" in result.output
+    assert "Nothing was imported." in result.output
+    assert stored() == before != ["prueba"]  # the good entry at the top was not applied either
+    lines = tmp_path / "lines.po"  # no entries, only lines: refused before polib makes a list of them
+    lines.write_text(HEADER + "#\n" * (20 * catalog_import.MAX_ENTRIES + 1), encoding="utf-8")
+    result = runner.invoke(
+        args=["translate", "import", str(lines), "--language", "agr", "--domain", "messages"]
+    )
+    assert result.exit_code == 1 and "entradas: divídalo" in result.output
+
+
+def test_cli_import_names_the_first_unknown_entries_then_counts_the_rest(runner, tmp_path):
+    from workshops.translate import catalog_import
+
+    path = tmp_path / "messages.po"
+    path.write_text(HEADER + _unknown_entries(catalog_import.SHOWN_ENTRIES + 7), encoding="utf-8")
+    result = runner.invoke(args=["translate", "import", str(path), "--language", "agr"])
+    assert result.exit_code == 0, result.output
+    assert f"{catalog_import.SHOWN_ENTRIES + 7} not in the catalog" in result.output
+    assert result.output.count("not in the catalog: ") == catalog_import.SHOWN_ENTRIES
+    assert (
+        "'desconocida 0'" in result.output
+        and f"'desconocida {catalog_import.SHOWN_ENTRIES}'" not in result.output
+    )
+    assert "and 7 more" in result.output
+
+
+def test_the_shipped_catalogs_are_well_inside_the_entry_limit():
+    """The first start imports them through the same checks as an upload: they must never hit the limit."""
+
+    for language in ("es", "agr"):
+        for domain in ("messages", "curriculum"):
+            path = catalogs.catalog_path(language, domain)
+            entries = len(polib.pofile(str(path)))
+            assert 0 < entries < catalog_import.MAX_ENTRIES / 2, (path, entries)

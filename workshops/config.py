@@ -78,6 +78,9 @@ class Defaults:
     # field.js for the same time (about 1 ms); 9 and up take ten times longer.
     COMPRESS_BR_LEVEL = 5
     COMPRESS_REGISTER = False  # core/compression.py registers its own after_request
+    # `flask restore` refuses an archive whose files add up to more (checked against the
+    # manifest before anything is written, and again while writing).
+    RESTORE_MAX_BYTES = 4 * 1024 * 1024 * 1024
 
 
 def _parse_env_value(raw: str) -> bool | int | str:

@@ -16,12 +16,23 @@ writes the backup into the live database through SQLite (again the backup
 API, in one transaction) and puts its uploads/ files, if any, where the next
 start moves them into the database.
 
+The manifest is signed: `manifest.sig`, right after `manifest.json`, holds
+the HMAC-SHA256 of the manifest's bytes under a key kept outside every
+archive, `instance/backup_key` (made private on the first backup). The
+manifest holds the checksum of every file, so the signature covers them all:
+an archive changed by someone who recomputed the checksums does not verify.
+A key of its own rather than the SECRET_KEY: rotating the secret key (to end
+every login) must not make the backups unreadable, and the key file can be
+copied off the machine, apart from the archives.
+
 PostgreSQL installations use pg_dump / pg_restore instead (see README).
 """
 
 import hashlib
+import hmac
 import json
 import os
+import secrets
 import sqlite3
 import tarfile
 import tempfile
@@ -36,6 +47,8 @@ from ..extensions import utcnow
 FORMAT = "workshops-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
+KEY_FILE = "backup_key"
 DATABASE = "workshops.sqlite"
 UPLOADS = "uploads"
 CHUNK = 1024 * 1024
@@ -84,6 +97,40 @@ def create_private_sqlite_file(app):
 def uploads_path(app):
     """The folder of signed sheets from before 0011 not yet moved into the database."""
     return Path(app.instance_path) / UPLOADS
+
+
+def key_path(app):
+    return Path(app.instance_path) / KEY_FILE
+
+
+def backup_key(app, create=False):
+    """Return the key that signs backups, made privately on first use if `create`; None if there is none."""
+    path = key_path(app)
+    if create and not path.exists():
+        # Written whole under a temporary name, then linked into place: link() never
+        # overwrites, so two backups starting at once end up with one key.
+        temporary = path.with_name(f".{KEY_FILE}.{os.getpid()}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+    try:
+        key = path.read_text().strip()
+    except FileNotFoundError:
+        return None
+    return key.encode() if key else None
+
+
+def sign(key, manifest_bytes):
+    """The signature of a manifest: HMAC-SHA256 under the backup key, in hex."""
+    return hmac.new(key, manifest_bytes, hashlib.sha256).hexdigest()
 
 
 def default_directory(app):
@@ -184,9 +231,15 @@ def create_backup(app, directory=None, label=""):
         archive = Path(work) / "archive.tar.gz"
         with tarfile.open(archive, "w:gz") as tar:
             data = json.dumps(manifest, indent=2, sort_keys=True).encode()
-            info = tarfile.TarInfo(MANIFEST)
-            info.size, info.mtime, info.mode = len(data), int(created.timestamp()), 0o600
-            tar.addfile(info, BytesIO(data))
+            key = backup_key(app, create=True)
+            if key is None:
+                raise BackupError(f"{key_path(app)} is empty: move it away and a new key is made")
+            signature = sign(key, data).encode()
+            # The manifest first, its signature second: a restore checks both before it unpacks a byte.
+            for name, content in ((MANIFEST, data), (SIGNATURE, signature)):
+                info = tarfile.TarInfo(name)
+                info.size, info.mtime, info.mode = len(content), int(created.timestamp()), 0o600
+                tar.addfile(info, BytesIO(content))
             for name, path in members:
                 tar.add(path, arcname=name, recursive=False)
         archive.chmod(0o600)  # personal data

@@ -70,17 +70,29 @@ def backup_command(destination):
     is_flag=True,
     help="Do not back up the current database and uploads before replacing them.",
 )
+@click.option(
+    "--allow-unsigned",
+    is_flag=True,
+    help="Restore an archive whose signature is missing or does not verify (one you trust).",
+)
 @with_appcontext
-def restore_command(path, yes, no_backup_first):
+def restore_command(path, yes, no_backup_first, allow_unsigned):
     """Replace the database and the uploads with the backup archive PATH.
 
     The archive is checked completely first; nothing changes if it is not a
-    valid backup. Unless --no-backup-first, the current state is backed up
-    into instance/backups before it is replaced. Stop the app while restoring.
+    valid backup, or if its signature (made with instance/backup_key) does not
+    verify, unless --allow-unsigned. Unless --no-backup-first, the current state
+    is backed up into instance/backups before it is replaced. Stop the app while restoring.
     """
     try:
-        with restoring.open_backup(current_app, path) as opened:
+        with restoring.open_backup(current_app, path, allow_unsigned=allow_unsigned) as opened:
             manifest = opened.manifest
+            if opened.signature != "valid":
+                click.echo(
+                    f"Warning: {restoring.SIGNATURE_PROBLEMS[opened.signature]}. "
+                    "Restoring it anyway, as --allow-unsigned asks.",
+                    err=True,
+                )
             target = backups.database_path(current_app)
             click.echo(
                 f"Backup of {manifest['created_at']}: schema {manifest['schema_revision']}, "

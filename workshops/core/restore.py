@@ -1,6 +1,7 @@
 """Restoring a backup archive (see backup.py): check everything first, then replace."""
 
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -23,12 +24,16 @@ from .backup import (
     FORMAT,
     FORMAT_VERSION,
     MANIFEST,
+    SIGNATURE,
     UPLOADS,
     BackupError,
+    backup_key,
     create_private_sqlite_file,
     database_path,
+    key_path,
     read_only_uri,
     schema_revision,
+    sign,
     uploads_path,
 )
 from .paths import MIGRATIONS_DIR
@@ -43,6 +48,8 @@ class OpenedBackup:
     path: Path
     manifest: dict
     folder: Path
+    # "valid", or why it is not: "missing" (made before signing), "invalid", "no key" (none here).
+    signature: str = "valid"
 
     @property
     def database(self):
@@ -59,20 +66,28 @@ class OpenedBackup:
 
 def _check_name(name):
     parts = PurePosixPath(name).parts
-    if name in (MANIFEST, DATABASE):
+    if name in (MANIFEST, SIGNATURE, DATABASE):
         return
     if len(parts) < 2 or parts[0] != UPLOADS or not all(_SAFE_PART.match(part) for part in parts[1:]):
         raise BackupError(f"unexpected file in the archive: {name!r}")
 
 
+def _read_member(tar, member, limit):
+    """Return a small member's bytes, refusing one over `limit` bytes before reading it."""
+    if not member.isfile() or member.size > limit:
+        raise BackupError(f"its {member.name} is not a file of at most {limit} bytes")
+    return tar.extractfile(member).read(limit)
+
+
 def _read_manifest(tar):
+    """Read the first member, which must be the manifest; return (manifest, its bytes)."""
+    member = tar.next()
+    if member is None or member.name != MANIFEST:
+        raise BackupError("it has no manifest.json (the first file of every backup)")
+    data = _read_member(tar, member, 1024 * 1024 * 16)
     try:
-        member = tar.getmember(MANIFEST)
-    except KeyError:
-        raise BackupError("it has no manifest.json") from None
-    try:
-        manifest = json.loads(tar.extractfile(member).read(1024 * 1024 * 16))
-    except (ValueError, AttributeError):
+        manifest = json.loads(data)
+    except ValueError:
         raise BackupError("its manifest.json cannot be read") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BackupError("its manifest.json is not a workshops backup manifest")
@@ -83,16 +98,64 @@ def _read_manifest(tar):
     files = manifest.get("files")
     if not isinstance(files, dict) or DATABASE not in files:
         raise BackupError("its manifest.json lists no database")
-    return manifest
+    return manifest, data
 
 
-def _extract(tar, manifest, folder):
+def _signature_state(app, tar, manifest_bytes):
+    """Read the member after the manifest if it is the signature; say whether it verifies."""
+    member = tar.next()
+    if member is None or member.name != SIGNATURE:
+        return "missing"  # a backup from before signing: that member is read again by _extract
+    given = _read_member(tar, member, 1024)
+    key = backup_key(app)
+    if key is None:
+        return "no key"
+    return "valid" if hmac.compare_digest(given, sign(key, manifest_bytes).encode()) else "invalid"
+
+
+SIGNATURE_PROBLEMS = {
+    "missing": "it is not signed (made before backups were signed, or its signature was removed)",
+    "invalid": "its signature does not match its contents: it was changed after the backup was made, "
+    "or made by another installation with another backup key",
+    "no key": "this installation has no backup key to check its signature with",
+}
+
+
+def check_signature(app, state, allow_unsigned):
+    """Refuse an archive whose signature does not verify, unless the operator allows it."""
+    if state == "valid" or allow_unsigned:
+        return
+    raise BackupError(
+        f"{SIGNATURE_PROBLEMS[state]}. If you trust this archive, copy the {key_path(app).name} "
+        f"file of the installation that made it to {key_path(app)}, or restore with --allow-unsigned"
+    )
+
+
+def _expected_sizes(manifest, limit):
+    """Return each listed file's size; refuse a size that is not a count of bytes, or a total over `limit`."""
+    sizes = {}
+    for name, entry in manifest["files"].items():
+        size = entry.get("size") if isinstance(entry, dict) else None
+        if type(size) is not int or size < 0:
+            raise BackupError(f"its manifest gives {name} no size")
+        sizes[name] = size
+    total = sum(sizes.values())
+    if total > limit:
+        raise BackupError(
+            f"its files add up to {total} bytes, over the {limit} bytes a restore takes (RESTORE_MAX_BYTES)"
+        )
+    return sizes
+
+
+def _extract(tar, manifest, folder, limit):
+    """Unpack every listed file, checked against the manifest as it is written; refuse at the first excess."""
+    sizes = _expected_sizes(manifest, limit)
     seen = set()
     for member in tar:
-        if member.name == MANIFEST:
-            if MANIFEST in seen:
-                raise BackupError(f"{MANIFEST} is in the archive twice")
-            seen.add(MANIFEST)
+        if member.name in (MANIFEST, SIGNATURE):
+            if member.name in seen:
+                raise BackupError(f"{member.name} is in the archive twice")
+            seen.add(member.name)
             continue
         _check_name(member.name)
         if not member.isfile():
@@ -100,24 +163,33 @@ def _extract(tar, manifest, folder):
         if member.name in seen:
             raise BackupError(f"{member.name} is in the archive twice")
         seen.add(member.name)
-        expected = manifest["files"].get(member.name)
-        if not isinstance(expected, dict):
+        if member.name not in sizes:
             raise BackupError(f"{member.name} is not listed in the manifest")
-        target = folder / member.name
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        digest = hashlib.sha256()
-        size = 0
-        out_fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # personal data
-        with tar.extractfile(member) as source, os.fdopen(out_fd, "wb") as out:
-            while chunk := source.read(CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-                out.write(chunk)
-        if size != expected.get("size") or digest.hexdigest() != expected.get("sha256"):
-            raise BackupError(f"{member.name} is damaged (its size or checksum differs from the manifest)")
+        if member.size != sizes[member.name]:
+            raise BackupError(
+                f"{member.name} is {member.size} bytes in the archive, the manifest says {sizes[member.name]}"
+            )
+        _write_member(tar, member, folder / member.name, manifest["files"][member.name])
     missing = set(manifest["files"]) - seen
     if missing:
         raise BackupError(f"files listed in the manifest are missing: {', '.join(sorted(missing))}")
+
+
+def _write_member(tar, member, target, expected):
+    """Write a member in chunks, stopping at the first byte beyond the manifest's size; check its checksum."""
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    out_fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # personal data
+    with tar.extractfile(member) as source, os.fdopen(out_fd, "wb") as out:
+        while chunk := source.read(min(CHUNK, expected["size"] - size + 1)):
+            size += len(chunk)
+            if size > expected["size"]:
+                raise BackupError(f"{member.name} is larger than the manifest says")
+            digest.update(chunk)
+            out.write(chunk)
+    if size != expected["size"] or digest.hexdigest() != expected.get("sha256"):
+        raise BackupError(f"{member.name} is damaged (its size or checksum differs from the manifest)")
 
 
 def _check_database(path, manifest):
@@ -143,8 +215,12 @@ def _check_database(path, manifest):
 
 
 @contextmanager
-def open_backup(app, path):
-    """Check a backup archive fully and unpack it; raise BackupError and change nothing if it is not valid."""
+def open_backup(app, path, allow_unsigned=False):
+    """Check a backup archive fully and unpack it; raise BackupError and change nothing if it is not valid.
+
+    An archive whose signature does not verify (or that has none) is refused unless
+    `allow_unsigned`; the OpenedBackup's `signature` says which it was.
+    """
     database_path(app)  # NotSQLite before anything else
     path = Path(path)
     if not path.is_file():
@@ -153,8 +229,10 @@ def open_backup(app, path):
         folder = Path(work)
         try:
             with tarfile.open(path, "r:gz") as tar:
-                manifest = _read_manifest(tar)
-                _extract(tar, manifest, folder)
+                manifest, manifest_bytes = _read_manifest(tar)
+                signature = _signature_state(app, tar, manifest_bytes)
+                check_signature(app, signature, allow_unsigned)
+                _extract(tar, manifest, folder, app.config["RESTORE_MAX_BYTES"])
         except BackupError as error:
             raise BackupError(f"{path} is not a valid backup: {error}") from None
         except (tarfile.TarError, EOFError, zlib.error, OSError) as error:
@@ -166,7 +244,7 @@ def open_backup(app, path):
             _check_database(folder / DATABASE, manifest)
         except BackupError as error:
             raise BackupError(f"{path} is not a valid backup: {error}") from None
-        yield OpenedBackup(path, manifest, folder)
+        yield OpenedBackup(path, manifest, folder, signature)
 
 
 def is_current_schema(revision):

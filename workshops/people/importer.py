@@ -2,11 +2,15 @@
 
 import csv
 import io
+import itertools
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..core.text import fold
 from ..extensions import db
@@ -72,9 +76,23 @@ NO = {"no", "0", ""}
 MAX_BYTES = 2 * 1024 * 1024
 
 
+# A file of more rows with something in them is refused before any row is checked: the
+# preview and the import each finish in a few seconds (bench/import_bounds.py measures it).
+MAX_ROWS = 2000
+# The errors listed on the page; the rest are counted. Correcting these first usually fixes the rest.
+SHOWN_ERRORS = 100
+# Families looked up per query: two parameters each, under SQLite's old limit of 999.
+BATCH = 400
+
+
+class TooManyRows(ValueError):
+    """The file has more rows than one import takes; it must be split."""
+
+
 @dataclass
 class Plan:
-    errors: list = field(default_factory=list)  # (line, column, message)
+    errors: list = field(default_factory=list)  # the first SHOWN_ERRORS (line, column, message)
+    error_count: int = 0  # all of them
     rows: list = field(default_factory=list)
     new_households: int = 0
     new_people: int = 0
@@ -84,6 +102,16 @@ class Plan:
     text: str = ""
     # An age in the file gives a birth year counted back from this date (when the sheet was filled in).
     reference: date = field(default_factory=date.today)
+
+    def add_error(self, line: int, column: str, message: object) -> None:
+        """Count a problem; keep it to show if it is one of the first SHOWN_ERRORS."""
+        self.error_count += 1
+        if len(self.errors) < SHOWN_ERRORS:
+            self.errors.append((line, column, message))
+
+    @property
+    def more_errors(self) -> int:
+        return self.error_count - len(self.errors)
 
 
 def decode(data):
@@ -116,25 +144,47 @@ def template_csv():
 
 
 def plan(text: str, reference: date | None = None) -> Plan:
-    """Validate every row; return a Plan with all errors, or with what an import would create."""
+    """Validate every row; return a Plan with the errors, or with what an import would create.
+
+    Raise TooManyRows, before checking any row, for a file of more than MAX_ROWS rows.
+    """
     result = Plan(text=text, reference=reference or date.today())
-    reader = _csv_reader(text)
-    header_errors = _header_problems(list(reader.fieldnames or []))
-    if header_errors:
-        result.errors.extend(header_errors)
+    try:
+        header = [fold(name).strip() for name in next(_rows(text), (1, []))[1]]
+        header_errors = _header_problems(header)
+        if header_errors:
+            for line, column, message in header_errors:
+                result.add_error(line, column, message)
+            return result
+        if sum(1 for _ in itertools.islice(_rows(text), MAX_ROWS + 2)) > MAX_ROWS + 1:
+            raise TooManyRows(MAX_ROWS)
+        keys = _check_rows(result, header, itertools.islice(_rows(text), 1, None))
+    except UnreadableRow as error:
+        result.add_error(
+            error.line,
+            "",
+            _l("desde esta fila el archivo no se puede leer como CSV (¿unas comillas sin cerrar?)"),
+        )
+    if result.error_count:
+        result.rows, result.repeated = [], []
         return result
+    _count_new_and_existing(result, keys)
+    return result
+
+
+def _check_rows(result: Plan, header: list[str], rows: Iterator[tuple[int, list[str]]]) -> set:
+    """Check each row into the plan (its errors, or what it creates); return the (community, family) keys."""
     communities = {c.code: c for c in db.session.scalars(select(Community))}
     dnis = set(db.session.scalars(select(Person.dni).where(Person.dni.is_not(None))))
     seen_dnis: set[str] = set()
     seen_people: dict[tuple, int] = {}
     keys: set[tuple[int, str]] = set()
-    for line, raw in enumerate(reader, start=2):
-        row = {key: (value or "").strip() for key, value in raw.items() if key}
-        if not any(row.values()):
-            continue  # a row of separators only (Excel writes them): as blank as a blank line
+    for line, cells in rows:
+        row = {name: cells[index].strip() if index < len(cells) else "" for index, name in enumerate(header)}
         values, errors = _check_row(row, communities, seen_dnis, result.reference)
         if errors:
-            result.errors.extend((line, column, message) for column, message in errors)
+            for column, message in errors:
+                result.add_error(line, column, message)
             continue
         if values["dni"]:
             seen_dnis.add(values["dni"])
@@ -146,11 +196,64 @@ def plan(text: str, reference: date | None = None) -> Plan:
         seen_people[same] = line
         result.rows.append(planned)
         keys.add((values["community"].id, row["familia"]))
-    if result.errors:
-        result.rows, result.repeated = [], []
-        return result
-    _count_new_and_existing(result, keys)
-    return result
+    return keys
+
+
+class UnreadableRow(ValueError):
+    """The csv module cannot read on from this row (an unclosed quote, a cell past its size limit)."""
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+        super().__init__(line)
+
+
+# A line that holds something besides spaces and separators. Found by the regular expression
+# engine, so the thousands of separator-only rows Excel writes cost no Python work at all.
+FILLED_LINE = re.compile(r"^(?:[^\S\n]|[,;])*[^\s,;].*", re.MULTILINE)
+
+
+class _FilledLines:
+    """The filled lines of a text, for csv.reader, each numbered as in the file."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._matches = FILLED_LINE.finditer(text)
+        self._position = 0
+        self.number = 1  # of the line last given
+        self.first: int | None = None  # of the first line of the row being read, once given
+
+    def __iter__(self) -> "_FilledLines":
+        return self
+
+    def __next__(self) -> str:
+        match = next(self._matches)
+        self.number += self._text.count("\n", self._position, match.start())
+        self._position = match.start()
+        if self.first is None:
+            self.first = self.number
+        return match.group() + "\n"
+
+
+def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Yield (line, cells) of each row that holds something, the first (the header) included.
+
+    The delimiter is the one the first line uses more. Rows of separators only are skipped as
+    blank; so are blank lines inside a quoted cell. Raise UnreadableRow where csv cannot read on.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    first_line = text[: text.find("\n")] if "\n" in text else text
+    lines = _FilledLines(text)
+    reader = csv.reader(lines, delimiter=";" if first_line.count(";") > first_line.count(",") else ",")
+    while True:
+        lines.first = None
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            raise UnreadableRow(lines.first or lines.number) from None
+        if any(cell and not cell.isspace() for cell in cells):
+            yield lines.first or lines.number, cells
 
 
 def _header_problems(names: list[str]) -> list[tuple[int, str, object]]:
@@ -185,15 +288,6 @@ def _same_person_key(planned: dict) -> tuple:
         return ("dni", data["dni"])
     name = fold(f"{data['given_names']} {data['family_names']}".strip())
     return (planned["community"].id, planned["key"], name, data["birth_year"])
-
-
-def _csv_reader(text: str) -> csv.DictReader:
-    """Return a reader whose column names are folded; the delimiter is the one the first line uses more."""
-    first_line = text.splitlines()[0] if text.strip() else ""
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    reader.fieldnames = [fold(name).strip() for name in (reader.fieldnames or [])]
-    return reader
 
 
 def _check_row(row: dict, communities: dict, seen_dnis: set, reference: date) -> tuple[dict, list]:
@@ -311,7 +405,7 @@ def _planned_row(row: dict, values: dict, dnis: set) -> dict:
 
 def _count_new_and_existing(result: Plan, keys: set) -> None:
     """Count the households and people an import would create and the people already registered."""
-    households = {key: _find_household(*key) for key in keys}  # one lookup per family, not per row
+    households = _households(keys)
     result.new_households = sum(household is None for household in households.values())
     for row in result.rows:
         household = households[(row["community"].id, row["key"])]
@@ -321,13 +415,32 @@ def _count_new_and_existing(result: Plan, keys: set) -> None:
             result.new_people += 1
 
 
-def _find_household(community_id, key):
-    return db.session.scalar(
-        select(Household).where(
-            Household.community_id == community_id,
-            (Household.code == key.upper()) | (Household.import_key == key),
-        )
-    )
+def _households(keys: set[tuple[int, str]]) -> dict[tuple[int, str], Household | None]:
+    """Find the household of each (community id, family key), members loaded, BATCH keys a query.
+
+    A key is a household's code (CPR-014) or the family reference of an earlier import.
+    """
+    by_community: dict[int, list[str]] = {}
+    for community_id, key in sorted(keys):
+        by_community.setdefault(community_id, []).append(key)
+    found: dict[tuple[int, str], Household | None] = {}
+    for community_id, names in by_community.items():
+        for start in range(0, len(names), BATCH):
+            chunk = names[start : start + BATCH]
+            query = (
+                select(Household)
+                .where(
+                    Household.community_id == community_id,
+                    Household.code.in_({name.upper() for name in chunk}) | Household.import_key.in_(chunk),
+                )
+                .options(selectinload(Household.members))
+            )
+            households = list(db.session.scalars(query))
+            by_code = {household.code: household for household in households}
+            by_import_key = {household.import_key: household for household in households}
+            for name in chunk:
+                found[(community_id, name)] = by_code.get(name.upper()) or by_import_key.get(name)
+    return found
 
 
 def _find_member(household, data):
@@ -338,22 +451,42 @@ def _find_member(household, data):
 
 
 def run(result, user):
-    """Carry out a valid plan in one savepoint; re-running the same file creates nothing."""
-    created_households = created_people = 0
-    households = {}
+    """Carry out a valid plan in one savepoint, BATCH rows a flush; re-running the same file creates nothing."""
+    created_people = 0
     with db.session.begin_nested():
-        for row in result.rows:
-            key = (row["community"].id, row["key"])
-            if key not in households:
-                households[key] = _find_household(*key)
-            household = households[key]
-            if household is None:
-                household = households[key] = services.create_household(row["community"], "", user)
-                household.import_key = row["key"]
-                created_households += 1
-            if row["known_dni"] or _find_member(household, row["data"]) is not None:
-                continue
-            services.add_person(household, row["data"], user)
-            db.session.expire(household, ["members"])
-            created_people += 1
+        households = _households({(row["community"].id, row["key"]) for row in result.rows})
+        # Who each household has, this import's people included: a row never adds someone twice.
+        members = {
+            household.id: {(person.search_name, person.birth_year) for person in household.members}
+            for household in households.values()
+            if household is not None
+        }
+        created_households = _create_missing_households(result.rows, households, user)
+        for start in range(0, len(result.rows), BATCH):
+            new = []
+            for row in result.rows[start : start + BATCH]:
+                household = households[(row["community"].id, row["key"])]
+                data = row["data"]
+                same = (fold(f"{data['given_names']} {data['family_names']}".strip()), data["birth_year"])
+                known = members.setdefault(household.id, set())
+                if row["known_dni"] or same in known:
+                    continue
+                known.add(same)
+                new.append((household, data))
+            services.add_people(new, user)
+            created_people += len(new)
     return created_households, created_people
+
+
+def _create_missing_households(rows: list, households: dict, user) -> int:
+    """Create the households the rows need and do not find, in file order, one flush per community."""
+    missing: dict[tuple[int, str], Community] = {}
+    for row in rows:
+        key = (row["community"].id, row["key"])
+        if households[key] is None and key not in missing:
+            missing[key] = row["community"]
+    for community in {community.id: community for community in missing.values()}.values():
+        keys = [key for key, owner in missing.items() if owner.id == community.id]
+        created = services.create_households(community, [name for _, name in keys], user)
+        households.update(zip(keys, created, strict=True))
+    return len(missing)

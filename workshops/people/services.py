@@ -114,13 +114,20 @@ def households_query(community: Community, search: str = "") -> Select[Household
 
 def next_household_code(community: Community) -> str:
     """Give out the community's next household code (COM-014) atomically."""
+    return _reserve_household_codes(community, 1)[0]
+
+
+def _reserve_household_codes(community: Community, count: int) -> list[str]:
+    """Give out the community's next `count` household codes atomically, in one statement."""
     db.session.execute(
         update(Community)
         .where(Community.id == community.id)
-        .values(last_household_number=Community.last_household_number + 1)
+        .values(last_household_number=Community.last_household_number + count)
     )
-    number = db.session.scalar(select(Community.last_household_number).where(Community.id == community.id))
-    return f"{community.code}-{number:03d}"
+    last = db.session.execute(
+        select(Community.last_household_number).where(Community.id == community.id)
+    ).scalar_one()
+    return [f"{community.code}-{number:03d}" for number in range(last - count + 1, last + 1)]
 
 
 def create_household(community: Community, notes: str, user: Identified | None) -> Household:
@@ -129,6 +136,21 @@ def create_household(community: Community, notes: str, user: Identified | None) 
     db.session.flush()
     audit.record(user, "create", household, code=household.code)
     return household
+
+
+def create_households(
+    community: Community, import_keys: list[str], user: Identified | None
+) -> list[Household]:
+    """Create an empty household of a community per family reference of a bulk import, in one flush."""
+    households = [
+        Household(community=community, code=code, notes="", import_key=key)
+        for code, key in zip(_reserve_household_codes(community, len(import_keys)), import_keys, strict=True)
+    ]
+    db.session.add_all(households)
+    db.session.flush()
+    for household in households:
+        audit.record(user, "create", household, code=household.code)
+    return households
 
 
 def birth_year_of(data: PersonFields) -> tuple[int | None, bool]:
@@ -191,6 +213,26 @@ def add_person(
     household: Household | None, data: PersonFields, user: Identified | None, needs_review: bool = False
 ) -> Person:
     """Create a person in a household (data: the form's fields, an age instead of a year too); return it."""
+    return add_people([(household, data)], user, needs_review)[0]
+
+
+def add_people(
+    rows: list[tuple[Household | None, PersonFields]], user: Identified | None, needs_review: bool = False
+) -> list[Person]:
+    """Create persons as add_person does, in one flush for all (a bulk import's); return them."""
+    people = [_new_person(household, data, needs_review) for household, data in rows]
+    db.session.add_all(people)
+    db.session.flush()
+    today = program_today()
+    for person, (household, _data) in zip(people, rows, strict=True):
+        if household is not None:
+            db.session.add(HouseholdStay(person_id=person.id, household_id=household.id, started=today))
+        audit.record(user, "create", person, household=household.code if household else None)
+    return people
+
+
+def _new_person(household: Household | None, data: PersonFields, needs_review: bool) -> Person:
+    """Return a new, unsaved person from a person's fields."""
     birth_year, approximate = birth_year_of(data)
     person = Person(
         household=household,
@@ -207,11 +249,6 @@ def add_person(
         needs_review=needs_review,
     )
     person.refresh_search()
-    db.session.add(person)
-    db.session.flush()
-    if household is not None:
-        db.session.add(HouseholdStay(person_id=person.id, household_id=household.id, started=program_today()))
-    audit.record(user, "create", person, household=household.code if household else None)
     return person
 
 

@@ -44,8 +44,8 @@ def import_csv():
             # The confirm step sends the file's text back: it gets the same limit as the upload.
             flash(_("El archivo pasa de 2 MB; divídalo en partes."), "warning")
         elif request.form.get("confirm") and request.form.get("text"):
-            result = importer.plan(request.form["text"], reference)
-            if not result.errors:
+            result = _plan(request.form["text"], reference)
+            if result is not None and not result.error_count and result.rows:
                 households, persons = importer.run(result, current_user)
                 db.session.commit()
                 flash(
@@ -67,14 +67,31 @@ def import_csv():
             elif len(data) > importer.MAX_BYTES:
                 flash(_("El archivo pasa de 2 MB; divídalo en partes."), "warning")
             else:
-                result = importer.plan(importer.decode(data), reference)
+                result = _plan(importer.decode(data), reference)
     return render_template(
         "people/import.html",
         result=result,
         reference=request.form.get("reference") or date.today().isoformat(),
         columns=importer.COLUMNS,
         sex_words=importer.SEX_WORDS,
+        max_rows=importer.MAX_ROWS,
     )
+
+
+def _plan(text: str, reference: date) -> importer.Plan | None:
+    """Return the import's plan, or None after saying the file has too many rows to import at once."""
+    try:
+        return importer.plan(text, reference)
+    except importer.TooManyRows:
+        flash(
+            _(
+                "El archivo tiene más de %(limit)s filas: divídalo en archivos de %(limit)s filas "
+                "como máximo e impórtelos uno por uno.",
+                limit=importer.MAX_ROWS,
+            ),
+            "warning",
+        )
+        return None
 
 
 @bp.route("/persons/<int:person_id>")

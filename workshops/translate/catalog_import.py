@@ -9,6 +9,11 @@ from ..catalog.models import CatalogHeader
 from ..extensions import db
 from ..languages import Language, get_language, parse_plural_forms
 
+# Entries one file may hold: 2.5 times the curriculum catalog (1,935 entries), so an import or an
+# upload finishes in seconds (bench/import_bounds.py); a bigger file is refused before polib reads it.
+MAX_ENTRIES = 5000
+# Entries a report lists by name (not in the catalog, refused); the rest are counted.
+SHOWN_ENTRIES = 100
 PO_LINE = re.compile(r'^(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?"(?:[^"\\]|\\.)*"$')
 
 
@@ -59,13 +64,29 @@ def _check_lines(text: str, filename) -> None:
     """Refuse binary data and any line that is neither a comment nor a .po keyword with a string."""
     if "\x00" in text:
         raise CatalogError(filename, [(1, _l("no es un catálogo .po (datos binarios)"))])
+    # Lines are counted before any list of them is made (here or in polib): 20 a entry is
+    # twice what the shipped catalogs use.
+    if text.count("\n") + text.count("\r") > 20 * MAX_ENTRIES:
+        raise CatalogError(filename, [(20 * MAX_ENTRIES, _too_many_entries())])
     # polib forgives some broken lines (an unterminated string, say); check each line first.
+    entries = 0
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if stripped.startswith("#~"):
             stripped = stripped[2:].strip()
         if stripped and not stripped.startswith("#") and not PO_LINE.match(stripped):
             raise CatalogError(filename, [(number, _l("error de sintaxis: no es un catálogo .po válido"))])
+        if stripped.startswith("msgid "):
+            entries += 1
+            if entries > MAX_ENTRIES + 1:  # the header is an entry too
+                raise CatalogError(filename, [(number, _too_many_entries())])
+
+
+def _too_many_entries():
+    return _l(
+        "el archivo tiene más de %(limit)s entradas: divídalo en partes (por ejemplo, un módulo por archivo)",
+        limit=MAX_ENTRIES,
+    )
 
 
 def _read_po(text: str, filename) -> polib.POFile:

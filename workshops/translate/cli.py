@@ -112,6 +112,10 @@ def _print_report(path, report):
     )
     if report.dry_run:
         click.echo("Dry run: nothing was changed.")
+    for msgid in report.unknown[: catalog_import.SHOWN_ENTRIES]:
+        click.echo(f"  not in the catalog: {msgid[:80]!r}", err=True)
+    if len(report.unknown) > catalog_import.SHOWN_ENTRIES:
+        click.echo(f"  and {len(report.unknown) - catalog_import.SHOWN_ENTRIES} more", err=True)
 
 
 @translate_cli.command("compile")

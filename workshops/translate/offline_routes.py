@@ -9,7 +9,7 @@ from flask_login import current_user
 from ..core import access
 from ..extensions import db
 from . import offline
-from .catalog_import import CatalogError
+from .catalog_import import SHOWN_ENTRIES, CatalogError
 from .forms import UploadForm
 from .workspace_routes import TRANSLATORS, check_domain, target_language
 
@@ -64,4 +64,5 @@ def upload(lang, domain):
         domain=domain,
         report=report,
         problems=problems,
+        shown_entries=SHOWN_ENTRIES,
     )
