@@ -1,6 +1,7 @@
 """Printable materials: access, bad options, PDF content read back with poppler, caching."""
 
 import json
+import re
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -96,7 +97,9 @@ def test_side_by_side_pdf_has_both_texts_and_honest_markers(login_as, app, tmp_p
         titles = 1 + len(module.sections)
     assert flat.count("SIN TRADUCCIÓN") == shown - 1
     assert f"Awajún: 1 de {shown + titles} segmentos traducidos, 0 aprobados" in flat
-    assert AGR.month_names[date.today().month - 1] in flat  # the print date, in Awajún
+    # The cover's date is the content's, in the language of its (here untranslated, Spanish) label.
+    assert f"Traducciones al {date.today().day} de " in flat
+    assert not any(month in flat for month in AGR.month_names)
     assert "4. Conservación de suelos y agua" in flat  # running header with the module
     info = pdfinfo(response.data, tmp_path)
     assert "(A4)" in info
@@ -139,6 +142,8 @@ def test_book_has_a_table_of_contents_with_all_modules(login_as, app, tmp_path):
     for number, title in titles:
         assert f"{number}. {' '.join(title.split()[:3])}" in flat
     assert "Glosario bilingüe de términos clave" in flat
+    assert re.search(r"\b(\d+)\. \1\.", flat) is None  # numbered once, never "1. 1."
+    assert "13." not in flat  # the glossary is not a thirteenth module
     assert any(char.isdigit() for char in toc.replace("1. ", ""))
 
 
@@ -213,3 +218,81 @@ def test_build_command_writes_named_pdfs(runner, tmp_path):
     assert all((tmp_path / name).read_bytes().startswith(b"%PDF") for name in names)
     bad = runner.invoke(args=["materials", "build", "--to", str(tmp_path), "--only", "no-existe"])
     assert bad.exit_code != 0 and "unknown module" in bad.output
+
+
+MARKER_ALONE = re.compile(r"^\s*(\d+\.|•)\s*$", re.MULTILINE)
+
+
+def page_bodies(text):
+    """Yield the lines of each page between the running header and the footer."""
+    for page in text.split("\f"):
+        lines = page.splitlines()
+        yield [line for line in lines[1:] if not re.search(r"\d+ / \d+\s*$", line)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("layout", ["side", "interlinear", "single"])
+def test_printed_pages_have_no_careless_details(login_as, app, tmp_path, layout):
+    translate(app, "conservacion-de-suelos-y-agua.objectives.o1", UDHR["agr"])
+    client = login_as("facilitator")
+    query = f"/materials/print.pdf?document=handout&module=conservacion-de-suelos-y-agua&layout={layout}"
+    for size in ("normal", "large"):
+        text = pdftext(client.get(f"{query}&size={size}").data, tmp_path, "-layout")
+        assert "•." not in text  # a bullet is not followed by a full stop
+        assert "• " in text and "1. " in text
+        assert MARKER_ALONE.search(text) is None, MARKER_ALONE.search(text)  # never alone on a line
+        assert not any(month in text for month in AGR.month_names)  # Spanish label, Spanish date
+
+
+@pytest.mark.slow
+def test_no_single_line_left_at_the_top_of_a_page(login_as, tmp_path):
+    client = login_as("facilitator")
+    query = "/materials/print.pdf?document=guide&module=conservacion-de-suelos-y-agua&layout=single&first=es"
+    text = pdftext(client.get(query + "&size=large").data, tmp_path, "-layout")
+    for number, body in enumerate(page_bodies(text), start=1):
+        lines = [line for line in body if line.strip()]
+        first_block = []
+        for line in body:
+            if not line.strip():
+                if first_block:
+                    break
+                continue
+            first_block.append(line)
+        # A page that starts inside a paragraph (a lowercase continuation) carries more than one of its lines.
+        if lines and lines[0].strip()[0].islower():
+            assert len(first_block) >= 2, (number, first_block)
+
+
+def test_normal_and_large_print_download_under_different_names(login_as):
+    client = login_as("facilitator")
+    normal = client.get(GUIDE).headers["Content-Disposition"]
+    large = client.get(GUIDE + "&size=large").headers["Content-Disposition"]
+    assert normal != large and large.endswith("-a4-letra-grande.pdf")
+
+
+def test_print_shop_files_show_pages_and_sheets_and_download(login_as, tmp_path):
+    client = login_as("facilitator")
+    page = client.get(GUIDE.replace("print.pdf", "files") + "&copies=80")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    pages = int(re.search(r"El documento tiene (\d+) páginas", html).group(1))
+    assert f"<td>{pages * 80 + (pages % 2) * 80}</td>" in html  # plain, each copy on fresh sheets
+    booklet = client.get(GUIDE + "&shop=booklet&copies=2")
+    assert booklet.headers["Content-Disposition"].endswith("-folleto-a5-2-copias.pdf")
+    info = pdfinfo(booklet.data, tmp_path)
+    sides = 2 * -(-pages // 4)
+    assert f"Pages:           {2 * sides}" in info
+    assert "842 x 595" in info.replace("841.89", "842").replace("595.276", "595")  # A4 landscape
+    assert client.get(GUIDE + "&shop=poster").status_code == 404
+    assert client.get(GUIDE + "&copies=0").status_code == 404
+    assert client.get(GUIDE + "&copies=many").status_code == 404
+
+
+def test_sheet_counts():
+    from workshops.materials.imposition import Counts, _booklet_order, sheet_counts
+
+    assert sheet_counts(7, "plain") == Counts(7, 4)
+    assert sheet_counts(7, "plain", 80) == Counts(640, 320)
+    assert sheet_counts(7, "booklet", 80) == Counts(320, 160)
+    assert sheet_counts(9, "two_up") == Counts(6, 3)
+    assert _booklet_order(6) == [None, 0, 1, None, 5, 2, 3, 4]

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ..curriculum.models import Module
 from ..extensions import db
-from . import services
+from . import keys, pdfcache, services
 
 materials_cli = AppGroup("materials", help="Printable materials.")
 
@@ -50,7 +50,7 @@ def build_command(directory, first, layout, paper, size, only):
                 from flask import g
 
                 g.language = languages()[first]
-                document = services.build(options)
-                path, _cached = services.pdf_path(document, services.print_context(document))
-            shutil.copyfile(path, target / services.file_name(document))
+                stamp = keys.document_stamp(options, services.template_version())
+                path = pdfcache.document_pdf(options, stamp)
+            shutil.copyfile(path, target / services.file_name(options, stamp))
     click.echo(f"{len(jobs)} PDFs in {target}")

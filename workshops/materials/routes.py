@@ -13,7 +13,7 @@ from ..core.pdf import RenderError
 from ..curriculum.models import Module
 from ..extensions import db
 from ..i18n import current_language, languages
-from . import services
+from . import imposition, keys, pdfcache, services
 from .forms import PrintForm
 
 bp = Blueprint("materials", __name__, url_prefix="/materials")
@@ -66,6 +66,7 @@ def _document():
 def _context(document):
     context = services.print_context(document)
     context["pdf_url"] = url_for("materials.pdf", **request.args)
+    context["files_url"] = url_for("materials.files", **request.args)
     return context
 
 
@@ -87,28 +88,79 @@ def view():
     return services.render_html(document, _context(document))
 
 
+SHOP_WORDS = {"booklet": "folleto-a5", "two_up": "2-por-cara"}
+
+
+def _shop():
+    """Read the print-shop options (imposition, copies); unknown values are a 404."""
+    shop = request.args.get("shop", "plain")
+    copies = request.args.get("copies", "1")
+    if shop not in imposition.SHOPS or not copies.isdigit() or not 1 <= int(copies) <= imposition.MAX_COPIES:
+        abort(404)
+    return shop, int(copies)
+
+
+def _stamp(options):
+    try:
+        return keys.document_stamp(options, services.template_version())
+    except LookupError:
+        abort(404)
+
+
+def _render_failed():
+    return render_error(
+        500,
+        _("No se pudo generar el PDF"),
+        _(
+            "El documento no se pudo convertir en PDF. Se registró el error; avise a un administrador. "
+            "Mientras tanto puede imprimir la vista del navegador."
+        ),
+    )
+
+
 @bp.route("/print.pdf")
 @access.roles(*PRINTERS)
 def pdf():
     if not request.args:
         return redirect(url_for(".choose"))
-    document = _document()
-    context = _context(document)
+    options = _options()
+    shop, copies = _shop()
+    stamp = _stamp(options)  # a few small queries: a cached file is found without building
     try:
-        path, _cached = services.pdf_path(document, context)
+        path = pdfcache.document_pdf(options, stamp)
+        suffix = "-".join(filter(None, [SHOP_WORDS.get(shop, ""), f"{copies}-copias" if copies > 1 else ""]))
+        if suffix:
+            key = f"{stamp.key}-{shop}-{copies}"
+            path = pdfcache.cached(key) or pdfcache.store(key, imposition.impose(path.read_bytes(), shop, copies))
     except RenderError:
-        return render_error(
-            500,
-            _("No se pudo generar el PDF"),
-            _(
-                "El documento no se pudo convertir en PDF. Se registró el error; avise a un administrador. "
-                "Mientras tanto puede imprimir la vista del navegador."
-            ),
-        )
+        return _render_failed()
     # Read the cached file whole (a few MB at most): nothing stays open if the client goes away.
     return send_file(
         io.BytesIO(path.read_bytes()),
         mimetype="application/pdf",
         as_attachment=True,
-        download_name=services.file_name(document),
+        download_name=services.file_name(options, stamp, suffix),
+    )
+
+
+@bp.route("/files")
+@access.roles(*PRINTERS)
+def files():
+    """Offer the print-shop files of a document, with their page and sheet counts."""
+    options = _options()
+    _shop_unused, copies = _shop()
+    stamp = _stamp(options)
+    try:
+        path = pdfcache.document_pdf(options, stamp)
+    except RenderError:
+        return _render_failed()
+    pages = imposition.page_count(path)
+    args = {k: v for k, v in request.args.items() if k not in ("shop", "copies")}
+    choices = [
+        (shop, imposition.sheet_counts(pages, shop, copies), url_for(".pdf", shop=shop, copies=copies, **args))
+        for shop in imposition.SHOPS
+    ]
+    return render_template(
+        "materials/files.html", pages=pages, copies=copies, choices=choices, args=args,
+        max_copies=imposition.MAX_COPIES,
     )
