@@ -133,8 +133,9 @@ def test_fuzzy_translations_marked_or_left_out(login_as, app, tmp_path):
 @pytest.mark.slow
 def test_book_has_a_table_of_contents_with_all_modules(login_as, app, tmp_path):
     client = login_as("facilitator")
-    response = client.get("/materials/print.pdf?document=book&layout=single&first=es")
-    assert response.status_code == 200
+    response = download_in_background(
+        app, client, "/materials/print.pdf?document=book&layout=single&first=es"
+    )
     toc = pdftext(response.data, tmp_path, "-f", "2", "-l", "2")
     with app.app_context():
         titles = db.session.execute(sa.select(Module.number, Module.title).order_by(Module.number)).all()
@@ -218,6 +219,111 @@ def test_build_command_writes_named_pdfs(runner, tmp_path):
     assert all((tmp_path / name).read_bytes().startswith(b"%PDF") for name in names)
     bad = runner.invoke(args=["materials", "build", "--to", str(tmp_path), "--only", "no-existe"])
     assert bad.exit_code != 0 and "unknown module" in bad.output
+
+
+def download_in_background(app, client, url):
+    """Ask for a document built in the background, let the worker finish, download the file offered."""
+    from workshops.materials import jobs
+
+    queued = client.get(url)
+    assert queued.status_code == 303 and "/materials/jobs/" in queued.location
+    jobs.start_worker(app).join()
+    ready = client.get(queued.location).get_data(as_text=True)
+    assert "El PDF está listo" in ready, ready
+    link = re.search(r'class="button" href="([^"]+)"', ready).group(1).replace("&amp;", "&")
+    response = client.get(link)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    return response
+
+
+def test_a_book_build_does_not_block_requests_and_is_offered_when_done(login_as, app, monkeypatch):
+    import threading
+
+    from workshops.materials import jobs
+
+    release = threading.Event()
+    rendering = threading.Event()
+
+    def slow_render(html, what, tagged=False):
+        rendering.set()
+        assert release.wait(60)
+        return b"%PDF-1.7 test book"
+
+    monkeypatch.setattr(jobs, "html_to_pdf_apart", slow_render)
+    client = login_as("facilitator")
+    book = "/materials/print.pdf?document=book&layout=side&first=agr&size=large"
+    queued = client.get(book)
+    assert queued.status_code == 303
+    assert rendering.wait(60)  # the worker is now inside the build...
+    waiting = client.get(queued.location)  # ...and the page answers meanwhile
+    assert waiting.status_code == 200
+    page = waiting.get_data(as_text=True)
+    assert "<progress" in page and 'http-equiv="refresh"' in page and "Preparando el PDF" in page
+    assert client.get(book).status_code == 303  # asking again waits for the same job
+    release.set()
+    jobs.start_worker(app).join()
+    ready = client.get(queued.location).get_data(as_text=True)
+    assert "El PDF está listo" in ready and "<progress" not in ready
+    download = client.get(book)
+    assert download.status_code == 200 and download.data == b"%PDF-1.7 test book"
+    assert download.headers["Content-Disposition"].endswith(
+        "curriculo-completo-agr-es-lado-a-lado-a4-letra-grande.pdf"
+    )
+
+
+def test_a_job_left_running_by_a_dead_process_is_resumed(login_as, app):
+    from workshops.extensions import utcnow
+    from workshops.materials import jobs
+    from workshops.materials.models import PrintJob
+
+    with app.app_context():
+        job = PrintJob(key="k" * 64, options='{"document": "terms", "layout": "single", "first": "es"}')
+        job.state, job.started_at = "running", utcnow() - jobs.STALE * 2
+        db.session.add(job)
+        db.session.commit()
+        claimed = jobs.claim()
+        assert claimed is not None and claimed.id == job.id and claimed.attempts == 1
+        assert jobs.claim() is None  # now it is fresh: no second worker takes it
+        db.session.rollback()
+
+
+def test_cached_download_does_not_build_and_ignores_other_modules(login_as, app, monkeypatch):
+    from workshops.materials import services
+
+    client = login_as("facilitator")
+    cache = Path(app.instance_path) / "pdf-cache"
+    first = client.get(GUIDE + "&fuzzy=omit")
+    before = sorted(cache.glob("*.pdf"))
+    translate(app, "vivero-de-cafe.summary", "OTRO-MODULO")  # a save in another module
+
+    def no_build(options):
+        raise AssertionError("a cached download built the document")
+
+    monkeypatch.setattr(services, "build", no_build)
+    again = client.get(GUIDE + "&fuzzy=omit")
+    assert again.data == first.data and sorted(cache.glob("*.pdf")) == before
+
+
+def test_cache_is_pruned_by_age_and_size(app):
+    import os
+    import time
+
+    from workshops.materials import pdfcache
+
+    with app.test_request_context("/"):
+        folder = pdfcache.cache_dir()
+        for path in folder.glob("*.pdf"):
+            path.unlink()
+        old = folder / "old.pdf"
+        old.write_bytes(b"x")
+        os.utime(old, (time.time() - 40 * 86400,) * 2)
+        big = [folder / f"big{i}.pdf" for i in range(3)]
+        for i, path in enumerate(big):
+            path.write_bytes(b"y" * 400_000)
+            os.utime(path, (time.time() - 10 + i,) * 2)
+        app.config["PDF_CACHE_MAX_MEGABYTES"] = 1
+        assert pdfcache.prune() == 2  # the 40-day-old file, then the least recently used big one
+        assert sorted(p.name for p in folder.glob("*.pdf")) == ["big1.pdf", "big2.pdf"]
 
 
 MARKER_ALONE = re.compile(r"^\s*(\d+\.|•)\s*$", re.MULTILINE)

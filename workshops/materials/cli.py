@@ -54,3 +54,12 @@ def build_command(directory, first, layout, paper, size, only):
                 path = pdfcache.document_pdf(options, stamp)
             shutil.copyfile(path, target / services.file_name(options, stamp))
     click.echo(f"{len(jobs)} PDFs in {target}")
+
+
+@materials_cli.command("work")
+def work_command():
+    """Build the queued PDFs (the book) now, in this process, until none is left."""
+    from . import jobs
+
+    done = jobs.work(current_app._get_current_object())
+    click.echo(f"{done} PDFs built")

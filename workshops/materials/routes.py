@@ -2,7 +2,7 @@
 
 import io
 
-from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -13,8 +13,9 @@ from ..core.pdf import RenderError
 from ..curriculum.models import Module
 from ..extensions import db
 from ..i18n import current_language, languages
-from . import imposition, keys, pdfcache, services
+from . import imposition, jobs, keys, pdfcache, services
 from .forms import PrintForm
+from .models import PrintJob
 
 bp = Blueprint("materials", __name__, url_prefix="/materials")
 PRINTERS = ("admin", "coordinator", "facilitator", "translator", "reviewer")
@@ -118,6 +119,27 @@ def _render_failed():
     )
 
 
+def _build_in_background(options, stamp):
+    """Queue a long build that is not cached yet and send the user to its progress page; else None."""
+    if options.document not in jobs.BACKGROUND_DOCUMENTS or pdfcache.cached(stamp.key):
+        return None
+    job = jobs.enqueue(options, stamp)
+    db.session.commit()  # the worker must see the row
+    jobs.start_worker(current_app._get_current_object())
+    return redirect(url_for(".job", job_id=job.id), code=303)
+
+
+@bp.route("/jobs/<int:job_id>")
+@access.roles(*PRINTERS)
+def job(job_id):
+    """Show a background build: a progress bar while it runs, the files when it is ready."""
+    print_job = db.get_or_404(PrintJob, job_id)
+    if print_job.state in ("pending", "running"):
+        jobs.start_worker(current_app._get_current_object())  # resumes the queue after a restart
+    args = jobs.query_args(jobs.options_of(print_job))
+    return render_template("materials/job.html", job=print_job, percent=jobs.progress(print_job), args=args)
+
+
 @bp.route("/print.pdf")
 @access.roles(*PRINTERS)
 def pdf():
@@ -126,12 +148,16 @@ def pdf():
     options = _options()
     shop, copies = _shop()
     stamp = _stamp(options)  # a few small queries: a cached file is found without building
+    if waiting := _build_in_background(options, stamp):
+        return waiting
     try:
         path = pdfcache.document_pdf(options, stamp)
         suffix = "-".join(filter(None, [SHOP_WORDS.get(shop, ""), f"{copies}-copias" if copies > 1 else ""]))
         if suffix:
             key = f"{stamp.key}-{shop}-{copies}"
-            path = pdfcache.cached(key) or pdfcache.store(key, imposition.impose(path.read_bytes(), shop, copies))
+            path = pdfcache.cached(key) or pdfcache.store(
+                key, imposition.impose(path.read_bytes(), shop, copies)
+            )
     except RenderError:
         return _render_failed()
     # Read the cached file whole (a few MB at most): nothing stays open if the client goes away.
@@ -150,6 +176,8 @@ def files():
     options = _options()
     _shop_unused, copies = _shop()
     stamp = _stamp(options)
+    if waiting := _build_in_background(options, stamp):
+        return waiting
     try:
         path = pdfcache.document_pdf(options, stamp)
     except RenderError:
@@ -157,10 +185,18 @@ def files():
     pages = imposition.page_count(path)
     args = {k: v for k, v in request.args.items() if k not in ("shop", "copies")}
     choices = [
-        (shop, imposition.sheet_counts(pages, shop, copies), url_for(".pdf", shop=shop, copies=copies, **args))
+        (
+            shop,
+            imposition.sheet_counts(pages, shop, copies),
+            url_for(".pdf", shop=shop, copies=copies, **args),
+        )
         for shop in imposition.SHOPS
     ]
     return render_template(
-        "materials/files.html", pages=pages, copies=copies, choices=choices, args=args,
+        "materials/files.html",
+        pages=pages,
+        copies=copies,
+        choices=choices,
+        args=args,
         max_copies=imposition.MAX_COPIES,
     )
