@@ -36,7 +36,7 @@ def sheet_counts(pages: int, shop: str, copies: int = 1) -> Counts:
 def _booklet_order(pages: int) -> list[int | None]:
     """Return the page numbers (0-based; None for a blank) in the order the folded sheets need."""
     total = 4 * math.ceil(pages / 4)
-    order: list[int | None] = []
+    order: list[int] = []
     for sheet in range(total // 4):
         front = (total - 1 - 2 * sheet, 2 * sheet)
         back = (2 * sheet + 1, total - 2 - 2 * sheet)

@@ -173,6 +173,8 @@ def pdf():
 @access.roles(*PRINTERS)
 def files():
     """Offer the print-shop files of a document, with their page and sheet counts."""
+    if not request.args:
+        return redirect(url_for(".choose"))
     options = _options()
     _shop_unused, copies = _shop()
     stamp = _stamp(options)
