@@ -402,3 +402,35 @@ def test_sheet_counts():
     assert sheet_counts(7, "booklet", 80) == Counts(320, 160)
     assert sheet_counts(9, "two_up") == Counts(6, 3)
     assert _booklet_order(6) == [None, 0, 1, None, 5, 2, 3, 4]
+
+
+def structure_languages(data):
+    """Count the /Lang entries of a PDF's structure tree, by language."""
+    import io
+
+    from pypdf import PdfReader
+
+    found = {}
+
+    def walk(node):
+        node = node.get_object()
+        if "/Lang" in node:
+            found[str(node["/Lang"])] = found.get(str(node["/Lang"]), 0) + 1
+        kids = node.get("/K")
+        kids = kids.get_object() if kids is not None else []
+        for kid in kids if isinstance(kids, list) else [kids]:
+            kid = kid.get_object()
+            if hasattr(kid, "get"):
+                walk(kid)
+
+    walk(PdfReader(io.BytesIO(data)).trailer["/Root"]["/StructTreeRoot"])
+    return found
+
+
+@pytest.mark.slow
+def test_pdfs_are_tagged_with_the_language_of_each_text(login_as, app, tmp_path):
+    translate(app, "conservacion-de-suelos-y-agua.objectives.o1", UDHR["agr"])
+    data = login_as("facilitator").get(GUIDE + "&layout=interlinear").data
+    assert "Tagged:          yes" in pdfinfo(data, tmp_path)
+    languages = structure_languages(data)
+    assert languages.get("agr", 0) > 10 and languages.get("es", 0) > 10, languages

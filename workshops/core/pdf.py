@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from .paths import PACKAGE_DIR
 
@@ -22,10 +23,42 @@ class RenderError(Exception):
     """WeasyPrint could not render a document."""
 
 
+def _mark_languages() -> None:
+    """Make WeasyPrint's tagged PDFs say the language of each element that has a lang attribute.
+
+    WeasyPrint 70 writes the document's language only, so a screen reader would
+    read Awajún with Spanish rules. Its structure tree is built by one recursive
+    function, looked up by name on each call: wrapping it once adds /Lang to the
+    element of every box whose HTML element carries lang. Without that function
+    (another WeasyPrint version) the PDF stays tagged with the document's language.
+    """
+    import pydyf
+    from weasyprint.pdf import tags
+
+    build = getattr(tags, "_build_box_tree", None)
+    if build is None or getattr(build, "marks_languages", False):
+        return
+
+    def build_with_languages(box: Any, *args: Any) -> Any:
+        element = getattr(box, "element", None)
+        lang = (
+            element.get("lang") if element is not None and box.element_tag not in ("html", "body") else None
+        )
+        for child in build(box, *args):
+            if lang and "Lang" not in child:
+                child["Lang"] = pydyf.String(lang)
+            yield child
+
+    build_with_languages.marks_languages = True  # type: ignore[attr-defined]
+    tags._build_box_tree = build_with_languages
+
+
 def _write_pdf(html: str, tagged: bool) -> bytes:
     """Return the PDF of an HTML page; tagged means a structure tree and languages for screen readers."""
     from weasyprint import HTML  # imported when first needed: it is slow to import
 
+    if tagged:
+        _mark_languages()
     pdf: bytes = HTML(string=html, base_url=str(PACKAGE_DIR)).write_pdf(pdf_tags=tagged)  # untyped
     return pdf
 

@@ -108,10 +108,10 @@ def claim() -> PrintJob | None:
 def run(job: PrintJob) -> None:
     """Build a job's PDF into the cache and record how it went."""
     options = options_of(job)
-    tagged = bool(current_app.config.get("PDF_TAGGED", False))
+    tagged = services.pdf_tagged()
     try:
         with current_app.test_request_context("/"):
-            stamp = document_stamp(options, services.template_version())
+            stamp = document_stamp(options, services.render_version())
             document = services.build(options)
             html = services.render_html(document, services.print_context(document), for_pdf=True)
         pdfcache.store(stamp.key, html_to_pdf_apart(html, repr(options), tagged))

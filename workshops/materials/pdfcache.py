@@ -72,5 +72,5 @@ def document_pdf(options: services.Options, stamp: Stamp) -> Path:
     if path is None:
         document = services.build(options)
         html = services.render_html(document, services.print_context(document), for_pdf=True)
-        path = store(stamp.key, html_to_pdf(html, repr(options)))
+        path = store(stamp.key, html_to_pdf(html, repr(options), services.pdf_tagged()))
     return path

@@ -103,7 +103,7 @@ def _shop():
 
 def _stamp(options):
     try:
-        return keys.document_stamp(options, services.template_version())
+        return keys.document_stamp(options, services.render_version())
     except LookupError:
         abort(404)
 

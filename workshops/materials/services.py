@@ -143,7 +143,7 @@ def build(options: Options) -> Document:
         terms.extend((module.number, term, definition) for term, definition in module_terms)
         if options.document != "terms":
             built.append(_module_texts(module, options, piece, module_terms))
-    return Document(options, built, coverage, document_stamp(options, template_version()), terms)
+    return Document(options, built, coverage, document_stamp(options, render_version()), terms)
 
 
 def _modules(options: Options) -> list[Module]:
@@ -253,7 +253,7 @@ def _stamp_line(stamp, language):
 
 def render_html(document, context, for_pdf=False):
     """Render a document as HTML; for the PDF, lang attributes only when the PDF is tagged."""
-    tagged = bool(current_app.config.get("PDF_TAGGED", False))
+    tagged = pdf_tagged()
     return render_template(
         "materials/document.html",
         doc=document,
@@ -274,6 +274,16 @@ def template_version():
     ]:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def pdf_tagged():
+    """Whether PDFs carry tags (structure and languages for screen readers): the PDF_TAGGED setting."""
+    return bool(current_app.config.get("PDF_TAGGED", True))
+
+
+def render_version():
+    """The part of a PDF's key that is not data: templates, styles, code, and tagging."""
+    return f"{template_version()}-{'tagged' if pdf_tagged() else 'plain'}"
 
 
 def file_name(options, stamp, shop="", extension="pdf"):
