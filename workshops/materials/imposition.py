@@ -9,8 +9,10 @@ import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from pypdf import PageObject, PdfReader, PdfWriter, Transformation
+from pypdf import PageObject, PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, StreamObject
 
 SHOPS = ("plain", "booklet", "two_up")
 MAX_COPIES = 200
@@ -44,22 +46,49 @@ def _booklet_order(pages: int) -> list[int | None]:
     return [number if number < pages else None for number in order]
 
 
+def _as_form(writer: PdfWriter, page: PageObject) -> Any:
+    """Return a reference to a page copied into the writer as a form XObject (placed, never re-parsed)."""
+    form = StreamObject()
+    contents = page.get_contents()
+    form.set_data(contents.get_data() if contents is not None else b"")
+    form.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): ArrayObject(FloatObject(v) for v in page.mediabox),
+            NameObject("/Resources"): page["/Resources"].clone(writer),
+        }
+    )
+    return writer._add_object(form)
+
+
 def _two_per_side(reader: PdfReader, order: list[int | None]) -> PdfWriter:
-    """Return a writer with the pages placed two per landscape side, in the given order."""
+    """Return a writer with the pages placed two per landscape side, in the given order.
+
+    Each page becomes a form XObject drawn scaled: pypdf's merge_transformed_page
+    rewrites every operator of a page, which took seconds for a 16-page guide.
+    """
     first = reader.pages[0]
     width, height = float(first.mediabox.width), float(first.mediabox.height)
     scale = min((height / 2) / width, width / height)
     writer = PdfWriter()
+    forms: dict[int, Any] = {}
     for index in range(0, len(order), 2):
-        sheet = PageObject.create_blank_page(width=height, height=width)
+        sheet = writer.add_blank_page(width=height, height=width)
+        names, drawing = DictionaryObject(), []
         for slot, number in enumerate(order[index : index + 2]):
             if number is None:
                 continue
+            if number not in forms:
+                forms[number] = _as_form(writer, reader.pages[number])
+            names[NameObject(f"/P{slot}")] = forms[number]
             x = slot * height / 2 + (height / 2 - width * scale) / 2
             y = (width - height * scale) / 2
-            transform = Transformation().scale(scale, scale).translate(x, y)
-            sheet.merge_transformed_page(reader.pages[number], transform)
-        writer.add_page(sheet)
+            drawing.append(f"q {scale:.5f} 0 0 {scale:.5f} {x:.3f} {y:.3f} cm /P{slot} Do Q")
+        sheet[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): names})
+        content = StreamObject()
+        content.set_data("\n".join(drawing).encode())
+        sheet[NameObject("/Contents")] = writer._add_object(content)
     return writer
 
 
