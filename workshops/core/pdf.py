@@ -29,8 +29,10 @@ def _mark_languages() -> None:
     WeasyPrint 70 writes the document's language only, so a screen reader would
     read Awajún with Spanish rules. Its structure tree is built by one recursive
     function, looked up by name on each call: wrapping it once adds /Lang to the
-    element of every box whose HTML element carries lang. Without that function
-    (another WeasyPrint version) the PDF stays tagged with the document's language.
+    element of every box whose HTML element carries lang or data-lang (data-lang
+    marks a language without WeasyPrint's per-language font lookup, which is
+    slow). Without that function (another WeasyPrint version) the PDF stays tagged
+    with the document's language only.
     """
     import pydyf
     from weasyprint.pdf import tags
@@ -41,9 +43,9 @@ def _mark_languages() -> None:
 
     def build_with_languages(box: Any, *args: Any) -> Any:
         element = getattr(box, "element", None)
-        lang = (
-            element.get("lang") if element is not None and box.element_tag not in ("html", "body") else None
-        )
+        lang = None
+        if element is not None and box.element_tag not in ("html", "body"):
+            lang = element.get("lang") or element.get("data-lang")
         for child in build(box, *args):
             if lang and "Lang" not in child:
                 child["Lang"] = pydyf.String(lang)
