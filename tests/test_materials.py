@@ -1,6 +1,7 @@
 """Printable materials: access, bad options, PDF content read back with poppler, caching."""
 
 import json
+import re
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -96,7 +97,9 @@ def test_side_by_side_pdf_has_both_texts_and_honest_markers(login_as, app, tmp_p
         titles = 1 + len(module.sections)
     assert flat.count("SIN TRADUCCIÓN") == shown - 1
     assert f"Awajún: 1 de {shown + titles} segmentos traducidos, 0 aprobados" in flat
-    assert AGR.month_names[date.today().month - 1] in flat  # the print date, in Awajún
+    # The cover's date is the content's, in the language of its (here untranslated, Spanish) label.
+    assert f"Traducciones al {date.today().day} de " in flat
+    assert not any(month in flat for month in AGR.month_names)
     assert "4. Conservación de suelos y agua" in flat  # running header with the module
     info = pdfinfo(response.data, tmp_path)
     assert "(A4)" in info
@@ -130,8 +133,9 @@ def test_fuzzy_translations_marked_or_left_out(login_as, app, tmp_path):
 @pytest.mark.slow
 def test_book_has_a_table_of_contents_with_all_modules(login_as, app, tmp_path):
     client = login_as("facilitator")
-    response = client.get("/materials/print.pdf?document=book&layout=single&first=es")
-    assert response.status_code == 200
+    response = download_in_background(
+        app, client, "/materials/print.pdf?document=book&layout=single&first=es"
+    )
     toc = pdftext(response.data, tmp_path, "-f", "2", "-l", "2")
     with app.app_context():
         titles = db.session.execute(sa.select(Module.number, Module.title).order_by(Module.number)).all()
@@ -139,6 +143,8 @@ def test_book_has_a_table_of_contents_with_all_modules(login_as, app, tmp_path):
     for number, title in titles:
         assert f"{number}. {' '.join(title.split()[:3])}" in flat
     assert "Glosario bilingüe de términos clave" in flat
+    assert re.search(r"\b(\d+)\. \1\.", flat) is None  # numbered once, never "1. 1."
+    assert "13." not in flat  # the glossary is not a thirteenth module
     assert any(char.isdigit() for char in toc.replace("1. ", ""))
 
 
@@ -213,3 +219,218 @@ def test_build_command_writes_named_pdfs(runner, tmp_path):
     assert all((tmp_path / name).read_bytes().startswith(b"%PDF") for name in names)
     bad = runner.invoke(args=["materials", "build", "--to", str(tmp_path), "--only", "no-existe"])
     assert bad.exit_code != 0 and "unknown module" in bad.output
+
+
+def download_in_background(app, client, url):
+    """Ask for a document built in the background, let the worker finish, download the file offered."""
+    from workshops.materials import jobs
+
+    queued = client.get(url)
+    assert queued.status_code == 303 and "/materials/jobs/" in queued.location
+    jobs.start_worker(app).join()
+    ready = client.get(queued.location).get_data(as_text=True)
+    assert "El PDF está listo" in ready, ready
+    link = re.search(r'class="button" href="([^"]+)"', ready).group(1).replace("&amp;", "&")
+    response = client.get(link)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    return response
+
+
+def test_a_book_build_does_not_block_requests_and_is_offered_when_done(login_as, app, monkeypatch):
+    import threading
+
+    from workshops.materials import jobs
+
+    release = threading.Event()
+    rendering = threading.Event()
+
+    def slow_render(html, what, tagged=False):
+        rendering.set()
+        assert release.wait(60)
+        return b"%PDF-1.7 test book"
+
+    monkeypatch.setattr(jobs, "html_to_pdf_apart", slow_render)
+    client = login_as("facilitator")
+    book = "/materials/print.pdf?document=book&layout=side&first=agr&size=large"
+    queued = client.get(book)
+    assert queued.status_code == 303
+    assert rendering.wait(60)  # the worker is now inside the build...
+    waiting = client.get(queued.location)  # ...and the page answers meanwhile
+    assert waiting.status_code == 200
+    page = waiting.get_data(as_text=True)
+    assert "<progress" in page and 'http-equiv="refresh"' in page and "Preparando el PDF" in page
+    assert client.get(book).status_code == 303  # asking again waits for the same job
+    release.set()
+    jobs.start_worker(app).join()
+    ready = client.get(queued.location).get_data(as_text=True)
+    assert "El PDF está listo" in ready and "<progress" not in ready
+    download = client.get(book)
+    assert download.status_code == 200 and download.data == b"%PDF-1.7 test book"
+    assert download.headers["Content-Disposition"].endswith(
+        "curriculo-completo-agr-es-lado-a-lado-a4-letra-grande.pdf"
+    )
+
+
+def test_a_job_left_running_by_a_dead_process_is_resumed(login_as, app):
+    from workshops.extensions import utcnow
+    from workshops.materials import jobs
+    from workshops.materials.models import PrintJob
+
+    with app.app_context():
+        job = PrintJob(key="k" * 64, options='{"document": "terms", "layout": "single", "first": "es"}')
+        job.state, job.started_at = "running", utcnow() - jobs.STALE * 2
+        db.session.add(job)
+        db.session.commit()
+        claimed = jobs.claim()
+        assert claimed is not None and claimed.id == job.id and claimed.attempts == 1
+        assert jobs.claim() is None  # now it is fresh: no second worker takes it
+        db.session.rollback()
+
+
+def test_cached_download_does_not_build_and_ignores_other_modules(login_as, app, monkeypatch):
+    from workshops.materials import services
+
+    client = login_as("facilitator")
+    cache = Path(app.instance_path) / "pdf-cache"
+    first = client.get(GUIDE + "&fuzzy=omit")
+    before = sorted(cache.glob("*.pdf"))
+    translate(app, "vivero-de-cafe.summary", "OTRO-MODULO")  # a save in another module
+
+    def no_build(options):
+        raise AssertionError("a cached download built the document")
+
+    monkeypatch.setattr(services, "build", no_build)
+    again = client.get(GUIDE + "&fuzzy=omit")
+    assert again.data == first.data and sorted(cache.glob("*.pdf")) == before
+
+
+def test_cache_is_pruned_by_age_and_size(app):
+    import os
+    import time
+
+    from workshops.materials import pdfcache
+
+    with app.test_request_context("/"):
+        folder = pdfcache.cache_dir()
+        for path in folder.glob("*.pdf"):
+            path.unlink()
+        old = folder / "old.pdf"
+        old.write_bytes(b"x")
+        os.utime(old, (time.time() - 40 * 86400,) * 2)
+        big = [folder / f"big{i}.pdf" for i in range(3)]
+        for i, path in enumerate(big):
+            path.write_bytes(b"y" * 400_000)
+            os.utime(path, (time.time() - 10 + i,) * 2)
+        app.config["PDF_CACHE_MAX_MEGABYTES"] = 1
+        assert pdfcache.prune() == 2  # the 40-day-old file, then the least recently used big one
+        assert sorted(p.name for p in folder.glob("*.pdf")) == ["big1.pdf", "big2.pdf"]
+
+
+MARKER_ALONE = re.compile(r"^\s*(\d+\.|•)\s*$", re.MULTILINE)
+
+
+def page_bodies(text):
+    """Yield the lines of each page between the running header and the footer."""
+    for page in text.split("\f"):
+        lines = page.splitlines()
+        yield [line for line in lines[1:] if not re.search(r"\d+ / \d+\s*$", line)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("layout", ["side", "interlinear", "single"])
+def test_printed_pages_have_no_careless_details(login_as, app, tmp_path, layout):
+    translate(app, "conservacion-de-suelos-y-agua.objectives.o1", UDHR["agr"])
+    client = login_as("facilitator")
+    query = f"/materials/print.pdf?document=handout&module=conservacion-de-suelos-y-agua&layout={layout}"
+    for size in ("normal", "large"):
+        text = pdftext(client.get(f"{query}&size={size}").data, tmp_path, "-layout")
+        assert "•." not in text  # a bullet is not followed by a full stop
+        assert "• " in text and "1. " in text
+        assert MARKER_ALONE.search(text) is None, MARKER_ALONE.search(text)  # never alone on a line
+        assert not any(month in text for month in AGR.month_names)  # Spanish label, Spanish date
+
+
+@pytest.mark.slow
+def test_no_single_line_left_at_the_top_of_a_page(login_as, tmp_path):
+    client = login_as("facilitator")
+    query = "/materials/print.pdf?document=guide&module=conservacion-de-suelos-y-agua&layout=single&first=es"
+    text = pdftext(client.get(query + "&size=large").data, tmp_path, "-layout")
+    for number, body in enumerate(page_bodies(text), start=1):
+        lines = [line for line in body if line.strip()]
+        first_block = []
+        for line in body:
+            if not line.strip():
+                if first_block:
+                    break
+                continue
+            first_block.append(line)
+        # A page that starts inside a paragraph (a lowercase continuation) carries more than one of its lines.
+        if lines and lines[0].strip()[0].islower():
+            assert len(first_block) >= 2, (number, first_block)
+
+
+def test_normal_and_large_print_download_under_different_names(login_as):
+    client = login_as("facilitator")
+    normal = client.get(GUIDE).headers["Content-Disposition"]
+    large = client.get(GUIDE + "&size=large").headers["Content-Disposition"]
+    assert normal != large and large.endswith("-a4-letra-grande.pdf")
+
+
+def test_print_shop_files_show_pages_and_sheets_and_download(login_as, tmp_path):
+    client = login_as("facilitator")
+    page = client.get(GUIDE.replace("print.pdf", "files") + "&copies=80")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    pages = int(re.search(r"El documento tiene (\d+) páginas", html).group(1))
+    assert f"<td>{pages * 80 + (pages % 2) * 80}</td>" in html  # plain, each copy on fresh sheets
+    booklet = client.get(GUIDE + "&shop=booklet&copies=2")
+    assert booklet.headers["Content-Disposition"].endswith("-folleto-a5-2-copias.pdf")
+    info = pdfinfo(booklet.data, tmp_path)
+    sides = 2 * -(-pages // 4)
+    assert f"Pages:           {2 * sides}" in info
+    assert "842 x 595" in info.replace("841.89", "842").replace("595.276", "595")  # A4 landscape
+    assert client.get(GUIDE + "&shop=poster").status_code == 404
+    assert client.get(GUIDE + "&copies=0").status_code == 404
+    assert client.get(GUIDE + "&copies=many").status_code == 404
+
+
+def test_sheet_counts():
+    from workshops.materials.imposition import Counts, _booklet_order, sheet_counts
+
+    assert sheet_counts(7, "plain") == Counts(7, 4)
+    assert sheet_counts(7, "plain", 80) == Counts(640, 320)
+    assert sheet_counts(7, "booklet", 80) == Counts(320, 160)
+    assert sheet_counts(9, "two_up") == Counts(6, 3)
+    assert _booklet_order(6) == [None, 0, 1, None, 5, 2, 3, 4]
+
+
+def structure_languages(data):
+    """Count the /Lang entries of a PDF's structure tree, by language."""
+    import io
+
+    from pypdf import PdfReader
+
+    found = {}
+
+    def walk(node):
+        node = node.get_object()
+        if "/Lang" in node:
+            found[str(node["/Lang"])] = found.get(str(node["/Lang"]), 0) + 1
+        kids = node.get("/K")
+        kids = kids.get_object() if kids is not None else []
+        for kid in kids if isinstance(kids, list) else [kids]:
+            kid = kid.get_object()
+            if hasattr(kid, "get"):
+                walk(kid)
+
+    walk(PdfReader(io.BytesIO(data)).trailer["/Root"]["/StructTreeRoot"])
+    return found
+
+
+@pytest.mark.slow
+def test_pdfs_are_tagged_with_the_language_of_each_text(login_as, app, tmp_path):
+    translate(app, "conservacion-de-suelos-y-agua.objectives.o1", UDHR["agr"])
+    data = login_as("facilitator").get(GUIDE + "&layout=interlinear").data
+    assert "Tagged:          yes" in pdfinfo(data, tmp_path)
+    languages = structure_languages(data)
+    assert languages.get("agr", 0) > 10 and languages.get("es", 0) > 10, languages

@@ -20,7 +20,7 @@ from workshops.core.services import SIGNING_KEY_ROW, shared_secret_key
 from workshops.curriculum.models import Module, Section, Segment
 from workshops.curriculum.source import MODULES_DIR, CurriculumError, load_curriculum
 from workshops.extensions import db
-from workshops.materials.services import cache_dir
+from workshops.materials.pdfcache import cache_dir
 
 PROJECT = Path(__file__).resolve().parent.parent
 

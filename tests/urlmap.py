@@ -22,6 +22,12 @@ def sample_values(app, admin_id):
         )
         term = GlossaryTerm(language="agr", source_term="café", target_term="", status="proposed")
         db.session.add(term)
+        from workshops.materials.models import PrintJob
+
+        # Done, so that opening its page starts no build.
+        job = PrintJob(key="0" * 64, options='{"document": "book", "layout": "single", "first": "es"}')
+        job.state = "done"
+        db.session.add(job)
         from datetime import date
 
         from workshops.attendance.models import WorkshopSession
@@ -57,6 +63,7 @@ def sample_values(app, admin_id):
             "session_id": session.id,
             "person_id": person.id,
             "attachment_id": attachment.id,
+            "job_id": job.id,
         }
 
 

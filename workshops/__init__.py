@@ -97,6 +97,7 @@ def _init_extensions(app):
     from .core import models as _core_models  # noqa: F401
     from .field import models as _field_models  # noqa: F401
     from .field import person_data as _field_person_data  # noqa: F401 (exports, anonymisation)
+    from .materials import models as _materials_models  # noqa: F401
     from .people import models as _people_models  # noqa: F401
 
 

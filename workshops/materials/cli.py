@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ..curriculum.models import Module
 from ..extensions import db
-from . import services
+from . import keys, pdfcache, services
 
 materials_cli = AppGroup("materials", help="Printable materials.")
 
@@ -50,7 +50,16 @@ def build_command(directory, first, layout, paper, size, only):
                 from flask import g
 
                 g.language = languages()[first]
-                document = services.build(options)
-                path, _cached = services.pdf_path(document, services.print_context(document))
-            shutil.copyfile(path, target / services.file_name(document))
+                stamp = keys.document_stamp(options, services.render_version())
+                path = pdfcache.document_pdf(options, stamp)
+            shutil.copyfile(path, target / services.file_name(options, stamp))
     click.echo(f"{len(jobs)} PDFs in {target}")
+
+
+@materials_cli.command("work")
+def work_command():
+    """Build the queued PDFs (the book) now, in this process, until none is left."""
+    from . import jobs
+
+    done = jobs.work(current_app._get_current_object())
+    click.echo(f"{done} PDFs built")

@@ -2,10 +2,7 @@
 
 import functools
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -13,12 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..catalog.models import CatalogEntry, Translation
-from ..catalog.store import current_revision
 from ..core.paths import STATIC_DIR, TEMPLATES_DIR
-from ..core.pdf import html_to_pdf
 from ..curriculum.models import Module, Section
 from ..extensions import db
 from ..languages import SOURCE_LANGUAGE
+from .keys import Stamp, document_stamp
 
 DOCUMENTS = ("handout", "guide", "book", "terms")
 LAYOUTS = ("side", "interlinear", "single")
@@ -86,8 +82,7 @@ class Document:
     options: Options
     modules: list
     coverage: Coverage
-    revision: int
-    printed: date
+    stamp: Stamp
     terms: list = field(default_factory=list)  # (module number, term piece, definition piece)
 
 
@@ -148,8 +143,7 @@ def build(options: Options) -> Document:
         terms.extend((module.number, term, definition) for term, definition in module_terms)
         if options.document != "terms":
             built.append(_module_texts(module, options, piece, module_terms))
-    revision = current_revision(options.target) if options.target else 0
-    return Document(options, built, coverage, revision, date.today(), terms)
+    return Document(options, built, coverage, document_stamp(options, render_version()), terms)
 
 
 def _modules(options: Options) -> list[Module]:
@@ -210,7 +204,7 @@ def print_context(document):
     from flask import g
     from flask_babel import gettext as _
 
-    from ..i18n import format_date, languages
+    from ..i18n import languages
 
     options = document.options
     known = languages()
@@ -233,14 +227,40 @@ def print_context(document):
         "title": title,
         "kind_label": kinds[options.document],
         "target_name": target.native_name if target else "",
-        "printed": format_date(document.printed, known[options.first]),
+        "stamp": _stamp_line(document.stamp, known[options.first]),
         "pdf_url": "",
     }
 
 
+def _stamp_line(stamp, language):
+    """The cover's date line, all in one language: the date follows the label's language.
+
+    The date is the content's (the last change to a translation the document prints),
+    not today's: the same content prints the same cover. An untranslated label falls
+    back to Spanish, so then the month is Spanish too, never "el 30 Shinutin".
+    """
+    from flask_babel import gettext as _
+
+    from ..i18n import format_date, languages
+
+    if stamp.changed is None:
+        return _("Revisión del catálogo %(revision)s", revision=stamp.revision)
+    label = "Traducciones al %(date)s · revisión del catálogo %(revision)s"
+    translated = _(label) != label
+    shown_in = language if translated else languages()[SOURCE_LANGUAGE]
+    return _(label, date=format_date(stamp.changed, shown_in), revision=stamp.revision)
+
+
 def render_html(document, context, for_pdf=False):
+    """Render a document as HTML; for the PDF, lang attributes only when the PDF is tagged."""
+    tagged = pdf_tagged()
     return render_template(
-        "materials/document.html", doc=document, opt=document.options, for_pdf=for_pdf, **context
+        "materials/document.html",
+        doc=document,
+        opt=document.options,
+        for_pdf=for_pdf,
+        tagged=tagged,
+        **context,
     )
 
 
@@ -256,49 +276,26 @@ def template_version():
     return digest.hexdigest()[:16]
 
 
-def cache_key(document):
-    from ..core.models import AppState
-    from ..curriculum.services import STATE_KEY
-
-    curriculum = db.session.get(AppState, STATE_KEY)
-    parts = [
-        repr(document.options),
-        str(document.revision),
-        curriculum.value if curriculum else "",
-        template_version(),
-        document.printed.isoformat(),
-    ]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+def pdf_tagged():
+    """Whether PDFs carry tags (structure and languages for screen readers): the PDF_TAGGED setting."""
+    return bool(current_app.config.get("PDF_TAGGED", True))
 
 
-def cache_dir():
-    path = Path(current_app.instance_path) / "pdf-cache"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)  # like all of the instance folder
-    return path
+def render_version():
+    """The part of a PDF's key that is not data: templates, styles, code, and tagging."""
+    return f"{template_version()}-{'tagged' if pdf_tagged() else 'plain'}"
 
 
-def pdf_path(document, context):
-    """Return (path, was cached) of a document's PDF, rendering it when needed; raise RenderError."""
-    target = cache_dir() / f"{cache_key(document)}.pdf"
-    if target.exists():
-        return target, True
-    html = render_html(document, context, for_pdf=True)
-    data = html_to_pdf(html, repr(document.options))
-    fd, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")  # 0600, kept by os.replace
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(temporary, target)  # readers never see half a file
-    return target, False
-
-
-def file_name(document, extension="pdf"):
-    options = document.options
+def file_name(options, stamp, shop="", extension="pdf"):
+    """Name a download by everything that tells two files apart: document, languages, layout, size, shop."""
     if options.document in ("handout", "guide"):
-        module = document.modules[0]
-        stem = f"modulo-{module['number']:02d}-{module['slug']}-{FILE_WORDS[options.document]}"
+        number, slug = stamp.modules[0]
+        stem = f"modulo-{number:02d}-{slug}-{FILE_WORDS[options.document]}"
     elif options.document == "book":
         stem = "curriculo-completo"
     else:
         stem = "terminos-clave"
     languages = "-".join(options.languages)
-    return f"{stem}-{languages}-{FILE_WORDS[options.layout]}-{options.paper.lower()}.{extension}"
+    size = "-letra-grande" if options.size == "large" else ""
+    shop = f"-{shop}" if shop else ""
+    return f"{stem}-{languages}-{FILE_WORDS[options.layout]}-{options.paper.lower()}{size}{shop}.{extension}"
