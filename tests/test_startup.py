@@ -233,6 +233,9 @@ def test_the_app_creates_its_folder_and_files_for_its_own_user_only(tmp_path, mo
         assert backed_up.exit_code == 0, backed_up.output
         (archive,) = (instance / "backups").iterdir()
         restoring = create_app({"INSTANCE_PATH": other, "AUTO_SETUP": False})
+        # As the README says for a new machine: the backup key comes along, kept private.
+        (other / "backup_key").write_bytes((instance / "backup_key").read_bytes())
+        (other / "backup_key").chmod(0o600)
         restored = restoring.test_cli_runner().invoke(args=["restore", str(archive), "--yes"])
         assert restored.exit_code == 0, restored.output
         with app.app_context(), db.engine.connect() as connection:  # -wal and -shm exist while it is open
@@ -250,6 +253,7 @@ def test_the_app_creates_its_folder_and_files_for_its_own_user_only(tmp_path, mo
         "instance/setup.lock",
         "instance/pdf-cache",
         "instance/backups",
+        "instance/backup_key",
         f"instance/backups/{archive.name}",
         "restored/workshops.sqlite",
         "restored/uploads/0123456789abcdef.pdf",
