@@ -27,7 +27,7 @@ from ..core.forms import ConfirmForm
 from ..core.paths import STATIC_DIR
 from ..extensions import db
 from ..i18n import languages
-from . import services
+from . import conflicts, services
 from .models import FieldSubmission
 
 bp = Blueprint("field", __name__)
@@ -81,7 +81,7 @@ def index():
         languages=languages(),
         strings=strings(),
         manager=attendance.is_manager(current_user),
-        conflicts=services.count_open_conflicts() if attendance.is_manager(current_user) else 0,
+        conflicts=conflicts.count_open_conflicts() if attendance.is_manager(current_user) else 0,
     )
 
 
@@ -92,10 +92,13 @@ def offline():
     return render_template("field/offline.html", strings=strings(), states=attendance.ATTENDANCE_STATES)
 
 
-@bp.route("/field/conflicts")
+@bp.route("/field/conflicts", endpoint="conflicts")
 @access.roles(*MANAGERS)
-def conflicts():
-    return render_template("field/conflicts.html", conflicts=services.open_conflicts(), form=ConfirmForm())
+def conflicts_page():
+    found = conflicts.open_conflicts()
+    return render_template(
+        "field/conflicts.html", conflicts=found, current=conflicts.current_records(found), form=ConfirmForm()
+    )
 
 
 @bp.route("/field/conflicts/<int:submission_id>", methods=["POST"])
@@ -110,7 +113,7 @@ def resolve(submission_id):
     if submission.resolution is not None:
         flash(_("Otra persona ya resolvió este conflicto."), "warning")
         return redirect(url_for(".conflicts"))
-    refusal = services.resolve(submission, keep, current_user)
+    refusal = conflicts.resolve(submission, keep, current_user)
     if refusal is not None:
         flash(refusal, "warning")
         return redirect(url_for(".conflicts"))

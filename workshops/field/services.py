@@ -8,16 +8,14 @@ from typing import TypedDict, TypeGuard
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from ..attendance import services as attendance
 from ..attendance import walkins
 from ..attendance.models import (
     ATTENDANCE_STATES,
     OFF_STATES,
-    AttendanceChange,
     AttendanceRecord,
     WorkshopSession,
 )
@@ -28,6 +26,7 @@ from ..curriculum.models import Module
 from ..extensions import db, utcnow
 from ..people import services as people
 from ..people.models import Household, Person
+from . import conflicts, records
 from .models import FieldSubmission
 
 MAX_RECORDS = 500
@@ -163,11 +162,15 @@ class Outcome:
     id: str
     outcome: str  # applied, already_applied, conflict, rejected
     reason: str = ""
+    # The server's value of the record after this one (applied or conflict): the device's next base.
+    server: dict[str, object] | None = None
 
-    def as_dict(self) -> dict[str, str]:
-        result = {"id": self.id, "outcome": self.outcome}
+    def as_dict(self) -> dict[str, object]:
+        result: dict[str, object] = {"id": self.id, "outcome": self.outcome}
         if self.reason:
             result["reason"] = self.reason
+        if self.server is not None:
+            result["server"] = self.server
         return result
 
 
@@ -184,6 +187,7 @@ class ParsedRecord(TypedDict):
     status: str
     remark: str
     base_status: str
+    base_remark: str | None
     entered_at: datetime | None
 
 
@@ -218,6 +222,9 @@ def _parse(item: object) -> ParsedRecord:
     base_status = item.get("base_status") or ""
     if base_status and base_status not in ATTENDANCE_STATES:
         raise Rejected(_("El estado anterior no es válido."))
+    base_remark = item.get("base_remark")
+    if base_remark is not None and not isinstance(base_remark, str):
+        raise Rejected(_("El campo %(field)s debe ser texto.", field="base_remark"))
     entered_at = None
     if item.get("entered_at"):
         try:
@@ -251,6 +258,7 @@ def _parse(item: object) -> ParsedRecord:
         "status": status,
         "remark": _text(item.get("remark"), 500, "remark"),
         "base_status": base_status,
+        "base_remark": None if base_remark is None else base_remark.strip()[:500],
         "entered_at": entered_at,
     }
 
@@ -260,6 +268,8 @@ class Batch:
 
     def __init__(self, items: Sequence[object]) -> None:
         self.sessions: dict[int, WorkshopSession | None] = {}
+        # What the server holds after each record, for the device's next base value.
+        self.answers: dict[str, dict[str, object]] = {}
         self.touched: set[WorkshopSession] = set()
         person_ids = {
             i.get("person_id") for i in items if isinstance(i, dict) and is_record_id(i.get("person_id"))
@@ -285,6 +295,17 @@ class Batch:
                 )
             ).all()
         )
+        # Open conflicts are closed in memory, never flushed before the commit: a flush would hold
+        # SQLite's write lock for the rest of the batch.
+        self.conflicts: dict[tuple[int, int], list[FieldSubmission]] = {}
+        for conflict in db.session.scalars(
+            select(FieldSubmission).where(
+                *conflicts.OPEN_CONFLICT,
+                FieldSubmission.session_id.in_(session_ids),
+                FieldSubmission.person_id.in_(set(self.persons)),
+            )
+        ):
+            self.conflicts.setdefault((conflict.session_id, conflict.person_id), []).append(conflict)
         self.records = {
             (record.session_id, record.person_id): record
             for record in db.session.scalars(
@@ -332,6 +353,7 @@ def _apply_one(uid: str, data: ParsedRecord, user: User, batch: Batch) -> str:
         status=data["status"],
         remark=data["remark"],
         base_status=data["base_status"],
+        base_remark=data["base_remark"],
         device_entered_at=data["entered_at"],
         walk_in=data["walk_in"] is not None,
     )
@@ -359,53 +381,29 @@ def _apply_one(uid: str, data: ParsedRecord, user: User, batch: Batch) -> str:
             raise Rejected(_("Esa persona no está en la lista de esta sesión."))
         record = batch.records.get((session.id, person.id))
     submission.person_id = person.id
-    current = record.status if record else ""
-    if record is not None and (record.status, record.remark) == (data["status"], data["remark"]):
-        submission.outcome = "applied"  # the server already says the same
-    elif current != data["base_status"]:
-        submission.outcome = "conflict"
-        submission.server_status, submission.server_remark = current, record.remark if record else ""
-    else:
-        batch.records[session.id, person.id] = _write(
-            session, person, record, data["status"], data["remark"], user
-        )
-        batch.touched.add(session)
-        submission.outcome = "applied"
-    db.session.add(submission)
-    return submission.outcome
-
-
-def _write(
-    session: WorkshopSession,
-    person: Person,
-    record: AttendanceRecord | None,
-    status: str,
-    remark: str,
-    user: User,
-) -> AttendanceRecord:
-    """Create or change one attendance record, keeping the earlier value; return the record."""
-    if record is None:
-        record = AttendanceRecord(
-            session_id=session.id, person_id=person.id, status=status, remark=remark, entered_by_id=user.id
-        )
-        db.session.add(record)
-        return record
-    db.session.add(
-        AttendanceChange(
-            record_id=record.id, status=record.status, remark=record.remark, changed_by_id=user.id
-        )
+    decision = conflicts.decide(
+        record, data["status"], data["remark"], data["base_status"], data["base_remark"], user
     )
-    record.status, record.remark, record.entered_by_id, record.entered_at = status, remark, user.id, utcnow()
-    return record
-
-
-def _mark_entered(sessions: Iterable[WorkshopSession], user: User) -> None:
-    """Bump each changed session's revision once: a page open on the entry form will not overwrite."""
-    for session in sessions:
-        session.revision += 1
-        if session.status in ("planned", "held"):
-            session.status = "entered"
-        session.entered_by_id, session.entered_at = user.id, utcnow()
+    if decision == "conflict":
+        submission.outcome = "conflict"
+        submission.server_status = record.status if record else ""
+        submission.server_remark = record.remark if record else ""
+        # One open conflict per person and session: this one replaces any earlier.
+        conflicts.close(batch.conflicts.get((session.id, person.id), []))
+    else:
+        if decision == "write":
+            batch.records[session.id, person.id] = records.write(
+                session, person, record, data["status"], data["remark"], user
+            )
+            batch.touched.add(session)
+        submission.outcome = "applied"
+        # Her own later value replaces her own earlier open conflict for the record.
+        conflicts.close(batch.conflicts.get((session.id, person.id), []), sent_by=user.id)
+    db.session.add(submission)
+    if submission.outcome == "conflict":
+        batch.conflicts[session.id, person.id] = [submission]
+    batch.answers[uid] = conflicts.current_value(batch.records.get((session.id, person.id)))
+    return submission.outcome
 
 
 def sync(items: Sequence[object], user: User) -> list[Outcome]:
@@ -441,60 +439,11 @@ def sync(items: Sequence[object], user: User) -> list[Outcome]:
             continue
         known[uid] = outcome
         applied += outcome == "applied"
-        outcomes.append(Outcome(uid, outcome))
-    _mark_entered(batch.touched, user)
+        outcomes.append(Outcome(uid, outcome, server=batch.answers.get(uid)))
+    records.mark_entered(batch.touched, user)
     for session in batch.touched:
         audit.record(user, "field-sync", session, records=applied)
     return outcomes
-
-
-OPEN_CONFLICT = (FieldSubmission.outcome == "conflict", FieldSubmission.resolution.is_(None))
-
-
-def open_conflicts() -> Sequence[FieldSubmission]:
-    """The conflicts to settle, with what the page shows of each (session, person, sender) loaded at once."""
-    return db.session.scalars(
-        select(FieldSubmission)
-        .where(*OPEN_CONFLICT)
-        .options(
-            selectinload(FieldSubmission.session).selectinload(WorkshopSession.community),
-            selectinload(FieldSubmission.session).selectinload(WorkshopSession.module),
-            selectinload(FieldSubmission.person),
-            selectinload(FieldSubmission.user),
-        )
-        .order_by(FieldSubmission.received_at)
-    ).all()
-
-
-def count_open_conflicts() -> int:
-    return db.session.scalar(select(func.count()).select_from(FieldSubmission).where(*OPEN_CONFLICT)) or 0
-
-
-def resolve(submission: FieldSubmission, keep: str, user: User) -> str | None:
-    """Settle a conflict: keep the server's value, or apply the device's.
-
-    Return why the device's value may not be applied now (the session was cancelled
-    since, say), with nothing changed; None once settled.
-    """
-    if keep == "device":
-        session = db.session.get(WorkshopSession, submission.session_id)
-        person = db.session.get(Person, submission.person_id)
-        if session is None or person is None:
-            # Foreign keys keep both (the submission goes with its session): never reached.
-            raise LookupError(f"field submission {submission.id}: its session or person is gone")
-        refusal = attendance.attendance_refusal(session)
-        if refusal is not None:
-            return refusal
-        record = db.session.scalar(
-            select(AttendanceRecord).where(
-                AttendanceRecord.session_id == session.id, AttendanceRecord.person_id == person.id
-            )
-        )
-        _write(session, person, record, submission.status, submission.remark, user)
-        _mark_entered([session], user)
-    submission.resolution, submission.resolved_by_id, submission.resolved_at = keep, user.id, utcnow()
-    audit.record(user, "field-resolve", submission.session, submission=submission.id, kept=keep)
-    return None
 
 
 def sync_and_commit(items: Sequence[object], user: User) -> list[Outcome]:
