@@ -40,7 +40,8 @@ def upgrade():
         )
     # Before the index: of the open conflicts of one (session, person), the newest stays open.
     op.execute(
-        "UPDATE field_submission SET resolution = 'superseded' WHERE " + OPEN + " AND id < ("
+        "UPDATE field_submission SET resolution = 'superseded' "
+        "WHERE outcome = 'conflict' AND resolution IS NULL AND id < ("
         "SELECT MAX(f.id) FROM field_submission f WHERE f.session_id = field_submission.session_id "
         "AND f.person_id = field_submission.person_id AND f.outcome = 'conflict' AND f.resolution IS NULL)"
     )
