@@ -207,7 +207,12 @@ def test_installable_app_files(client, field):
     assert "caches.match" in worker.get_data(as_text=True)
     worker.close()
     spec = yaml.safe_load(client.get("/api/openapi.yaml").get_data(as_text=True))
-    assert set(spec["paths"]) == {"/api/field/token", "/api/field/pack", "/api/field/sync"}
+    assert set(spec["paths"]) == {
+        "/api/field/token",
+        "/api/field/estimate",
+        "/api/field/pack",
+        "/api/field/sync",
+    }
     page = client.get("/field/").get_data(as_text=True)
     assert "Modo de campo" in page and 'rel="manifest"' in page
 
@@ -380,3 +385,55 @@ def test_the_database_keeps_one_open_conflict_per_record(app, field):
         with pytest.raises(IntegrityError):
             db.session.commit()
         db.session.rollback()
+
+
+def test_the_pack_holds_guides_pdfs_and_the_sheet_and_only_the_personal_data_shown(client, field):
+    login(client, "fac")
+    pack = client.get(f"/api/field/pack?session={field['session']}&lang=agr&lang=es").get_json()
+    (session,) = pack["sessions"]
+    assert pack["owner"] and set(session["roster"][0]["persons"][0]) == {"id", "name", "status", "remark"}
+    for code in ("agr", "es"):
+        for document in ("handout", "guide"):
+            view = [f for f in session["files"] if f"document={document}" in f and f"first={code}" in f]
+            assert sorted(f.split("?")[0] for f in view) == ["/materials/print", "/materials/print.pdf"]
+            # The cached page's own "Descargar PDF" link is the cached PDF.
+            page = client.get(next(f for f in view if "print?" in f)).get_data(as_text=True)
+            pdf = next(f for f in view if "print.pdf" in f)
+            assert f'href="{pdf.replace("&", "&amp;")}"' in page
+    assert session["personal_files"] == [
+        f"/sessions/{field['session']}/sheet",
+        f"/sessions/{field['session']}/sheet.pdf",
+    ]
+    assert not set(session["personal_files"]) & set(pack["files"])
+    assert "/field/unavailable" in pack["files"]
+
+
+def test_the_size_estimate_names_no_one_and_logs_no_pack(app, client, field):
+    from workshops.core.audit import AuditEntry
+
+    login(client, "fac")
+    with app.app_context():
+        before = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
+    answer = client.get(f"/api/field/estimate?session={field['session']}&lang=es")
+    assert answer.status_code == 200
+    body = answer.get_data(as_text=True)
+    assert "Rosa" not in body and answer.get_json()["roster_bytes"] > 0
+    assert f"/sessions/{field['session']}/sheet.pdf" in answer.get_json()["files"]
+    assert client.get(f"/api/field/estimate?session={field['other']}").status_code == 403
+    assert client.get(f"/api/field/estimate?session={2**63}").status_code == 403
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == before
+
+
+def test_the_token_names_the_account_and_the_unavailable_page_is_public(client, field):
+    login(client, "fac")
+    user = client.get("/api/field/token").get_json()["user"]
+    assert user["name"] == "Fac" and user["manager"] is False and isinstance(user["id"], int)
+    page = client.get("/field/").get_data(as_text=True)
+    assert 'id="logout-form"' in page and "js/field.js" in page
+    client.post("/logout")
+    unavailable = client.get("/field/unavailable")
+    assert unavailable.status_code == 200 and "no está disponible sin conexión" in unavailable.get_data(
+        as_text=True
+    )
+    assert '"/field/unavailable"' in client.get("/sw.js").get_data(as_text=True)

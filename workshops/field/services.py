@@ -1,12 +1,11 @@
-"""Field packs and the sync of attendance taken offline: each record applied exactly once."""
+"""The sync of attendance taken offline: each record applied exactly once (packs: pack.py)."""
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TypedDict, TypeGuard
 
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -15,15 +14,12 @@ from ..attendance import services as attendance
 from ..attendance import walkins
 from ..attendance.models import (
     ATTENDANCE_STATES,
-    OFF_STATES,
     AttendanceRecord,
     WorkshopSession,
 )
 from ..auth.models import User
 from ..core import audit
-from ..core.clock import program_today
-from ..curriculum.models import Module
-from ..extensions import db, utcnow
+from ..extensions import db
 from ..people import services as people
 from ..people.models import Household, Person
 from . import conflicts, records
@@ -32,129 +28,6 @@ from .models import FieldSubmission
 MAX_RECORDS = 500
 MAX_BYTES = 1_000_000
 UID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-UPCOMING_DAYS = 60
-
-
-# The pack, as JSON for the device (see openapi.yaml): sessions with their rosters, and files to cache.
-class PackedPerson(TypedDict):
-    id: int
-    name: str
-    sex: str
-    birth_year: int | None
-    status: str
-    remark: str
-
-
-class PackedGroup(TypedDict):
-    household: str
-    persons: list[PackedPerson]
-
-
-class PackedModule(TypedDict):
-    number: int
-    title: str
-
-
-class PackedSession(TypedDict):
-    id: int
-    date: str
-    community: str
-    module: PackedModule
-    revision: int
-    roster: list[PackedGroup]
-    files: list[str]
-
-
-class Pack(TypedDict):
-    taken_at: str
-    user: str
-    languages: Sequence[str]
-    sessions: list[PackedSession]
-    files: list[str]
-
-
-def upcoming_sessions(user: User) -> Sequence[WorkshopSession]:
-    """The sessions a user may take into the field: from a week ago to two months ahead, none cancelled."""
-    today = program_today()
-    return db.session.scalars(
-        attendance.visible_sessions_query(user).where(
-            WorkshopSession.date >= today - timedelta(days=7),
-            WorkshopSession.date <= today + timedelta(days=UPCOMING_DAYS),
-            WorkshopSession.status.not_in(OFF_STATES),
-        )
-    ).all()
-
-
-def pack_files(module: Module, languages: Sequence[str]) -> list[str]:
-    """The pages a pack caches for a module: its page and key terms in each language, and the handout."""
-    files = []
-    for code in languages:
-        files.append(url_for("curriculum.module", slug=module.slug, lang=code))
-        files.append(url_for("curriculum.terms", lang=code))
-    first = languages[0]
-    files.append(
-        url_for(
-            "materials.view", document="handout", module=module.slug, first=first, layout="side", lang=first
-        )
-    )
-    return files
-
-
-def build_pack(sessions: Iterable[WorkshopSession], languages: Sequence[str], user: User) -> Pack:
-    """Return the pack as plain data: sessions with rosters and current statuses, and files to cache."""
-    packed: list[PackedSession] = []
-    files: list[str] = []
-    for session in sessions:
-        if session.status in OFF_STATES:
-            continue  # cancelled or postponed since it was listed: nothing to take to the field
-        stored = attendance.records_by_person(session)
-        groups: list[PackedGroup] = []
-        for household, members in attendance.roster(session):
-            groups.append(
-                {
-                    "household": household.code if household else "",
-                    "persons": [
-                        {
-                            "id": person.id,
-                            "name": person.full_name,
-                            "sex": person.sex,
-                            "birth_year": person.birth_year,
-                            "status": stored[person.id].status if person.id in stored else "",
-                            "remark": stored[person.id].remark if person.id in stored else "",
-                        }
-                        for person in members
-                    ],
-                }
-            )
-        packed.append(
-            {
-                "id": session.id,
-                "date": session.date.isoformat(),
-                "community": session.community.name,
-                "module": {"number": session.module.number, "title": session.module.title},
-                "revision": session.revision,
-                "roster": groups,
-                "files": pack_files(session.module, languages),
-            }
-        )
-        for path in packed[-1]["files"]:
-            if path not in files:
-                files.append(path)
-    shell = [
-        url_for("field.index"),
-        url_for("field.offline"),
-        url_for("static", filename="css/app.css"),
-        url_for("static", filename="css/print.css"),
-        url_for("static", filename="js/field.js"),
-        url_for("field.manifest"),
-    ]
-    return {
-        "taken_at": utcnow().isoformat(timespec="seconds"),
-        "user": user.username,
-        "languages": languages,
-        "sessions": packed,
-        "files": shell + files,
-    }
 
 
 @dataclass
@@ -337,6 +210,31 @@ class Batch:
         return (session.id, person.id) in self.records
 
 
+def _person_and_record(
+    session: WorkshopSession, data: ParsedRecord, user: User, batch: Batch
+) -> tuple[Person, AttendanceRecord | None]:
+    """Find (or, for a new walk-in, create) the person a record is about, and their record if any."""
+    person: Person | None
+    if data["walk_in"] is not None:
+        # Walk-ins go to the registry flagged for the review queue, like those typed on the entry page:
+        # the device cannot ask whether they resemble someone, so the queue shows the candidates,
+        # and nothing is merged by itself. The same walk-in sent again for this session (another
+        # record, say from a second device) is the person the first one created.
+        person = walkins.same_walk_in(session, data["walk_in"])
+        if person is None:
+            return people.add_person(None, data["walk_in"], user, needs_review=True), None
+        return person, batch.records.get((session.id, person.id)) or db.session.scalar(
+            select(AttendanceRecord).where(
+                AttendanceRecord.session_id == session.id, AttendanceRecord.person_id == person.id
+            )
+        )
+    person_id = data["person_id"]  # a number whenever there is no walk-in (_parse)
+    person = batch.person(person_id) if person_id is not None else None
+    if person is None or not batch.in_roster(session, person):
+        raise Rejected(_("Esa persona no está en la lista de esta sesión."))
+    return person, batch.records.get((session.id, person.id))
+
+
 def _apply_one(uid: str, data: ParsedRecord, user: User, batch: Batch) -> str:
     """Apply one record within the caller's transaction; return the outcome."""
     session = batch.session(data["session_id"])
@@ -357,29 +255,7 @@ def _apply_one(uid: str, data: ParsedRecord, user: User, batch: Batch) -> str:
         device_entered_at=data["entered_at"],
         walk_in=data["walk_in"] is not None,
     )
-    person: Person | None
-    record: AttendanceRecord | None
-    if data["walk_in"] is not None:
-        # Walk-ins go to the registry flagged for the review queue, like those typed on the entry page:
-        # the device cannot ask whether they resemble someone, so the queue shows the candidates,
-        # and nothing is merged by itself. The same walk-in sent again for this session (another
-        # record, say from a second device) is the person the first one created.
-        person = walkins.same_walk_in(session, data["walk_in"])
-        if person is None:
-            person = people.add_person(None, data["walk_in"], user, needs_review=True)
-            record = None
-        else:
-            record = batch.records.get((session.id, person.id)) or db.session.scalar(
-                select(AttendanceRecord).where(
-                    AttendanceRecord.session_id == session.id, AttendanceRecord.person_id == person.id
-                )
-            )
-    else:
-        person_id = data["person_id"]  # a number whenever there is no walk-in (_parse)
-        person = batch.person(person_id) if person_id is not None else None
-        if person is None or not batch.in_roster(session, person):
-            raise Rejected(_("Esa persona no está en la lista de esta sesión."))
-        record = batch.records.get((session.id, person.id))
+    person, record = _person_and_record(session, data, user, batch)
     submission.person_id = person.id
     decision = conflicts.decide(
         record, data["status"], data["remark"], data["base_status"], data["base_remark"], user

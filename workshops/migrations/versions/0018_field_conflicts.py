@@ -32,7 +32,10 @@ def upgrade():
     with op.batch_alter_table("field_submission", schema=None) as batch_op:
         batch_op.add_column(sa.Column("base_remark", sa.Text(), nullable=True))
         batch_op.alter_column(
-            "resolution", existing_type=sa.String(length=8), type_=sa.String(length=12), existing_nullable=True
+            "resolution",
+            existing_type=sa.String(length=8),
+            type_=sa.String(length=12),
+            existing_nullable=True,
         )
         batch_op.drop_constraint(op.f(CHECK), type_="check")
         batch_op.create_check_constraint(
@@ -64,6 +67,9 @@ def downgrade():
             op.f(CHECK), sa.text("resolution IS NULL OR resolution IN ('device', 'server')")
         )
         batch_op.alter_column(
-            "resolution", existing_type=sa.String(length=12), type_=sa.String(length=8), existing_nullable=True
+            "resolution",
+            existing_type=sa.String(length=12),
+            type_=sa.String(length=8),
+            existing_nullable=True,
         )
         batch_op.drop_column("base_remark")
