@@ -69,22 +69,27 @@ class RestartableServer:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", self.port))
         listener.listen(50)
-        held = []
+        listener.settimeout(0.2)
+        held, stop = [], threading.Event()
 
         def accept():
-            while True:
+            while not stop.is_set():
                 try:
                     held.append(listener.accept()[0])
-                except OSError:
-                    return
+                except TimeoutError:
+                    continue
+            listener.close()
 
-        threading.Thread(target=accept, daemon=True).start()
-        self.hanging = (listener, held)
+        thread = threading.Thread(target=accept, daemon=True)
+        thread.start()
+        self.hanging = (thread, stop, held)
 
     def release(self):
+        """Stop hanging: the port is closed (no server at all) until start()."""
         if self.hanging is not None:
-            listener, held = self.hanging
-            listener.close()
+            thread, stop, held = self.hanging
+            stop.set()
+            thread.join(timeout=5)
             for connection in held:
                 connection.close()
             self.hanging = None

@@ -92,24 +92,25 @@
 
   /* The account signed in on this device: the server says when it answers, the device remembers. */
   var account = null;
-  var token = null;
   function remember(user) {
     account = user;
     return store("meta", "readwrite", function (s) {
       if (user) s.put({ key: "account", user: user }); else s.delete("account");
     }).then(function () { return user; });
   }
+  function remembered() {
+    return store("meta", "readonly", function (s) { return s.get("account"); }).then(function (meta) {
+      account = meta ? meta.user : null;
+      return account;
+    });
+  }
+  /* Ask the server; with no answer (no network, a hanging one) the device's memory stands. */
   function whoami() {
     return timedFetch(config.dataset.tokenUrl, {}, 8000).then(function (r) {
       if (r.status === 401) return remember(null);
       if (!r.ok) throw new Problem("refused", r.status);
-      return r.json().then(function (body) { token = body.csrf_token; return remember(body.user); });
-    }).catch(function () {
-      return store("meta", "readonly", function (s) { return s.get("account"); }).then(function (meta) {
-        account = meta ? meta.user : null;
-        return account;
-      });
-    });
+      return r.json().then(function (body) { return remember(body.user); });
+    }).catch(function () { return account; });
   }
 
   /* Status lines */
@@ -637,7 +638,15 @@
   if (root && "serviceWorker" in navigator) navigator.serviceWorker.register(root.dataset.swUrl, { scope: "/" });
   if (root) showConnection();
   if (root && navigator.storage && navigator.storage.persisted) navigator.storage.persisted().then(showKept);
-  dbPromise.then(whoami).then(function () {
-    return Promise.all([showQueue(), showPacks(), showRejected(), openSession()]);
+  function showAll() { return Promise.all([showQueue(), showPacks(), showRejected(), openSession()]); }
+  // What the device remembers shows at once; the server's answer may change the account after.
+  // A page that names another account than the device remembers waits for the server's word.
+  var pageAccount = logoutForm ? Number(logoutForm.dataset.account) : null;
+  dbPromise.then(remembered).then(function (before) {
+    var early = before && before.id === pageAccount ? showAll() : Promise.resolve();
+    return early.then(whoami).then(function (now) {
+      var same = before && before.id === pageAccount && now && now.id === before.id;
+      return same ? null : showAll();
+    });
   }).then(send, function (error) { show("queue-status", error.message); });
 })();
