@@ -1,5 +1,6 @@
 """Addresses several features share."""
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, url_for
@@ -22,7 +23,7 @@ def safe_next(target: str | None) -> str:
     return url_for("curriculum.index")
 
 
-def public_url(endpoint: str, **values: object) -> str | None:
+def public_url(endpoint: str, **values: Any) -> str | None:
     """The absolute address of a page for use outside the browser (QR codes, exported links), or None.
 
     Built from the PUBLIC_URL setting, never from the request's Host header: a sheet printed
