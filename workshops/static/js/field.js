@@ -18,9 +18,8 @@
   if (!root && !logoutForm) return;
   var config = root || logoutForm;
   var words = {};
-  [logoutForm, root].forEach(function (node) {
-    if (node && node.dataset.strings) Object.assign(words, JSON.parse(node.dataset.strings));
-  });
+  if (logoutForm) Object.assign(words, JSON.parse(logoutForm.dataset.guardStrings));
+  if (root) Object.assign(words, JSON.parse(root.dataset.strings));
   var PACK_CACHE = "workshops-pack";
   var PERSONAL_PREFIX = "workshops-personal-";
   var WAIT = 20000;       // a request that has not answered by then is given up (and retried)
