@@ -352,3 +352,41 @@ def test_a_hanging_server_shows_the_phones_copy(field_server, browser, tmp_path)
         assert download.value.path().read_bytes()[:5] == b"%PDF-"
     finally:
         context.close()
+
+
+def test_a_refused_record_stays_with_its_name_until_a_coordinator_takes_it_over(
+    field_server, browser, tmp_path
+):
+    server, ids = field_server
+    context, page = phone(browser, tmp_path / "phone")
+    try:
+        login(page, server.base, "fac")
+        take_pack(page, server.base, ids["session"])
+        rows = open_session(page, server.base, ids["session"])
+        name = rows.nth(0).get_attribute("data-name")
+        app = make_test_app(server.env["DATABASE_URL"], server.env["WORKSHOPS_INSTANCE_PATH"])
+        with app.app_context():  # she is taken off the session while in the field
+            db.session.execute(sa.delete(SessionStaff).where(SessionStaff.user_id == ids["fac"]))
+            db.session.commit()
+            db.session.remove()
+            db.engine.dispose()
+        rows.nth(0).locator("select").select_option("present")
+        page.get_by_role("button", name="Guardar en este dispositivo").click()
+        expect(page.locator("#queue-status")).to_contain_text("Rechazados: 1", timeout=30000)
+        expect(page.locator("#rejected-list")).to_contain_text(name)
+        expect(page.locator("#rejected-list")).to_contain_text("no está asignado")
+        page.get_by_role("button", name="Cerrar sesión").click()
+        expect(page).to_have_url(server.base + "/login")
+        assert [item["owner"] for item in stored_items(page, "rejected")] == [ids["fac"]]
+
+        login(page, server.base, "coord")
+        page.goto(server.base + "/field/")
+        expect(page.locator("#rejected-list")).to_contain_text(name)
+        page.get_by_role("button", name="Hacerme cargo y enviar").click()
+        expect(page.locator("#queue-status")).to_contain_text("Enviados: 1", timeout=30000)
+        assert stored_items(page, "rejected") == []
+        assert [(status, outcome, user) for _p, status, outcome, user in submissions(server)] == [
+            ("present", "applied", ids["coord"])
+        ]
+    finally:
+        context.close()

@@ -26,6 +26,7 @@
   var FIRST_RETRY = 5000; // then twice as long after each failure, up to a minute
   var LAST_RETRY = 60000;
   var batchSize = 500;
+  var pageAccount = logoutForm ? Number(logoutForm.dataset.account) : null;
 
   function say(key, values) {
     return (words[key] || key).replace(/%\((\w+)\)s/g, function (_m, name) { return String(values[name]); });
@@ -330,6 +331,9 @@
   if (logoutForm) {
     logoutForm.addEventListener("submit", function (event) {
       event.preventDefault();
+      // The page was served to the account signing out: its records and packs are the ones to check.
+      var id = Number(logoutForm.dataset.account);
+      if (!account || account.id !== id) account = { id: id, name: "" };
       dbPromise.then(signOut, function () { HTMLFormElement.prototype.submit.call(logoutForm); });
     });
   }
@@ -638,9 +642,16 @@
   if (root) showConnection();
   if (root && navigator.storage && navigator.storage.persisted) navigator.storage.persisted().then(showKept);
   function showAll() { return Promise.all([showQueue(), showPacks(), showRejected(), openSession()]); }
+  // Elsewhere than the field pages, the server is asked only when this account has unsent records.
+  if (!root) {
+    dbPromise.then(remembered).then(function (before) {
+      if (!before || before.id !== pageAccount) return null;
+      return mine("queue").then(function (items) { if (items.length) return whoami().then(send); });
+    }).catch(function () { return null; });
+    return;
+  }
   // What the device remembers shows at once; the server's answer may change the account after.
   // A page that names another account than the device remembers waits for the server's word.
-  var pageAccount = logoutForm ? Number(logoutForm.dataset.account) : null;
   dbPromise.then(remembered).then(function (before) {
     var early = before && before.id === pageAccount ? showAll() : Promise.resolve();
     return early.then(whoami).then(function (now) {
