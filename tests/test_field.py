@@ -272,6 +272,18 @@ def test_sync_refuses_ids_out_of_range_or_of_the_wrong_type_per_record(client, f
     assert "sesión" in reasons[1] and "persona" in reasons[2]
 
 
+@pytest.mark.parametrize("bad", [{"a": [1]}, ["x"], 5, True])
+def test_sync_refuses_a_base_remark_that_is_not_text_per_record(client, field, app, bad):
+    login(client, "fac")
+    batch = [
+        record(field["session"], field["persons"][0], base_remark=bad),
+        record(field["session"], field["persons"][1], base_remark=""),
+    ]
+    results = sync(client, batch).get_json()["results"]
+    assert [r["outcome"] for r in results] == ["rejected", "applied"]
+    assert "base_remark" in results[0]["reason"]
+
+
 def test_sync_refuses_json_nested_too_deep(client, field, app):
     login(client, "fac")
     deep = "[" * 100_000 + "]" * 100_000
