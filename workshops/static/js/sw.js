@@ -73,6 +73,7 @@ function fromCache(request, url) {
 /* While online, a copy already on the device is replaced with the newer one, in its own cache. */
 function refresh(request, response) {
   if (!response.ok || response.redirected) return Promise.resolve();
+  var copy = response.clone();  // now, before the page reads the body
   return cacheNames().then(function (names) {
     return names.reduce(function (done, name) {
       return done.then(function (stored) {
@@ -80,7 +81,7 @@ function refresh(request, response) {
         return caches.open(name).then(function (cache) {
           return cache.match(request, { ignoreVary: true }).then(function (hit) {
             if (!hit) return false;
-            return cache.put(request, response.clone()).then(function () { return true; });
+            return cache.put(request, copy).then(function () { return true; });
           });
         });
       });
