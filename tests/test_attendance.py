@@ -264,7 +264,8 @@ def test_generator_creates_a_series_once(login_as, app, program):
     assert dates == [date(2027, 1, 10), date(2027, 1, 24), date(2027, 2, 7)]
 
 
-def test_sheet_has_roster_blank_rows_and_qr(login_as, program, tmp_path):
+def test_sheet_has_roster_blank_rows_and_qr(app, login_as, program, tmp_path):
+    app.config["PUBLIC_URL"] = "https://talleres.example.org/"
     client = login_as("coordinator")
     page = client.get(f"/sessions/{program['session']}/sheet").get_data(as_text=True)
     assert page.index("CPR-001") < page.index("CPR-002")
@@ -295,3 +296,21 @@ def test_entry_page_query_count_does_not_grow_with_households(login_as, app, pro
     with count_queries() as after:
         client.get(url)
     assert len(after) == len(before)
+
+
+def test_the_sheets_qr_follows_public_url_not_the_host_header(app, login_as, program):
+    client = login_as("coordinator")
+    url = f"/sessions/{program['session']}/sheet"
+    missing = client.get(url).get_data(as_text=True)
+    assert "<svg" not in missing and "PUBLIC_URL" in missing
+    app.config["PUBLIC_URL"] = "https://talleres.example.org"
+    page = client.get(url).get_data(as_text=True)
+    assert "<svg" in page and f"https://talleres.example.org/sessions/{program['session']}/attendance" in page
+    from workshops.attendance import sheet
+    from workshops.attendance.models import WorkshopSession
+
+    with app.test_request_context("/", base_url="http://evil.example.com"):
+        _svg, target = sheet.qr_svg(db.session.get(WorkshopSession, program["session"]))
+    assert target == f"https://talleres.example.org/sessions/{program['session']}/attendance"
+    app.config["PUBLIC_URL"] = "javascript:alert(1)"
+    assert "<svg" not in client.get(url).get_data(as_text=True)

@@ -24,6 +24,7 @@ import yaml
 from flask_migrate import upgrade
 from markupsafe import escape
 
+from workshops.attendance.models import AttendanceRecord
 from workshops.auth import services as auth_services
 from workshops.auth.models import User
 from workshops.catalog import store
@@ -358,7 +359,16 @@ def fill(app, slug):
         data={"status": "cancelled", "reason": VALUES["reason"], "revision": "1"},
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-    # A device whose pack said "late" sends "absent" with a remark: a conflict for a coordinator.
+    # A device whose pack said "late" sends "absent" with a remark, after an administrator last
+    # changed the record: a conflict for a coordinator (her own record would simply be corrected).
+    with app.app_context():
+        admin_id = db.session.scalar(sa.text("SELECT id FROM user_account WHERE username = 'first-admin'"))
+        db.session.execute(
+            sa.update(AttendanceRecord)
+            .where(AttendanceRecord.session_id == session_id, AttendanceRecord.person_id == contact_id)
+            .values(entered_by_id=admin_id)
+        )
+        db.session.commit()
     record = {
         "id": str(uuid.uuid4()),
         "session_id": session_id,
@@ -602,6 +612,7 @@ def test_interface_translations_are_escaped(app, runner, login_as, tmp_path):
     assert_safe(field, "field mode in agr")
     strings = data_attribute(field, "data-strings")
     assert strings["online"] == payload("zjs")  # the exact text reaches the script
+    assert set(data_attribute(field, "data-guard-strings")) <= set(strings)  # the sign-out check's words
 
 
 def data_attribute(body, name):

@@ -80,15 +80,18 @@ def test_sync_applies_each_record_exactly_once(app, client, field):
 def test_a_change_on_the_server_since_the_pack_is_a_conflict_kept_for_review(app, client, make_user, field):
     login(client, "fac")
     rosa = field["persons"][0]
+    coordinator_id = make_user("coord", roles=("coordinator",))
     assert sync(client, [record(field["session"], rosa, "present")]).status_code == 200
     # The pack on a second device was taken when Rosa was "present"; a coordinator then marks her excused.
     with app.app_context():
         row = db.session.scalar(sa.select(AttendanceRecord).where(AttendanceRecord.person_id == rosa))
-        row.status = "excused"
+        row.status, row.entered_by_id = "excused", coordinator_id
         db.session.commit()
     late = record(field["session"], rosa, "absent", base_status="present", remark="llegó tarde")
     answer = sync(client, [late]).get_json()["results"]
-    assert answer == [{"id": late["id"], "outcome": "conflict"}]
+    assert answer == [
+        {"id": late["id"], "outcome": "conflict", "server": {"status": "excused", "remark": ""}}
+    ]
     with app.app_context():
         assert db.session.scalar(
             sa.select(AttendanceRecord.status).where(AttendanceRecord.person_id == rosa)
@@ -96,7 +99,6 @@ def test_a_change_on_the_server_since_the_pack_is_a_conflict_kept_for_review(app
     assert sync(client, [late]).get_json()["results"][0]["outcome"] == "already_applied"
 
     coordinator = app.test_client()
-    make_user("coord", roles=("coordinator",))
     login(coordinator, "coord")
     page = coordinator.get("/field/conflicts").get_data(as_text=True)
     assert "Rosa Campo" in page and "justificado" in page and "ausente" in page
@@ -205,7 +207,12 @@ def test_installable_app_files(client, field):
     assert "caches.match" in worker.get_data(as_text=True)
     worker.close()
     spec = yaml.safe_load(client.get("/api/openapi.yaml").get_data(as_text=True))
-    assert set(spec["paths"]) == {"/api/field/token", "/api/field/pack", "/api/field/sync"}
+    assert set(spec["paths"]) == {
+        "/api/field/token",
+        "/api/field/estimate",
+        "/api/field/pack",
+        "/api/field/sync",
+    }
     page = client.get("/field/").get_data(as_text=True)
     assert "Modo de campo" in page and 'rel="manifest"' in page
 
@@ -265,6 +272,18 @@ def test_sync_refuses_ids_out_of_range_or_of_the_wrong_type_per_record(client, f
     assert "sesión" in reasons[1] and "persona" in reasons[2]
 
 
+@pytest.mark.parametrize("bad", [{"a": [1]}, ["x"], 5, True])
+def test_sync_refuses_a_base_remark_that_is_not_text_per_record(client, field, app, bad):
+    login(client, "fac")
+    batch = [
+        record(field["session"], field["persons"][0], base_remark=bad),
+        record(field["session"], field["persons"][1], base_remark=""),
+    ]
+    results = sync(client, batch).get_json()["results"]
+    assert [r["outcome"] for r in results] == ["rejected", "applied"]
+    assert "base_remark" in results[0]["reason"]
+
+
 def test_sync_refuses_json_nested_too_deep(client, field, app):
     login(client, "fac")
     deep = "[" * 100_000 + "]" * 100_000
@@ -273,3 +292,160 @@ def test_sync_refuses_json_nested_too_deep(client, field, app):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(FieldSubmission)) == 0
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceRecord)) == 0
+
+
+def _submissions(app, person_id):
+    with app.app_context():
+        return [
+            (s.outcome, s.resolution)
+            for s in db.session.scalars(
+                sa.select(FieldSubmission)
+                .where(FieldSubmission.person_id == person_id)
+                .order_by(FieldSubmission.id)
+            )
+        ]
+
+
+def _status(app, person_id):
+    with app.app_context():
+        return db.session.scalar(
+            sa.select(AttendanceRecord.status).where(AttendanceRecord.person_id == person_id)
+        )
+
+
+def test_a_facilitator_correcting_her_own_mark_applies_without_a_conflict(app, client, field):
+    login(client, "fac")
+    rosa = field["persons"][0]
+    first = sync(client, [record(field["session"], rosa, "present")]).get_json()["results"][0]
+    assert first["server"] == {"status": "present", "remark": ""}  # the device's next base
+    # Based on what the server answered: applied.
+    fixed = record(field["session"], rosa, "late", base_status="present", base_remark="")
+    assert sync(client, [fixed]).get_json()["results"][0]["outcome"] == "applied"
+    # Based on a stale pack (the device never heard back): still her own record, still applied.
+    stale = record(field["session"], rosa, "excused", base_status="")
+    assert sync(client, [stale]).get_json()["results"][0]["outcome"] == "applied"
+    assert _status(app, rosa) == "excused"
+    assert _submissions(app, rosa) == [("applied", None)] * 3
+
+
+def test_someone_elses_change_is_one_conflict_per_person_and_session(app, client, make_user, field):
+    other = app.test_client()
+    make_user("fac2", roles=("coordinator",))
+    login(other, "fac2")
+    login(client, "fac")
+    rosa, luis = field["persons"][:2]
+    assert sync(other, [record(field["session"], rosa, "excused")]).status_code == 200
+    # Her device still believes Rosa has no mark: two edits, one after the other, before she syncs again.
+    one = record(field["session"], rosa, "present", base_status="")
+    two = record(field["session"], rosa, "late", base_status="")
+    assert [r["outcome"] for r in sync(client, [one, two]).get_json()["results"]] == ["conflict", "conflict"]
+    assert _submissions(app, rosa) == [("applied", None), ("conflict", "superseded"), ("conflict", None)]
+    # A remark changed by someone else is a disagreement too, when the device says what remark it saw.
+    assert sync(other, [record(field["session"], luis, "present", remark="enfermo")]).status_code == 200
+    remark = record(field["session"], luis, "present", remark="", base_status="present", base_remark="")
+    assert sync(client, [remark]).get_json()["results"][0]["outcome"] == "conflict"
+
+    coordinator = app.test_client()
+    make_user("coord", roles=("coordinator",))
+    login(coordinator, "coord")
+    page = coordinator.get("/field/conflicts").get_data(as_text=True)
+    assert page.count("Rosa Campo") == 1
+    with app.app_context():
+        open_one = db.session.scalar(sa.select(FieldSubmission).where(FieldSubmission.uid == two["id"]))
+    assert coordinator.post(f"/field/conflicts/{open_one.id}", data={"keep": "device"}).status_code == 302
+    assert _status(app, rosa) == "late"
+    page = coordinator.get("/field/conflicts").get_data(as_text=True)
+    assert "Rosa Campo" not in page and "Luis Campo" in page
+
+
+def test_the_conflicts_page_shows_the_servers_value_of_today(app, client, make_user, field):
+    make_user("coord", roles=("coordinator",))
+    coordinator = app.test_client()
+    login(coordinator, "coord")
+    login(client, "fac")
+    rosa = field["persons"][0]
+    sync(coordinator, [record(field["session"], rosa, "excused")])
+    sync(client, [record(field["session"], rosa, "present")])
+    # The coordinator changes the record again after the conflict arrived: the page is not stale.
+    sync(coordinator, [record(field["session"], rosa, "absent", base_status="excused")])
+    page = coordinator.get("/field/conflicts").get_data(as_text=True)
+    assert "ausente" in page and "justificado" not in page
+    with app.app_context():
+        conflict_id = db.session.scalar(
+            sa.select(FieldSubmission.id).where(FieldSubmission.outcome == "conflict")
+        )
+    assert coordinator.post(f"/field/conflicts/{conflict_id}", data={"keep": "server"}).status_code == 302
+    assert _status(app, rosa) == "absent"
+    assert "Rosa Campo" not in coordinator.get("/field/conflicts").get_data(as_text=True)
+
+
+def test_the_database_keeps_one_open_conflict_per_record(app, field):
+    from sqlalchemy.exc import IntegrityError
+
+    rosa = field["persons"][0]
+    with app.app_context():
+        for n in range(2):
+            db.session.add(
+                FieldSubmission(
+                    uid=f"00000000-0000-4000-8000-00000000000{n}",
+                    session_id=field["session"],
+                    person_id=rosa,
+                    status="present",
+                    outcome="conflict",
+                )
+            )
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+
+
+def test_the_pack_holds_guides_pdfs_and_the_sheet_and_only_the_personal_data_shown(client, field):
+    login(client, "fac")
+    pack = client.get(f"/api/field/pack?session={field['session']}&lang=agr&lang=es").get_json()
+    (session,) = pack["sessions"]
+    assert pack["owner"] and set(session["roster"][0]["persons"][0]) == {"id", "name", "status", "remark"}
+    for code in ("agr", "es"):
+        for document in ("handout", "guide"):
+            view = [f for f in session["files"] if f"document={document}" in f and f"first={code}" in f]
+            assert sorted(f.split("?")[0] for f in view) == ["/materials/print", "/materials/print.pdf"]
+            # The cached page's own "Descargar PDF" link is the cached PDF.
+            page = client.get(next(f for f in view if "print?" in f)).get_data(as_text=True)
+            pdf = next(f for f in view if "print.pdf" in f)
+            assert f'href="{pdf.replace("&", "&amp;")}"' in page
+    assert session["personal_files"] == [
+        f"/sessions/{field['session']}/sheet",
+        f"/sessions/{field['session']}/sheet.pdf",
+    ]
+    assert not set(session["personal_files"]) & set(pack["files"])
+    assert "/field/unavailable" in pack["files"]
+
+
+def test_the_size_estimate_names_no_one_and_logs_no_pack(app, client, field):
+    from workshops.core.audit import AuditEntry
+
+    login(client, "fac")
+    with app.app_context():
+        before = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
+    answer = client.get(f"/api/field/estimate?session={field['session']}&lang=es")
+    assert answer.status_code == 200
+    body = answer.get_data(as_text=True)
+    assert "Rosa" not in body and answer.get_json()["roster_bytes"] > 0
+    assert f"/sessions/{field['session']}/sheet.pdf" in answer.get_json()["files"]
+    assert client.get(f"/api/field/estimate?session={field['other']}").status_code == 403
+    assert client.get(f"/api/field/estimate?session={2**63}").status_code == 403
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == before
+
+
+def test_the_token_names_the_account_and_the_unavailable_page_is_public(client, field):
+    login(client, "fac")
+    user = client.get("/api/field/token").get_json()["user"]
+    assert user["name"] == "Fac" and user["manager"] is False and isinstance(user["id"], int)
+    page = client.get("/field/").get_data(as_text=True)
+    assert 'id="logout-form"' in page and "js/field.js" in page
+    client.post("/logout")
+    unavailable = client.get("/field/unavailable")
+    assert unavailable.status_code == 200 and "no está disponible sin conexión" in unavailable.get_data(
+        as_text=True
+    )
+    assert '"/field/unavailable"' in client.get("/sw.js").get_data(as_text=True)

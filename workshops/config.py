@@ -34,6 +34,11 @@ class Defaults:
     # any host. From the environment: WORKSHOPS_TRUSTED_HOSTS=a.example.org,b.example.org;
     # a name starting with a dot also accepts its subdomains (.example.org).
     TRUSTED_HOSTS = None
+    # The site's address as people reach it, e.g. https://talleres.example.org (scheme and host,
+    # no path): every absolute link that leaves the browser (the QR code on the printed
+    # attendance sheet) is built from it, never from the request's Host header. Unset, the
+    # sheet prints no QR code and says that it needs this setting. WORKSHOPS_PUBLIC_URL=...
+    PUBLIC_URL = None
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     BABEL_DEFAULT_LOCALE = "es_PE"
     BABEL_DEFAULT_TIMEZONE = "America/Lima"

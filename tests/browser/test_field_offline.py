@@ -10,6 +10,8 @@ from workshops.extensions import db
 from workshops.field.models import FieldSubmission
 
 from ..conftest import make_test_app
+from .conftest import CHROMIUM
+from .field_server import RestartableServer, server_env
 from .helpers import PASSWORD, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -132,5 +134,259 @@ def test_offline_attendance_syncs_exactly_once(live_server, browser):
         )
         assert answer == ["already_applied"] * 4
         assert server_state(live_server, session_id) == (records, 4)
+    finally:
+        context.close()
+
+
+# --- A phone that keeps its data: a persistent profile, a server that stops, hangs, comes back -----
+
+
+@pytest.fixture
+def field_server(database_factory, tmp_path):
+    """A restartable server with a facilitator pair, a coordinator and today's session; yield (server, ids)."""
+    server = RestartableServer(server_env(database_factory(), tmp_path / "instance"), tmp_path / "server.log")
+    for name, role in (
+        ("admin", "admin"),
+        ("fac", "facilitator"),
+        ("fac2", "facilitator"),
+        ("coord", "coordinator"),
+    ):
+        server.cli("create-user", name, "--role", role, "--password", PASSWORD)
+    server.cli("demo")
+    app = make_test_app(server.env["DATABASE_URL"], server.env["WORKSHOPS_INSTANCE_PATH"])
+    with app.app_context():
+        recorded = db.session.scalar(sa.select(WorkshopSession).order_by(WorkshopSession.id))
+        session = WorkshopSession(
+            module_id=recorded.module_id, community_id=recorded.community_id, date=program_today()
+        )
+        db.session.add(session)
+        db.session.flush()
+        ids = {"session": session.id}
+        for name in ("fac", "fac2", "coord"):
+            ids[name] = db.session.scalar(
+                sa.text("SELECT id FROM user_account WHERE username = :n"), {"n": name}
+            )
+        for name in ("fac", "fac2"):
+            db.session.add(SessionStaff(session_id=session.id, user_id=ids[name], role="facilitator"))
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    server.start()
+    yield server, ids
+    server.stop()
+    server.release()
+
+
+def phone(browser, profile):
+    """Open the phone's browser on its own profile: closing and opening it again keeps what it stored."""
+    context = browser.browser_type.launch_persistent_context(
+        str(profile),
+        executable_path=CHROMIUM,
+        args=[
+            "--no-sandbox",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+        locale="es-PE",
+        service_workers="allow",
+    )
+    context.on("dialog", lambda dialog: dialog.accept())  # the sign-out check: send first, then leave
+    return context, context.pages[0] if context.pages else context.new_page()
+
+
+def take_pack(page, base, session_id):
+    page.goto(base + "/field/")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.locator(f'input[name="session"][value="{session_id}"]').check()
+    page.get_by_role("button", name="Descargar el paquete").click()
+    expect(page.locator("#pack-size")).to_contain_text("Paquete guardado", timeout=120000)
+
+
+def open_session(page, base, session_id):
+    page.goto(f"{base}/field/offline#session={session_id}")
+    expect(page.locator("#roster-body tr").first).to_be_visible(timeout=15000)
+    return page.locator("#roster-body tr")
+
+
+def stored_items(page, name):
+    return page.evaluate(
+        """(name) => new Promise(resolve => { const open = indexedDB.open('workshops-field');
+        open.onsuccess = () => { const q = open.result.transaction(name).objectStore(name).getAll();
+        q.onsuccess = () => resolve(q.result); }; })""",
+        name,
+    )
+
+
+def submissions(server):
+    app = make_test_app(server.env["DATABASE_URL"], server.env["WORKSHOPS_INSTANCE_PATH"])
+    with app.app_context():
+        rows = [
+            (s.person_id, s.status, s.outcome, s.user_id)
+            for s in db.session.scalars(sa.select(FieldSubmission).order_by(FieldSubmission.id))
+        ]
+        db.session.remove()
+        db.engine.dispose()
+    return rows
+
+
+def test_after_a_sync_the_phone_shows_the_marks_and_a_correction_applies(field_server, browser, tmp_path):
+    server, ids = field_server
+    context, page = phone(browser, tmp_path / "phone")
+    try:
+        login(page, server.base, "fac")
+        take_pack(page, server.base, ids["session"])
+        rows = open_session(page, server.base, ids["session"])
+        for n, status in enumerate(("present", "late", "present")):
+            rows.nth(n).locator("select").select_option(status)
+        page.get_by_role("button", name="Guardar en este dispositivo").click()
+        expect(page.locator("#queue-status")).to_contain_text("Enviados: 3", timeout=30000)
+        context.close()
+
+        context, page = phone(browser, tmp_path / "phone")  # the phone restarted: she signs in again
+        login(page, server.base, "fac")
+        rows = open_session(page, server.base, ids["session"])
+        expect(rows.nth(1).locator("select")).to_have_value("late")  # the server's marks, not 0 of 49
+        rows.nth(1).locator("select").select_option("present")
+        page.get_by_role("button", name="Guardar en este dispositivo").click()
+        expect(page.locator("#queue-status")).to_contain_text(
+            "Enviados: 1. Conflictos para el coordinador: 0"
+        )
+        sent = submissions(server)
+        assert len(sent) == 4 and {outcome for *_x, outcome, _u in sent} == {"applied"}
+        assert sent[-1][1] == "present"  # only the corrected mark was sent
+    finally:
+        context.close()
+
+
+def test_two_accounts_on_one_phone_neither_see_nor_send_each_others_records(field_server, browser, tmp_path):
+    server, ids = field_server
+    context, page = phone(browser, tmp_path / "phone")
+    try:
+        login(page, server.base, "fac")
+        take_pack(page, server.base, ids["session"])
+        rows = open_session(page, server.base, ids["session"])
+        server.stop()
+        rows.nth(0).locator("select").select_option("excused")
+        page.get_by_role("button", name="Guardar en este dispositivo").click()
+        expect(page.locator("#queue-status")).to_contain_text("aún no enviado: 1")
+        context.clear_cookies()  # her login expired while away
+        server.start()
+
+        login(page, server.base, "fac2")
+        page.goto(server.base + "/field/")
+        expect(page.locator("#device-packs")).to_contain_text("No hay paquetes")
+        expect(page.locator("#queue-status")).to_contain_text("Nada pendiente")
+        page.goto(f"{server.base}/field/offline#session={ids['session']}")
+        expect(page.locator("#session-facts")).to_contain_text("no está en ningún paquete")
+        assert page.locator("#roster-body tr").count() == 0  # her names are not shown to him
+        assert submissions(server) == []  # nor sent under his name
+        (queued,) = stored_items(page, "queue")
+        assert queued["owner"] == ids["fac"]
+
+        # He signs out: nothing of his stays, hers stays for her.
+        page.goto(server.base + "/field/")
+        page.get_by_role("button", name="Cerrar sesión").click()
+        expect(page).to_have_url(server.base + "/login")
+        assert len(stored_items(page, "queue")) == 1
+        assert {pack["owner"] for pack in stored_items(page, "packs")} == {ids["fac"]}
+
+        login(page, server.base, "fac")
+        page.goto(server.base + "/field/")
+        expect(page.locator("#queue-status")).to_contain_text("Enviados: 1", timeout=30000)
+        assert submissions(server) == [(queued["person_id"], "excused", "applied", ids["fac"])]
+
+        # Her sign-out removes her packs (the names) from the phone; the materials stay.
+        page.get_by_role("button", name="Cerrar sesión").click()
+        expect(page).to_have_url(server.base + "/login")
+        assert stored_items(page, "packs") == [] and stored_items(page, "queue") == []
+        caches = page.evaluate("caches.keys()")
+        assert "workshops-pack" in caches and not [
+            name for name in caches if name.startswith("workshops-personal-")
+        ]
+    finally:
+        context.close()
+
+
+def test_records_saved_while_the_server_was_down_are_sent_when_it_is_back(field_server, browser, tmp_path):
+    server, ids = field_server
+    context, page = phone(browser, tmp_path / "phone")
+    try:
+        login(page, server.base, "fac")
+        take_pack(page, server.base, ids["session"])
+        rows = open_session(page, server.base, ids["session"])
+        server.stop()  # the phone believes it is online; the server does not answer
+        rows.nth(0).locator("select").select_option("present")
+        page.get_by_role("button", name="Guardar en este dispositivo").click()
+        expect(page.locator("#queue-status")).to_contain_text("se intentará de nuevo", timeout=30000)
+        server.start()
+        # No click: the retry with backoff sends it.
+        expect(page.locator("#queue-status")).to_contain_text("Enviados: 1", timeout=90000)
+        assert len(submissions(server)) == 1
+    finally:
+        context.close()
+
+
+def test_a_hanging_server_shows_the_phones_copy(field_server, browser, tmp_path):
+    server, ids = field_server
+    context, page = phone(browser, tmp_path / "phone")
+    try:
+        login(page, server.base, "fac")
+        take_pack(page, server.base, ids["session"])
+        server.hang()  # accepts and never answers
+        page.goto(server.base + "/field/", wait_until="commit")
+        expect(page.get_by_role("heading", name="Modo de campo")).to_be_visible(timeout=5000)
+        expect(page.locator("#device-packs a")).to_have_count(1)
+        server.release()  # no server at all: a page in no pack says so
+        page.goto(server.base + "/reports/", wait_until="commit")
+        expect(
+            page.get_by_role("heading", name="Esta página no está disponible sin conexión")
+        ).to_be_visible()
+        # A cached page's PDF link works with no server.
+        handout = next(
+            f for f in stored_items(page, "packs")[0]["files"] if "document=guide" in f and "print?" in f
+        )
+        page.goto(server.base + handout)
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Descargar PDF").click()
+        assert download.value.path().read_bytes()[:5] == b"%PDF-"
+    finally:
+        context.close()
+
+
+def test_a_refused_record_stays_with_its_name_until_a_coordinator_takes_it_over(
+    field_server, browser, tmp_path
+):
+    server, ids = field_server
+    context, page = phone(browser, tmp_path / "phone")
+    try:
+        login(page, server.base, "fac")
+        take_pack(page, server.base, ids["session"])
+        rows = open_session(page, server.base, ids["session"])
+        name = rows.nth(0).get_attribute("data-name")
+        app = make_test_app(server.env["DATABASE_URL"], server.env["WORKSHOPS_INSTANCE_PATH"])
+        with app.app_context():  # she is taken off the session while in the field
+            db.session.execute(sa.delete(SessionStaff).where(SessionStaff.user_id == ids["fac"]))
+            db.session.commit()
+            db.session.remove()
+            db.engine.dispose()
+        rows.nth(0).locator("select").select_option("present")
+        page.get_by_role("button", name="Guardar en este dispositivo").click()
+        expect(page.locator("#queue-status")).to_contain_text("Rechazados: 1", timeout=30000)
+        expect(page.locator("#rejected-list")).to_contain_text(name)
+        expect(page.locator("#rejected-list")).to_contain_text("no está asignado")
+        page.get_by_role("button", name="Cerrar sesión").click()
+        expect(page).to_have_url(server.base + "/login")
+        assert [item["owner"] for item in stored_items(page, "rejected")] == [ids["fac"]]
+
+        login(page, server.base, "coord")
+        page.goto(server.base + "/field/")
+        expect(page.locator("#rejected-list")).to_contain_text(name)
+        page.get_by_role("button", name="Hacerme cargo y enviar").click()
+        expect(page.locator("#queue-status")).to_contain_text("Enviados: 1", timeout=30000)
+        assert stored_items(page, "rejected") == []
+        assert [(status, outcome, user) for _p, status, outcome, user in submissions(server)] == [
+            ("present", "applied", ids["coord"])
+        ]
     finally:
         context.close()

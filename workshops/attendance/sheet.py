@@ -1,11 +1,12 @@
 """The printed attendance sheet: bilingual, in roster order, with a QR code to its entry page."""
 
 import segno
-from flask import render_template, url_for
+from flask import render_template
 from markupsafe import Markup
 
 from ..catalog.runtime import get_translations
 from ..core.pdf import html_to_pdf
+from ..core.urls import public_url
 from ..i18n import languages
 from . import services
 
@@ -35,8 +36,13 @@ def bilingual_segment(uid, text):
 
 
 def qr_svg(session):
-    """An inline SVG QR code for the session's entry page (no image file, no external service)."""
-    target = url_for("sessions.enter", session_id=session.id, _external=True)
+    """An inline SVG QR code for the session's entry page (no image file, no external service).
+
+    Return (None, None) when the site's public address (PUBLIC_URL) is not configured.
+    """
+    target = public_url("sessions.enter", session_id=session.id)
+    if target is None:
+        return None, None
     # segno writes only path data from the encoded modules: no user text reaches the markup.
     return Markup(segno.make(target, error="m").svg_inline(scale=3, omitsize=False)), target  # noqa: S704
 

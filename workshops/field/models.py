@@ -2,14 +2,16 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..attendance.models import ATTENDANCE_STATES
 from ..extensions import Model, one_of, utcnow
 
 OUTCOMES = ("applied", "conflict")
-RESOLUTIONS = ("device", "server")
+# "superseded": the same device sent a later value for the record, or another conflict was settled.
+RESOLUTIONS = ("device", "server", "superseded")
+OPEN_CONFLICT_SQL = "outcome = 'conflict' AND resolution IS NULL"
 
 
 class FieldSubmission(Model):
@@ -34,6 +36,8 @@ class FieldSubmission(Model):
     remark: Mapped[str] = mapped_column(Text, nullable=False, default="")
     # The status the pack showed when it was taken ("" when there was no record yet).
     base_status: Mapped[str] = mapped_column(String(16), nullable=False, default="")
+    # The remark the device last saw from the server (None: the device did not say).
+    base_remark: Mapped[str | None] = mapped_column(Text, nullable=True)
     # The server's status when the record arrived, for a conflict.
     server_status: Mapped[str] = mapped_column(String(16), nullable=False, default="")
     server_remark: Mapped[str] = mapped_column(Text, nullable=False, default="")
@@ -42,7 +46,7 @@ class FieldSubmission(Model):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
     outcome: Mapped[str] = mapped_column(String(12), nullable=False)
     walk_in: Mapped[bool] = mapped_column(default=False, nullable=False)
-    resolution: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    resolution: Mapped[str | None] = mapped_column(String(12), nullable=True)
     resolved_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), index=True
     )
@@ -57,5 +61,14 @@ class FieldSubmission(Model):
         CheckConstraint(one_of("outcome", OUTCOMES), name="outcome_known"),
         CheckConstraint(
             "resolution IS NULL OR " + one_of("resolution", RESOLUTIONS), name="resolution_known"
+        ),
+        # One open conflict per person and session: a later one replaces it (services.supersede).
+        Index(
+            "uq_field_submission_open_conflict",
+            "session_id",
+            "person_id",
+            unique=True,
+            sqlite_where=text(OPEN_CONFLICT_SQL),
+            postgresql_where=text(OPEN_CONFLICT_SQL),
         ),
     )

@@ -27,7 +27,7 @@ from ..core.forms import ConfirmForm
 from ..core.paths import STATIC_DIR
 from ..extensions import db
 from ..i18n import languages
-from . import services
+from . import conflicts, pack, services
 from .models import FieldSubmission
 
 bp = Blueprint("field", __name__)
@@ -40,15 +40,8 @@ MANAGERS = ("admin", "coordinator")
 def strings():
     """The words the field script shows, in the user's language (the script has no catalog of its own)."""
     return {
-        "saved_here": _("Guardado en este dispositivo, aún no enviado: %(count)s"),
-        "nothing_queued": _("Nada pendiente de enviar."),
         "offline": _("Sin conexión: lo que guarde queda en este dispositivo."),
         "online": _("Con conexión."),
-        "sending": _("Enviando…"),
-        "sent": _(
-            "Enviados: %(applied)s. Conflictos para el coordinador: %(conflicts)s. Rechazados: %(rejected)s."
-        ),
-        "send_failed": _("No se pudo enviar; se intentará de nuevo. Nada se perdió."),
         "size": _("Tamaño del paquete: %(size)s KB"),
         "measuring": _("Calculando el tamaño…"),
         "downloading": _("Descargando el paquete…"),
@@ -62,26 +55,80 @@ def strings():
         "no_session": _("Esta sesión no está en ningún paquete de este dispositivo."),
         "saved": _("Guardado en este dispositivo."),
         "rejected": _("Rechazado: %(reason)s"),
-        "no_storage": _("Este navegador no puede guardar datos sin conexión."),
         "walk_in_name": _("Escriba el nombre de la persona nueva."),
         "walk_in_sex": _("Elija el sexo de la persona nueva (o «no registrado»)."),
         "walk_in_year": _("Escriba el año de nacimiento con cuatro cifras (por ejemplo 1985)."),
         "module": _("Módulo %(number)s: %(title)s"),
         "walk_in": _("persona nueva"),
+        "edit": _("Corregir"),
+        "remove_walk_in": _("Quitar"),
+        "resend": _("Enviar de nuevo"),
+        "take_over": _("Hacerme cargo y enviar"),
+        "discard": _("Descartar"),
+        "discard_confirm": _("¿Descartar este registro? No se enviará nunca."),
+        "by": _("de %(user)s"),
+        "kept": _("Este navegador aceptó conservar los datos guardados."),
+        "not_kept": _(
+            "Este navegador no se comprometió a conservar los datos: podría borrarlos si le falta espacio."
+        ),
+        "file_module": _("Módulo (%(lang)s)"),
+        "file_terms": _("Términos clave (%(lang)s)"),
+        "file_handout": _("Hoja para participantes (%(lang)s)"),
+        "file_guide": _("Guía del facilitador (%(lang)s)"),
+        "file_sheet": _("Hoja de asistencia"),
+        **guard_strings(),
     }
+
+
+def guard_strings():
+    """The words the field script needs on every page: sending, retrying, and the sign-out check."""
+    return {
+        "saved_here": _("Guardado en este dispositivo, aún no enviado: %(count)s"),
+        "nothing_queued": _("Nada pendiente de enviar."),
+        "sending": _("Enviando…"),
+        "sent": _(
+            "Enviados: %(applied)s. Conflictos para el coordinador: %(conflicts)s. Rechazados: %(rejected)s."
+        ),
+        "send_failed": _("No se pudo enviar; se intentará de nuevo. Nada se perdió."),
+        "expired": _("Su sesión expiró: inicie sesión de nuevo; no se perdió nada."),
+        "refused": _(
+            "El servidor no aceptó el envío (error %(status)s); se intentará de nuevo. Nada se perdió."
+        ),
+        "other_account": _(
+            "Otra cuenta inició sesión en este navegador: lo guardado espera a la cuenta que lo anotó."
+        ),
+        "signed_out": _("Nadie ha iniciado sesión: inicie sesión para ver sus paquetes y anotar asistencia."),
+        "logout_unsent": _(
+            "Hay %(count)s registros sin enviar en este dispositivo. ¿Enviarlos antes de cerrar la sesión?"
+        ),
+        "logout_failed": _(
+            "No se pudieron enviar %(count)s registros; quedan en este dispositivo, solo para usted. "
+            "¿Cerrar la sesión de todos modos?"
+        ),
+        "logout_keep": _(
+            "¿Cerrar la sesión sin enviarlos? Quedan en este dispositivo, solo para usted, hasta que vuelva."
+        ),
+        "no_storage": _("Este navegador no puede guardar datos sin conexión."),
+    }
+
+
+@bp.app_context_processor
+def field_guard():
+    """Give base.html the sign-out check's words (the logout form carries them for field.js)."""
+    return {"field_guard_strings": guard_strings}
 
 
 @bp.route("/field/")
 @access.roles(*STAFF)
 def index():
-    sessions = services.upcoming_sessions(current_user)
+    sessions = pack.upcoming_sessions(current_user)
     return render_template(
         "field/index.html",
         sessions=sessions,
         languages=languages(),
         strings=strings(),
         manager=attendance.is_manager(current_user),
-        conflicts=services.count_open_conflicts() if attendance.is_manager(current_user) else 0,
+        conflicts=conflicts.count_open_conflicts() if attendance.is_manager(current_user) else 0,
     )
 
 
@@ -92,10 +139,20 @@ def offline():
     return render_template("field/offline.html", strings=strings(), states=attendance.ATTENDANCE_STATES)
 
 
-@bp.route("/field/conflicts")
+@bp.route("/field/unavailable")
+@access.public
+def unavailable():
+    """What the service worker shows, with no network, for a page that is not in a pack (no personal data)."""
+    return render_template("field/unavailable.html")
+
+
+@bp.route("/field/conflicts", endpoint="conflicts")
 @access.roles(*MANAGERS)
-def conflicts():
-    return render_template("field/conflicts.html", conflicts=services.open_conflicts(), form=ConfirmForm())
+def conflicts_page():
+    found = conflicts.open_conflicts()
+    return render_template(
+        "field/conflicts.html", conflicts=found, current=conflicts.current_records(found), form=ConfirmForm()
+    )
 
 
 @bp.route("/field/conflicts/<int:submission_id>", methods=["POST"])
@@ -110,7 +167,7 @@ def resolve(submission_id):
     if submission.resolution is not None:
         flash(_("Otra persona ya resolvió este conflicto."), "warning")
         return redirect(url_for(".conflicts"))
-    refusal = services.resolve(submission, keep, current_user)
+    refusal = conflicts.resolve(submission, keep, current_user)
     if refusal is not None:
         flash(refusal, "warning")
         return redirect(url_for(".conflicts"))
@@ -125,32 +182,62 @@ def resolve(submission_id):
 @bp.route("/api/field/token")
 @access.roles(*STAFF)
 def token():
-    """A fresh CSRF token: a pack may have been taken days before the device syncs."""
-    return jsonify(csrf_token=generate_csrf())
+    """A fresh CSRF token, and who is signed in: the device keeps each account's records apart."""
+    return jsonify(
+        csrf_token=generate_csrf(),
+        user={
+            "id": current_user.id,
+            "name": current_user.display_name,
+            "manager": attendance.is_manager(current_user),
+        },
+    )
 
 
-@bp.route("/api/field/pack")
-@access.roles(*STAFF)
-def pack():
+def _chosen():
+    """The sessions and languages a pack request names, or an error response."""
     known = languages()
     chosen = [code for code in request.args.getlist("lang") if code in known] or ["es"]
     try:
         ids = [int(value) for value in request.args.getlist("session")]
     except ValueError:
-        return render_error(400, message=_("Los números de sesión no son válidos."))
+        return None, render_error(400, message=_("Los números de sesión no son válidos."))
     if not ids or len(ids) > 20:
-        return render_error(400, message=_("Elija de 1 a 20 sesiones."))
+        return None, render_error(400, message=_("Elija de 1 a 20 sesiones."))
     sessions = []
     for session_id in dict.fromkeys(ids):
-        session = db.session.get(WorkshopSession, session_id)
+        # A number too large for the database names no session (the same answer as a missing one).
+        session = db.session.get(WorkshopSession, session_id) if services.is_record_id(session_id) else None
         if session is None or not attendance.can_see(current_user, session):
-            return render_error(403, message=_("Usted no está asignado a la sesión %(id)s.", id=session_id))
+            return None, render_error(
+                403, message=_("Usted no está asignado a la sesión %(id)s.", id=session_id)
+            )
         sessions.append(session)
-    pack_data = services.build_pack(sessions, chosen, current_user)
+    return (sessions, chosen), None
+
+
+@bp.route("/api/field/estimate")
+@access.roles(*STAFF)
+def estimate():
+    """What a pack would hold, without names: the device measures the files once each."""
+    chosen, error = _chosen()
+    if error is not None:
+        return error
+    sessions, codes = chosen
+    return jsonify(pack.estimate(sessions, codes))
+
+
+@bp.route("/api/field/pack", endpoint="pack")
+@access.roles(*STAFF)
+def pack_data():
+    chosen, error = _chosen()
+    if error is not None:
+        return error
+    sessions, codes = chosen
+    body = pack.build_pack(sessions, codes, current_user)
     # A pack carries the names of the sessions' people: who took it is logged.
     audit.record(current_user, "pack", "field-pack", sessions=[session.id for session in sessions])
     db.session.commit()
-    return jsonify(pack_data)
+    return jsonify(body)
 
 
 @bp.route("/api/field/sync", methods=["POST"])
@@ -200,7 +287,14 @@ def service_worker():
     # The cache name follows the fingerprints: a deployment that changes a file replaces the cache.
     version = hashlib.sha256(json.dumps(shell).encode()).hexdigest()[:12]
     source = (STATIC_DIR / "js" / "sw.js").read_text(encoding="utf-8")
-    for placeholder, value in (('/*VERSION*/"dev"', version), ("/*SHELL_FILES*/[]", shell)):
+    shell.append(url_for(".unavailable"))
+    paths = (
+        ('/*VERSION*/"dev"', version),
+        ("/*SHELL_FILES*/[]", shell),
+        ('/*UNAVAILABLE*/"/field/unavailable"', url_for(".unavailable")),
+        ('/*SWITCH*/"/language"', url_for("language.switch")),
+    )
+    for placeholder, value in paths:
         if placeholder not in source:
             raise RuntimeError(f"sw.js lacks its placeholder {placeholder}")
         source = source.replace(placeholder, json.dumps(value))

@@ -1,162 +1,33 @@
-"""Field packs and the sync of attendance taken offline: each record applied exactly once."""
+"""The sync of attendance taken offline: each record applied exactly once (packs: pack.py)."""
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TypedDict, TypeGuard
 
-from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from ..attendance import services as attendance
 from ..attendance import walkins
 from ..attendance.models import (
     ATTENDANCE_STATES,
-    OFF_STATES,
-    AttendanceChange,
     AttendanceRecord,
     WorkshopSession,
 )
 from ..auth.models import User
 from ..core import audit
-from ..core.clock import program_today
-from ..curriculum.models import Module
-from ..extensions import db, utcnow
-from ..i18n import module_title
+from ..extensions import db
 from ..people import services as people
 from ..people.models import Household, Person
+from . import conflicts, records
 from .models import FieldSubmission
 
 MAX_RECORDS = 500
 MAX_BYTES = 1_000_000
 UID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-UPCOMING_DAYS = 60
-
-
-# The pack, as JSON for the device (see openapi.yaml): sessions with their rosters, and files to cache.
-class PackedPerson(TypedDict):
-    id: int
-    name: str
-    sex: str
-    birth_year: int | None
-    status: str
-    remark: str
-
-
-class PackedGroup(TypedDict):
-    household: str
-    persons: list[PackedPerson]
-
-
-class PackedModule(TypedDict):
-    number: int
-    title: str
-
-
-class PackedSession(TypedDict):
-    id: int
-    date: str
-    community: str
-    module: PackedModule
-    revision: int
-    roster: list[PackedGroup]
-    files: list[str]
-
-
-class Pack(TypedDict):
-    taken_at: str
-    user: str
-    languages: Sequence[str]
-    sessions: list[PackedSession]
-    files: list[str]
-
-
-def upcoming_sessions(user: User) -> Sequence[WorkshopSession]:
-    """The sessions a user may take into the field: from a week ago to two months ahead, none cancelled."""
-    today = program_today()
-    return db.session.scalars(
-        attendance.visible_sessions_query(user).where(
-            WorkshopSession.date >= today - timedelta(days=7),
-            WorkshopSession.date <= today + timedelta(days=UPCOMING_DAYS),
-            WorkshopSession.status.not_in(OFF_STATES),
-        )
-    ).all()
-
-
-def pack_files(module: Module, languages: Sequence[str]) -> list[str]:
-    """The pages a pack caches for a module: its page and key terms in each language, and the handout."""
-    files = []
-    for code in languages:
-        files.append(url_for("curriculum.module", slug=module.slug, lang=code))
-        files.append(url_for("curriculum.terms", lang=code))
-    first = languages[0]
-    files.append(
-        url_for(
-            "materials.view", document="handout", module=module.slug, first=first, layout="side", lang=first
-        )
-    )
-    return files
-
-
-def build_pack(sessions: Iterable[WorkshopSession], languages: Sequence[str], user: User) -> Pack:
-    """Return the pack as plain data: sessions with rosters and current statuses, and files to cache."""
-    packed: list[PackedSession] = []
-    files: list[str] = []
-    for session in sessions:
-        if session.status in OFF_STATES:
-            continue  # cancelled or postponed since it was listed: nothing to take to the field
-        stored = attendance.records_by_person(session)
-        groups: list[PackedGroup] = []
-        for household, members in attendance.roster(session):
-            groups.append(
-                {
-                    "household": household.code if household else "",
-                    "persons": [
-                        {
-                            "id": person.id,
-                            "name": person.full_name,
-                            "sex": person.sex,
-                            "birth_year": person.birth_year,
-                            "status": stored[person.id].status if person.id in stored else "",
-                            "remark": stored[person.id].remark if person.id in stored else "",
-                        }
-                        for person in members
-                    ],
-                }
-            )
-        packed.append(
-            {
-                "id": session.id,
-                "date": session.date.isoformat(),
-                "community": session.community.name,
-                "module": {"number": session.module.number, "title": module_title(session.module)},
-                "revision": session.revision,
-                "roster": groups,
-                "files": pack_files(session.module, languages),
-            }
-        )
-        for path in packed[-1]["files"]:
-            if path not in files:
-                files.append(path)
-    shell = [
-        url_for("field.index"),
-        url_for("field.offline"),
-        url_for("static", filename="css/app.css"),
-        url_for("static", filename="css/print.css"),
-        url_for("static", filename="js/field.js"),
-        url_for("field.manifest"),
-    ]
-    return {
-        "taken_at": utcnow().isoformat(timespec="seconds"),
-        "user": user.username,
-        "languages": languages,
-        "sessions": packed,
-        "files": shell + files,
-    }
 
 
 @dataclass
@@ -164,11 +35,15 @@ class Outcome:
     id: str
     outcome: str  # applied, already_applied, conflict, rejected
     reason: str = ""
+    # The server's value of the record after this one (applied or conflict): the device's next base.
+    server: dict[str, object] | None = None
 
-    def as_dict(self) -> dict[str, str]:
-        result = {"id": self.id, "outcome": self.outcome}
+    def as_dict(self) -> dict[str, object]:
+        result: dict[str, object] = {"id": self.id, "outcome": self.outcome}
         if self.reason:
             result["reason"] = self.reason
+        if self.server is not None:
+            result["server"] = self.server
         return result
 
 
@@ -185,6 +60,7 @@ class ParsedRecord(TypedDict):
     status: str
     remark: str
     base_status: str
+    base_remark: str | None
     entered_at: datetime | None
 
 
@@ -219,6 +95,9 @@ def _parse(item: object) -> ParsedRecord:
     base_status = item.get("base_status") or ""
     if base_status and base_status not in ATTENDANCE_STATES:
         raise Rejected(_("El estado anterior no es válido."))
+    base_remark = item.get("base_remark")
+    if base_remark is not None and not isinstance(base_remark, str):
+        raise Rejected(_("El campo %(field)s debe ser texto.", field="base_remark"))
     entered_at = None
     if item.get("entered_at"):
         try:
@@ -252,6 +131,7 @@ def _parse(item: object) -> ParsedRecord:
         "status": status,
         "remark": _text(item.get("remark"), 500, "remark"),
         "base_status": base_status,
+        "base_remark": None if base_remark is None else base_remark.strip()[:500],
         "entered_at": entered_at,
     }
 
@@ -261,6 +141,8 @@ class Batch:
 
     def __init__(self, items: Sequence[object]) -> None:
         self.sessions: dict[int, WorkshopSession | None] = {}
+        # What the server holds after each record, for the device's next base value.
+        self.answers: dict[str, dict[str, object]] = {}
         self.touched: set[WorkshopSession] = set()
         person_ids = {
             i.get("person_id") for i in items if isinstance(i, dict) and is_record_id(i.get("person_id"))
@@ -286,6 +168,17 @@ class Batch:
                 )
             ).all()
         )
+        # Open conflicts are closed in memory, never flushed before the commit: a flush would hold
+        # SQLite's write lock for the rest of the batch.
+        self.conflicts: dict[tuple[int, int], list[FieldSubmission]] = {}
+        for conflict in db.session.scalars(
+            select(FieldSubmission).where(
+                *conflicts.OPEN_CONFLICT,
+                FieldSubmission.session_id.in_(session_ids),
+                FieldSubmission.person_id.in_(set(self.persons)),
+            )
+        ):
+            self.conflicts.setdefault((conflict.session_id, conflict.person_id), []).append(conflict)
         self.records = {
             (record.session_id, record.person_id): record
             for record in db.session.scalars(
@@ -317,6 +210,31 @@ class Batch:
         return (session.id, person.id) in self.records
 
 
+def _person_and_record(
+    session: WorkshopSession, data: ParsedRecord, user: User, batch: Batch
+) -> tuple[Person, AttendanceRecord | None]:
+    """Find (or, for a new walk-in, create) the person a record is about, and their record if any."""
+    person: Person | None
+    if data["walk_in"] is not None:
+        # Walk-ins go to the registry flagged for the review queue, like those typed on the entry page:
+        # the device cannot ask whether they resemble someone, so the queue shows the candidates,
+        # and nothing is merged by itself. The same walk-in sent again for this session (another
+        # record, say from a second device) is the person the first one created.
+        person = walkins.same_walk_in(session, data["walk_in"])
+        if person is None:
+            return people.add_person(None, data["walk_in"], user, needs_review=True), None
+        return person, batch.records.get((session.id, person.id)) or db.session.scalar(
+            select(AttendanceRecord).where(
+                AttendanceRecord.session_id == session.id, AttendanceRecord.person_id == person.id
+            )
+        )
+    person_id = data["person_id"]  # a number whenever there is no walk-in (_parse)
+    person = batch.person(person_id) if person_id is not None else None
+    if person is None or not batch.in_roster(session, person):
+        raise Rejected(_("Esa persona no está en la lista de esta sesión."))
+    return person, batch.records.get((session.id, person.id))
+
+
 def _apply_one(uid: str, data: ParsedRecord, user: User, batch: Batch) -> str:
     """Apply one record within the caller's transaction; return the outcome."""
     session = batch.session(data["session_id"])
@@ -333,80 +251,35 @@ def _apply_one(uid: str, data: ParsedRecord, user: User, batch: Batch) -> str:
         status=data["status"],
         remark=data["remark"],
         base_status=data["base_status"],
+        base_remark=data["base_remark"],
         device_entered_at=data["entered_at"],
         walk_in=data["walk_in"] is not None,
     )
-    person: Person | None
-    record: AttendanceRecord | None
-    if data["walk_in"] is not None:
-        # Walk-ins go to the registry flagged for the review queue, like those typed on the entry page:
-        # the device cannot ask whether they resemble someone, so the queue shows the candidates,
-        # and nothing is merged by itself. The same walk-in sent again for this session (another
-        # record, say from a second device) is the person the first one created.
-        person = walkins.same_walk_in(session, data["walk_in"])
-        if person is None:
-            person = people.add_person(None, data["walk_in"], user, needs_review=True)
-            record = None
-        else:
-            record = batch.records.get((session.id, person.id)) or db.session.scalar(
-                select(AttendanceRecord).where(
-                    AttendanceRecord.session_id == session.id, AttendanceRecord.person_id == person.id
-                )
-            )
-    else:
-        person_id = data["person_id"]  # a number whenever there is no walk-in (_parse)
-        person = batch.person(person_id) if person_id is not None else None
-        if person is None or not batch.in_roster(session, person):
-            raise Rejected(_("Esa persona no está en la lista de esta sesión."))
-        record = batch.records.get((session.id, person.id))
+    person, record = _person_and_record(session, data, user, batch)
     submission.person_id = person.id
-    current = record.status if record else ""
-    if record is not None and (record.status, record.remark) == (data["status"], data["remark"]):
-        submission.outcome = "applied"  # the server already says the same
-    elif current != data["base_status"]:
-        submission.outcome = "conflict"
-        submission.server_status, submission.server_remark = current, record.remark if record else ""
-    else:
-        batch.records[session.id, person.id] = _write(
-            session, person, record, data["status"], data["remark"], user
-        )
-        batch.touched.add(session)
-        submission.outcome = "applied"
-    db.session.add(submission)
-    return submission.outcome
-
-
-def _write(
-    session: WorkshopSession,
-    person: Person,
-    record: AttendanceRecord | None,
-    status: str,
-    remark: str,
-    user: User,
-) -> AttendanceRecord:
-    """Create or change one attendance record, keeping the earlier value; return the record."""
-    if record is None:
-        record = AttendanceRecord(
-            session_id=session.id, person_id=person.id, status=status, remark=remark, entered_by_id=user.id
-        )
-        db.session.add(record)
-        return record
-    db.session.add(
-        AttendanceChange(
-            record_id=record.id, status=record.status, remark=record.remark, changed_by_id=user.id
-        )
+    decision = conflicts.decide(
+        record, data["status"], data["remark"], data["base_status"], data["base_remark"], user
     )
-    record.status, record.remark, record.entered_by_id, record.entered_at = status, remark, user.id, utcnow()
-    return record
-
-
-def _mark_entered(sessions: Iterable[WorkshopSession], user: User) -> None:
-    """Bump each changed session's revision once: a page open on the entry form will not overwrite."""
-    for session in sessions:
-        session.revision += 1
-        if session.status in ("planned", "held"):
-            session.status = "entered"
-        session.entered_by_id, session.entered_at = user.id, utcnow()
+    if decision == "conflict":
+        submission.outcome = "conflict"
+        submission.server_status = record.status if record else ""
+        submission.server_remark = record.remark if record else ""
+        # One open conflict per person and session: this one replaces any earlier.
+        conflicts.close(batch.conflicts.get((session.id, person.id), []))
+    else:
+        if decision == "write":
+            batch.records[session.id, person.id] = records.write(
+                session, person, record, data["status"], data["remark"], user
+            )
+            batch.touched.add(session)
+        submission.outcome = "applied"
+        # Her own later value replaces her own earlier open conflict for the record.
+        conflicts.close(batch.conflicts.get((session.id, person.id), []), sent_by=user.id)
+    db.session.add(submission)
+    if submission.outcome == "conflict":
+        batch.conflicts[session.id, person.id] = [submission]
+    batch.answers[uid] = conflicts.current_value(batch.records.get((session.id, person.id)))
+    return submission.outcome
 
 
 def sync(items: Sequence[object], user: User) -> list[Outcome]:
@@ -442,60 +315,11 @@ def sync(items: Sequence[object], user: User) -> list[Outcome]:
             continue
         known[uid] = outcome
         applied += outcome == "applied"
-        outcomes.append(Outcome(uid, outcome))
-    _mark_entered(batch.touched, user)
+        outcomes.append(Outcome(uid, outcome, server=batch.answers.get(uid)))
+    records.mark_entered(batch.touched, user)
     for session in batch.touched:
         audit.record(user, "field-sync", session, records=applied)
     return outcomes
-
-
-OPEN_CONFLICT = (FieldSubmission.outcome == "conflict", FieldSubmission.resolution.is_(None))
-
-
-def open_conflicts() -> Sequence[FieldSubmission]:
-    """The conflicts to settle, with what the page shows of each (session, person, sender) loaded at once."""
-    return db.session.scalars(
-        select(FieldSubmission)
-        .where(*OPEN_CONFLICT)
-        .options(
-            selectinload(FieldSubmission.session).selectinload(WorkshopSession.community),
-            selectinload(FieldSubmission.session).selectinload(WorkshopSession.module),
-            selectinload(FieldSubmission.person),
-            selectinload(FieldSubmission.user),
-        )
-        .order_by(FieldSubmission.received_at)
-    ).all()
-
-
-def count_open_conflicts() -> int:
-    return db.session.scalar(select(func.count()).select_from(FieldSubmission).where(*OPEN_CONFLICT)) or 0
-
-
-def resolve(submission: FieldSubmission, keep: str, user: User) -> str | None:
-    """Settle a conflict: keep the server's value, or apply the device's.
-
-    Return why the device's value may not be applied now (the session was cancelled
-    since, say), with nothing changed; None once settled.
-    """
-    if keep == "device":
-        session = db.session.get(WorkshopSession, submission.session_id)
-        person = db.session.get(Person, submission.person_id)
-        if session is None or person is None:
-            # Foreign keys keep both (the submission goes with its session): never reached.
-            raise LookupError(f"field submission {submission.id}: its session or person is gone")
-        refusal = attendance.attendance_refusal(session)
-        if refusal is not None:
-            return refusal
-        record = db.session.scalar(
-            select(AttendanceRecord).where(
-                AttendanceRecord.session_id == session.id, AttendanceRecord.person_id == person.id
-            )
-        )
-        _write(session, person, record, submission.status, submission.remark, user)
-        _mark_entered([session], user)
-    submission.resolution, submission.resolved_by_id, submission.resolved_at = keep, user.id, utcnow()
-    audit.record(user, "field-resolve", submission.session, submission=submission.id, kept=keep)
-    return None
 
 
 def sync_and_commit(items: Sequence[object], user: User) -> list[Outcome]:
