@@ -17,6 +17,14 @@ from .helpers import PASSWORD, login
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
+# The offline roster has the online page's big status buttons (the select behind them is hidden).
+STATUS_BUTTONS = {"present": "presente", "late": "tarde", "excused": "justificado", "absent": "ausente"}
+
+
+def choose(row, status):
+    row.get_by_role("button", name=STATUS_BUTTONS[status], exact=True).click()
+
+
 def server_state(live_server, session_id):
     app = make_test_app(live_server.env["DATABASE_URL"], live_server.env["WORKSHOPS_INSTANCE_PATH"])
     with app.app_context():
@@ -85,13 +93,13 @@ def test_offline_attendance_syncs_exactly_once(live_server, browser):
         # A page kept from an older deployment asks for an older version: the device's copy answers.
         assert page.evaluate("fetch('/static/css/app.css?v=000000000000').then(r => r.ok)")
         page.locator("#device-packs a").first.click()
-        page.wait_for_selector("#roster-body tr")
-        rows = page.locator("#roster-body tr")
+        page.wait_for_selector("#roster-body .mark")
+        rows = page.locator("#roster-body .mark")
         count = rows.count()
         assert count > 3
-        rows.nth(0).locator("select").select_option("present")
-        rows.nth(1).locator("select").select_option("late")
-        rows.nth(2).locator("select").select_option("excused")
+        choose(rows.nth(0), "present")
+        choose(rows.nth(1), "late")
+        choose(rows.nth(2), "excused")
         rows.nth(2).locator("input").fill("cosecha")
         page.get_by_label("Nombres").fill("Visitante")
         page.get_by_label("Apellidos").fill("Sin Lista")
@@ -205,8 +213,8 @@ def take_pack(page, base, session_id):
 
 def open_session(page, base, session_id):
     page.goto(f"{base}/field/offline#session={session_id}")
-    expect(page.locator("#roster-body tr").first).to_be_visible(timeout=15000)
-    return page.locator("#roster-body tr")
+    expect(page.locator("#roster-body .mark").first).to_be_visible(timeout=15000)
+    return page.locator("#roster-body .mark")
 
 
 def stored_items(page, name):
@@ -238,7 +246,7 @@ def test_after_a_sync_the_phone_shows_the_marks_and_a_correction_applies(field_s
         take_pack(page, server.base, ids["session"])
         rows = open_session(page, server.base, ids["session"])
         for n, status in enumerate(("present", "late", "present")):
-            rows.nth(n).locator("select").select_option(status)
+            choose(rows.nth(n), status)
         page.get_by_role("button", name="Guardar en este dispositivo").click()
         expect(page.locator("#queue-status")).to_contain_text("Enviados: 3", timeout=30000)
         context.close()
@@ -247,7 +255,7 @@ def test_after_a_sync_the_phone_shows_the_marks_and_a_correction_applies(field_s
         login(page, server.base, "fac")
         rows = open_session(page, server.base, ids["session"])
         expect(rows.nth(1).locator("select")).to_have_value("late")  # the server's marks, not 0 of 49
-        rows.nth(1).locator("select").select_option("present")
+        choose(rows.nth(1), "present")
         page.get_by_role("button", name="Guardar en este dispositivo").click()
         expect(page.locator("#queue-status")).to_contain_text(
             "Enviados: 1. Conflictos para el coordinador: 0"
@@ -267,7 +275,7 @@ def test_two_accounts_on_one_phone_neither_see_nor_send_each_others_records(fiel
         take_pack(page, server.base, ids["session"])
         rows = open_session(page, server.base, ids["session"])
         server.stop()
-        rows.nth(0).locator("select").select_option("excused")
+        choose(rows.nth(0), "excused")
         page.get_by_role("button", name="Guardar en este dispositivo").click()
         expect(page.locator("#queue-status")).to_contain_text("aún no enviado: 1")
         context.clear_cookies()  # her login expired while away
@@ -279,7 +287,7 @@ def test_two_accounts_on_one_phone_neither_see_nor_send_each_others_records(fiel
         expect(page.locator("#queue-status")).to_contain_text("Nada pendiente")
         page.goto(f"{server.base}/field/offline#session={ids['session']}")
         expect(page.locator("#session-facts")).to_contain_text("no está en ningún paquete")
-        assert page.locator("#roster-body tr").count() == 0  # her names are not shown to him
+        assert page.locator("#roster-body .mark").count() == 0  # her names are not shown to him
         assert submissions(server) == []  # nor sent under his name
         (queued,) = stored_items(page, "queue")
         assert queued["owner"] == ids["fac"]
@@ -316,7 +324,7 @@ def test_records_saved_while_the_server_was_down_are_sent_when_it_is_back(field_
         take_pack(page, server.base, ids["session"])
         rows = open_session(page, server.base, ids["session"])
         server.stop()  # the phone believes it is online; the server does not answer
-        rows.nth(0).locator("select").select_option("present")
+        choose(rows.nth(0), "present")
         page.get_by_role("button", name="Guardar en este dispositivo").click()
         expect(page.locator("#queue-status")).to_contain_text("se intentará de nuevo", timeout=30000)
         server.start()
@@ -370,7 +378,7 @@ def test_a_refused_record_stays_with_its_name_until_a_coordinator_takes_it_over(
             db.session.commit()
             db.session.remove()
             db.engine.dispose()
-        rows.nth(0).locator("select").select_option("present")
+        choose(rows.nth(0), "present")
         page.get_by_role("button", name="Guardar en este dispositivo").click()
         expect(page.locator("#queue-status")).to_contain_text("Rechazados: 1", timeout=30000)
         expect(page.locator("#rejected-list")).to_contain_text(name)

@@ -108,6 +108,7 @@ def shell_files() -> list[str]:
         url_for("static", filename="css/app.css"),
         url_for("static", filename="css/print.css"),
         url_for("static", filename="js/field.js"),
+        url_for("static", filename="js/entry.js"),
         url_for("field.manifest"),
     ]
 

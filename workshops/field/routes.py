@@ -32,7 +32,7 @@ from .models import FieldSubmission
 
 bp = Blueprint("field", __name__)
 # The static files the service worker keeps from its installation on: every field page needs them.
-SHELL_STATIC = ("css/app.css", "js/field.js")
+SHELL_STATIC = ("css/app.css", "js/field.js", "js/entry.js")
 STAFF = ("admin", "coordinator", "facilitator")
 MANAGERS = ("admin", "coordinator")
 
@@ -60,6 +60,8 @@ def strings():
         "walk_in_year": _("Escriba el año de nacimiento con cuatro cifras (por ejemplo 1985)."),
         "module": _("Módulo %(number)s: %(title)s"),
         "walk_in": _("persona nueva"),
+        "remark": _("Observación"),
+        "present": _("presente"),
         "edit": _("Corregir"),
         "remove_walk_in": _("Quitar"),
         "resend": _("Enviar de nuevo"),

@@ -490,42 +490,42 @@
       found[1].forEach(function (item) {
         if (item.session_id === id && item.walk_in) body.appendChild(walkInRow(item.walk_in, item.id));
       });
+      if (window.WorkshopsEntry) window.WorkshopsEntry.enhance(body);  // big status buttons, as online
       attendanceForm.hidden = false;
       attendanceForm.dataset.session = String(id);
     });
   }
   function personRow(group, person, queuedItem) {
-    var name = (group.household ? group.household + " · " : "") + person.name;
+    // The same block as the online entry page (attendance/entry.html), made from the pack.
     // The base is what the device last saw from the server: an edit is sent as a change from it.
-    var row = el("tr", { "data-person": person.id, "data-base": person.status || "",
+    var row = el("div", { "class": "mark", "data-person": person.id, "data-base": person.status || "",
       "data-base-remark": person.remark || "", "data-name": person.name });
-    row.appendChild(el("th", { scope: "row" }, name));
-    var select = el("select", { "aria-label": person.name, name: "status-" + person.id });
+    row.appendChild(el("span", { "class": "who", id: "n" + person.id },
+      (group.household ? group.household + " · " : "") + person.name));
+    var select = el("select", { "aria-labelledby": "n" + person.id, name: "status-" + person.id });
     select.appendChild(byId("status-options").content.cloneNode(true));
     select.value = queuedItem ? queuedItem.status : person.status || "";
-    var cell = el("td");
-    cell.appendChild(select);
-    row.appendChild(cell);
-    var remark = el("input", { type: "text", maxlength: "500", "aria-label": person.name, name: "remark-" + person.id });
+    row.appendChild(select);
+    var remark = el("input", { type: "text", maxlength: "500", "aria-labelledby": "rl n" + person.id,
+      placeholder: words.remark, name: "remark-" + person.id });
     remark.value = queuedItem ? queuedItem.remark : person.remark || "";
-    var remarkCell = el("td");
-    remarkCell.appendChild(remark);
-    row.appendChild(remarkCell);
+    row.appendChild(remark);
     return row;
   }
   function walkInName(person) { return person.given_names + " " + person.family_names; }
   var editing = null;  // the walk-in row being corrected in the walk-in fields
   function walkInRow(person, queuedId) {
-    var row = el("tr", { "class": "walk-in", "data-queued": queuedId || "" });
+    var row = el("div", { "class": "mark walk-in", "data-queued": queuedId || "" });
     row.walkIn = person;
-    row.appendChild(el("th", { scope: "row" }, walkInName(person) + " (" + words.walk_in + ")"));
-    row.appendChild(el("td", {}, "✓"));
-    var actions = el("td");
+    row.appendChild(el("span", { "class": "who" }, walkInName(person) + " (" + words.walk_in + ")"));
+    row.appendChild(el("span", {}, "✓ " + words.present));
+    var actions = el("span");
     var edit = el("button", { type: "button", "class": "link" }, words.edit);
     edit.addEventListener("click", function () { editWalkIn(row); });
     var remove = el("button", { type: "button", "class": "link" }, words.remove_walk_in);
     remove.addEventListener("click", function () { removeWalkIn(row); });
     actions.appendChild(edit);
+    actions.appendChild(document.createTextNode(" · "));
     actions.appendChild(remove);
     row.appendChild(actions);
     return row;
@@ -579,7 +579,7 @@
   }
   function entries(id, old, now) {
     var items = [];
-    Array.prototype.forEach.call(document.querySelectorAll("#roster-body tr"), function (row) {
+    Array.prototype.forEach.call(document.querySelectorAll("#roster-body .mark"), function (row) {
       if (row.walkIn) {
         if (!row.dataset.queued) {
           row.dataset.queued = uuid();
@@ -624,6 +624,7 @@
     byId("add-walk-in").addEventListener("click", addWalkIn);
     byId("mark-all-present").addEventListener("click", function () {
       // Only the people without a mark yet: a mark already chosen is kept.
+      if (window.WorkshopsEntry) { window.WorkshopsEntry.markAll(byId("roster-body")); return; }
       Array.prototype.forEach.call(document.querySelectorAll("#roster-body select"), function (select) {
         if (!select.value) select.value = "present";
       });
