@@ -118,7 +118,19 @@ def template_csv():
 def plan(text: str, reference: date | None = None) -> Plan:
     """Validate every row; return a Plan with all errors, or with what an import would create."""
     result = Plan(text=text, reference=reference or date.today())
-    reader = _csv_reader(text)
+    try:
+        return _plan_rows(result)
+    except csv.Error:
+        # A field past csv's size limit, a stray quote in strict mode: not a CSV that can be read.
+        message = _l("el archivo no se puede leer como CSV; ábralo en la hoja de cálculo y guárdelo como CSV")
+        result.errors = [("-", "", message)]
+        result.rows, result.repeated = [], []
+        return result
+
+
+def _plan_rows(result: Plan) -> Plan:
+    """Check the rows of result.text into result."""
+    reader = _csv_reader(result.text)
     header_errors = _header_problems(list(reader.fieldnames or []))
     if header_errors:
         result.errors.extend(header_errors)
@@ -191,7 +203,8 @@ def _csv_reader(text: str) -> csv.DictReader:
     """Return a reader whose column names are folded; the delimiter is the one the first line uses more."""
     first_line = text.splitlines()[0] if text.strip() else ""
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    # newline="": csv reads the line ends itself, a CR alone included, as its documentation asks.
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     reader.fieldnames = [fold(name).strip() for name in (reader.fieldnames or [])]
     return reader
 
