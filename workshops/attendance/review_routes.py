@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from ..core import access
 from ..core.forms import ConfirmForm
+from ..core.text import page_number, record_id
 from ..extensions import db
 from ..people import services as people
 from ..people.models import Household, Person
@@ -32,13 +33,13 @@ def _person_to_review(person_id: int) -> Person | None:
 
 
 def _back():
-    return redirect(url_for(".index", page=request.form.get("page", type=int) or None))
+    return redirect(url_for(".index", page=request.form.get("page", type=page_number) or None))
 
 
 @bp.route("/")
 @access.roles(*MANAGERS)
 def index():
-    result = walkins.review_page(request.args.get("page", type=int) or 1)
+    result = walkins.review_page(request.args.get("page", type=page_number) or 1)
     return render_template("attendance/review.html", result=result, today=date.today())
 
 
@@ -63,7 +64,7 @@ def household(person_id):
     person = _person_to_review(person_id)
     if person is None:
         return _back()
-    target = db.session.get(Household, request.form.get("household", type=int) or 0)
+    target = db.session.get(Household, request.form.get("household", type=record_id) or 0)
     try:
         when = date.fromisoformat(request.form.get("date", ""))
     except ValueError:

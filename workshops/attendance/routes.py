@@ -17,6 +17,7 @@ from ..core.clock import program_time
 from ..core.errors import render_error
 from ..core.forms import ConfirmForm
 from ..core.pdf import RenderError
+from ..core.text import revision_number
 from ..curriculum.models import Module
 from ..extensions import db
 from ..i18n import format_date
@@ -247,7 +248,7 @@ def enter(session_id):
         elif not errors:
             matches, confirmed = _walk_ins_to_confirm(session, walk_ins)
             if not matches:
-                base = request.form.get("revision", type=int)
+                base = request.form.get("revision", type=revision_number)
                 result = services.save_attendance(
                     session,
                     submitted,
