@@ -408,18 +408,23 @@ def _mark_entered(sessions: Iterable[WorkshopSession], user: User) -> None:
         session.entered_by_id, session.entered_at = user.id, utcnow()
 
 
+def _known_outcomes(items: Sequence[object]) -> dict[str, str]:
+    """Return the outcome stored for each id of the batch that the server has seen before."""
+    # Only well-formed ids go into the query: a list, an object or a NUL there is a database error.
+    uids = [
+        item["id"].lower()
+        for item in items
+        if isinstance(item, dict) and isinstance(item.get("id"), str) and UID_RE.match(item["id"].lower())
+    ]
+    found = db.session.scalars(select(FieldSubmission).where(FieldSubmission.uid.in_(uids[:MAX_RECORDS])))
+    return {submission.uid: submission.outcome for submission in found}
+
+
 def sync(items: Sequence[object], user: User) -> list[Outcome]:
     """Apply a batch and answer per record; the caller commits (see sync_and_commit)."""
     outcomes: list[Outcome] = []
     batch = Batch(items)
-    known = {
-        submission.uid: submission.outcome
-        for submission in db.session.scalars(
-            select(FieldSubmission).where(
-                FieldSubmission.uid.in_([i.get("id") for i in items if isinstance(i, dict)][:MAX_RECORDS])
-            )
-        )
-    }
+    known = _known_outcomes(items)
     applied = 0
     for item in items:
         uid = item.get("id") if isinstance(item, dict) else None
