@@ -192,6 +192,8 @@ def _text(value: object, limit: int, what: str) -> str:
         return ""
     if not isinstance(value, str):
         raise Rejected(_("El campo %(field)s debe ser texto.", field=what))
+    if "\x00" in value:  # PostgreSQL cannot store it
+        raise Rejected(_("El campo %(field)s tiene un carácter no válido (NUL).", field=what))
     return value.strip()[:limit]
 
 
