@@ -44,7 +44,7 @@ def test_a_report_format_it_does_not_know_shows_the_page(login_as, program):
     """?format=pdf made the matrix and people reports answer nothing (a 500)."""
     client = login_as("coordinator")
     community = program["community"]
-    for path in (f"/reports/matrix?community={community}&format=pdf", "/reports/people?format=%00"):
+    for path in (f"/reports/matrix?community={community}&format=pdf", "/reports/people?format=odt"):
         response = client.get(path)
         assert response.status_code == 200, path
         assert response.mimetype == "text/html"
@@ -97,3 +97,31 @@ def test_a_glossary_term_with_a_module_not_in_the_list_is_refused(login_as, app)
         assert "Elija un módulo de la lista." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(GlossaryTerm)) == 0
+
+
+def test_a_nul_character_in_a_query_or_form_is_refused_with_a_message(login_as, program):
+    """PostgreSQL cannot hold or compare text with a NUL: a search or login with one was a 500 there."""
+    client = login_as("admin", "coordinator", "reviewer")
+    for response in (
+        client.get(f"/people/communities/{program['community']}?q=a%00b"),
+        client.get("/translate/agr/curriculum/?q=%00"),
+        client.post("/people/", data={"name": "Nueva\x00", "code": "NUE"}),
+        client.post("/login", data={"username": "x\x00", "password": "y"}),
+    ):
+        assert response.status_code == 400
+        assert "carácter no válido (NUL)" in response.get_data(as_text=True)
+
+
+def test_field_api_session_numbers_out_of_range_and_nul_in_a_record(login_as, program):
+    client = login_as("coordinator")
+    response = client.get(f"/api/field/pack?session={HUGE}")
+    assert response.status_code == 400 and "no son válidos" in response.get_json()["error"]
+    record = {
+        "id": "0b0e9ac4-5d3e-4a53-9c0f-3c1a1f1a0001",
+        "session_id": program["session"],
+        "person_id": program["people"][0],
+        "status": "present",
+        "remark": "a\x00b",
+    }
+    results = client.post("/api/field/sync", json={"records": [record]}).get_json()["results"]
+    assert results[0]["outcome"] == "rejected" and "NUL" in results[0]["reason"]

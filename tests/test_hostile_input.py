@@ -38,7 +38,7 @@ ROLE_ORDER = ("admin", "reviewer", "coordinator", "facilitator", "translator")
 # Tables a refused request may still write, and why.
 WRITTEN_WHEN_REFUSED = {
     "login_failure": "a refused login is counted for the throttle",
-    "audit_log": "refusals worth knowing are logged",
+    "audit_entry": "refusals worth knowing are logged",
 }
 # Routes that may save and then show a page (200) instead of redirecting: the mark of a save on
 # that page (None: any 200 may have saved; the import's preview and the .po upload say what they did).
@@ -206,7 +206,7 @@ def _check_target(app, metadata, target, sample):
         response.close()
         assert response.status_code < 500, f"{method} {path}: {response.status_code}"
         if method == "GET":  # a page changes nothing, beyond the log of who took a download or pack
-            changed = set(changed_tables(before, database_state(app, metadata))) - {"audit_log"}
+            changed = set(changed_tables(before, database_state(app, metadata))) - {"audit_entry"}
             assert not changed, f"GET {path} answered {response.status_code} but changed {sorted(changed)}"
         elif _refused(endpoint, method, response):
             changed = set(changed_tables(before, database_state(app, metadata))) - set(WRITTEN_WHEN_REFUSED)
