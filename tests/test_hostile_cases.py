@@ -3,6 +3,8 @@
 The generated test is slow and random; these run every time and name what broke.
 """
 
+import io
+
 import sqlalchemy as sa
 
 from workshops.extensions import db
@@ -125,3 +127,16 @@ def test_field_api_session_numbers_out_of_range_and_nul_in_a_record(login_as, pr
     }
     results = client.post("/api/field/sync", json={"records": [record]}).get_json()["results"]
     assert results[0]["outcome"] == "rejected" and "NUL" in results[0]["reason"]
+
+
+def test_a_po_download_for_no_module_is_not_found(login_as):
+    """The module went into the file name header: a CR/LF in it was a 500."""
+    client = login_as("translator")
+    assert client.get("/translate/agr/curriculum/download?module=%0D%0A").status_code == 404
+    assert client.get("/translate/agr/curriculum/download?module=vivero-de-cafe").status_code == 200
+
+
+def test_a_form_part_whose_name_has_a_line_break_is_no_500(login_as, program):
+    client = login_as("coordinator")
+    response = client.post("/people/import", data={"\x05\n": "-374", "file": (io.BytesIO(b"x"), "a.csv")})
+    assert response.status_code == 200

@@ -87,7 +87,8 @@ def refuse_nul_characters():
     if request.mimetype in FORM_TYPES:
         sent += request.form.items(multi=True)
         sent += [(name, upload.filename or "") for name, upload in request.files.items(multi=True)]
-    if any("\x00" in name or "\x00" in value for name, value in sent):
+    # (A part whose header is broken, say a name with a line break, comes without a name.)
+    if any("\x00" in (name or "") or "\x00" in (value or "") for name, value in sent):
         return render_error(
             400, message=_l("El texto enviado tiene un carácter no válido (NUL); no se guardó nada.")
         )
