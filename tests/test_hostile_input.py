@@ -9,14 +9,18 @@ it was; one that succeeded may change it, but no request may crash.
 """
 
 import io
+import os
 import uuid
 
 import pytest
+from flask import request
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from workshops.core.access import PUBLIC, SIGNED_IN
+from workshops.core.models import AppState
+from workshops.extensions import db
 
 from .conftest import TEST_PASSWORD
 from .hostile import field_value, json_values, page_forms, source_fields, text_values
@@ -30,8 +34,9 @@ from .urlmap import (
     sample_values,
 )
 
-pytestmark = pytest.mark.slow
-EXAMPLES = 12
+# Examples per route: enough to meet each kind of value a few times in a CI run; raise it for a
+# deeper search (HOSTILE_EXAMPLES=200 pytest tests/test_hostile_input.py).
+EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", "12"))
 ALL_ROLES = ("admin", "coordinator", "facilitator", "translator", "reviewer")
 # The role a route is sent as: the first of these its rule names.
 ROLE_ORDER = ("admin", "reviewer", "coordinator", "facilitator", "translator")
@@ -217,6 +222,37 @@ def _check_target(app, metadata, target, sample):
     one_route()
 
 
+def _probe_routes(app):
+    """Two routes the check must catch: one crashes on any value, one writes and then refuses."""
+
+    @app.route("/hostile-crash", methods=["POST"])
+    def hostile_crash():
+        if request.form:
+            raise RuntimeError("a value the view did not expect")
+        return "nothing sent"
+
+    @app.route("/hostile-write", methods=["POST"])
+    def hostile_write():
+        db.session.merge(AppState(key="hostile-probe", value=str(uuid.uuid4())))
+        db.session.commit()
+        return "refused", 400
+
+    hostile_crash.access_rule = hostile_write.access_rule = SIGNED_IN
+
+
+def test_the_check_catches_a_crash_and_a_change_on_refusal(app, make_user):
+    make_user("hostile-admin", roles=("admin",))  # (the first administrator: setup is done)
+    make_user("hostile-facilitator", roles=("facilitator",))
+    _probe_routes(app)
+    metadata = reflect_tables(app)
+    fields = {"name": {"ok"}}
+    with pytest.raises(RuntimeError, match="did not expect"):
+        _check_target(app, metadata, ("hostile_crash", "POST", "/hostile-crash", fields, set()), {})
+    with pytest.raises(AssertionError, match=r"answered 400 but changed \['app_state'\]"):
+        _check_target(app, metadata, ("hostile_write", "POST", "/hostile-write", fields, set()), {})
+
+
+@pytest.mark.slow
 def test_hostile_values_on_every_field_never_crash_nor_change_on_refusal(app, make_user):
     for role in (*ALL_ROLES, "everything"):
         make_user(f"hostile-{role}", roles=ALL_ROLES if role == "everything" else (role,))
