@@ -140,3 +140,18 @@ def test_a_form_part_whose_name_has_a_line_break_is_no_500(login_as, program):
     client = login_as("coordinator")
     response = client.post("/people/import", data={"\x05\n": "-374", "file": (io.BytesIO(b"x"), "a.csv")})
     assert response.status_code == 200
+
+
+def test_a_translation_base_revision_past_the_database_integer_is_a_conflict(login_as, app):
+    """2**31 as the editor's base revision was stored with the suggestion: "out of range" on PostgreSQL."""
+    from workshops.catalog.models import CatalogEntry
+
+    with app.app_context():
+        entry_id = db.session.scalar(
+            sa.select(sa.func.min(CatalogEntry.id)).where(CatalogEntry.domain == "curriculum")
+        )
+    response = login_as("translator").post(
+        f"/translate/agr/curriculum/{entry_id}", data={"base_revision": str(2**31), "translation": "x"}
+    )
+    assert response.status_code == 200
+    assert 'class="flash flash-warning conflict"' in response.get_data(as_text=True)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..catalog import store
 from ..catalog.models import DOMAINS, Suggestion, TranslationHistory
 from ..core import access
-from ..core.text import page_number, record_id
+from ..core.text import page_number, record_id, revision_number
 from ..core.urls import safe_next
 from ..curriculum.models import Module
 from ..extensions import db
@@ -196,8 +196,8 @@ def _approve(lang, domain, entry, language, action, filters):
 def _save(lang, domain, entry, language, form, submitted, action, filters):
     """Save the submitted text; return (a redirect if it was kept, else None; the save result)."""
     try:
-        base = int(form.base_revision.data or 0)
-    except ValueError:
+        base = revision_number(form.base_revision.data or "0")
+    except ValueError:  # not a number, or past the database integer (2**31): never current
         base = -1
     result = workspace.save(
         entry, language, submitted, base, current_user, needs_review=(action == "needs_review")
