@@ -146,6 +146,7 @@ def _install_hooks(app):
 
     errors.init_app(app)
     app.before_request(access.enforce_access)
+    app.before_request(errors.refuse_nul_characters)
     app.after_request(headers.security_headers)
     caching.init_app(app)
 

@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..auth.models import User, UserRole
 from ..core import access
+from ..core.text import revision_number
 from ..curriculum.models import Module
 from ..extensions import db
 from ..i18n import module_title
@@ -22,9 +23,9 @@ WITH_TEAM = [selectinload(WorkshopSession.staff).selectinload(SessionStaff.user)
 
 
 def _revision(form):
-    """The details revision a form was filled from; -1 (never current) when it is missing or not a number."""
+    """The details revision a form was filled from; -1 (never current) when it is missing or not a revision number."""
     try:
-        return int(form.revision.data)
+        return revision_number(form.revision.data)
     except (TypeError, ValueError):
         return -1
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from ..core import access
 from ..core.forms import ConfirmForm
+from ..core.text import page_number, record_id
 from ..extensions import db
 from ..people import services as people
 from ..people.models import Household, Person
@@ -33,13 +34,13 @@ def _person_to_review(person_id: int) -> Person | None:
 
 
 def _back():
-    return redirect(url_for(".index", page=request.form.get("page", type=int) or None))
+    return redirect(url_for(".index", page=request.form.get("page", type=page_number) or None))
 
 
 @bp.route("/")
 @access.roles(*MANAGERS)
 def index():
-    result = walkins.review_page(request.args.get("page", type=int) or 1)
+    result = walkins.review_page(request.args.get("page", type=page_number) or 1)
     return render_template("attendance/review.html", result=result, today=date.today())
 
 
@@ -61,8 +62,8 @@ def _household_chosen(form):
     code = form.get("household_code", "").strip().upper()
     if code:
         return db.session.scalar(select(Household).where(Household.code == code[:16]))
-    chosen = form.get("household", type=int)
-    return db.session.get(Household, chosen) if chosen and 0 < chosen < 2**31 else None
+    chosen = form.get("household", type=record_id)
+    return db.session.get(Household, chosen) if chosen else None
 
 
 @bp.route("/<int:person_id>/household", methods=["POST"])

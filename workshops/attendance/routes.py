@@ -17,6 +17,7 @@ from ..core.clock import program_time
 from ..core.errors import render_error
 from ..core.forms import ConfirmForm
 from ..core.pdf import RenderError
+from ..core.text import revision_number
 from ..curriculum.models import Module
 from ..extensions import db
 from ..i18n import format_date, module_title
@@ -335,7 +336,7 @@ def _save_entry(session, roster, submitted, walk_ins, shown):
         return None
     known, walk_ins = walkins.resolve_walk_ins(session, walk_ins, request.form)
     submitted = {**submitted, **{person_id: ("present", "") for person_id in known}}
-    base = request.form.get("revision", type=int)
+    base = request.form.get("revision", type=revision_number)
     result = services.save_attendance(
         session,
         submitted,

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..core import access, audit
+from ..core.text import page_number
 from ..extensions import db
 from . import sentences as _sentences  # noqa: F401 (the accounts' audit sentences)
 from . import services
@@ -115,10 +116,7 @@ def audit_log():
     kind = request.args.get("type", "")
     if kind:
         query = query.where(audit.AuditEntry.object_type == kind)
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = request.args.get("page", 1, type=page_number)
     rows = db.session.execute(
         query.order_by(audit.AuditEntry.id.desc())
         .limit(AUDIT_PER_PAGE + 1)

@@ -25,6 +25,7 @@ from ..core import access, audit
 from ..core.errors import render_error
 from ..core.forms import ConfirmForm
 from ..core.paths import STATIC_DIR
+from ..core.text import record_id
 from ..extensions import db
 from ..i18n import languages
 from . import conflicts, pack, services
@@ -200,7 +201,7 @@ def _chosen():
     known = languages()
     chosen = [code for code in request.args.getlist("lang") if code in known] or ["es"]
     try:
-        ids = [int(value) for value in request.args.getlist("session")]
+        ids = [record_id(value) for value in request.args.getlist("session")]
     except ValueError:
         return None, render_error(400, message=_("Los números de sesión no son válidos."))
     if not ids or len(ids) > 20:

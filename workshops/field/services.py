@@ -69,6 +69,8 @@ def _text(value: object, limit: int, what: str) -> str:
         return ""
     if not isinstance(value, str):
         raise Rejected(_("El campo %(field)s debe ser texto.", field=what))
+    if "\x00" in value:  # PostgreSQL cannot store it
+        raise Rejected(_("El campo %(field)s tiene un carácter no válido (NUL).", field=what))
     return value.strip()[:limit]
 
 
@@ -282,18 +284,23 @@ def _apply_one(uid: str, data: ParsedRecord, user: User, batch: Batch) -> str:
     return submission.outcome
 
 
+def _known_outcomes(items: Sequence[object]) -> dict[str, str]:
+    """Return the outcome stored for each id of the batch that the server has seen before."""
+    # Only well-formed ids go into the query: a list, an object or a NUL there is a database error.
+    uids = [
+        item["id"].lower()
+        for item in items
+        if isinstance(item, dict) and isinstance(item.get("id"), str) and UID_RE.match(item["id"].lower())
+    ]
+    found = db.session.scalars(select(FieldSubmission).where(FieldSubmission.uid.in_(uids[:MAX_RECORDS])))
+    return {submission.uid: submission.outcome for submission in found}
+
+
 def sync(items: Sequence[object], user: User) -> list[Outcome]:
     """Apply a batch and answer per record; the caller commits (see sync_and_commit)."""
     outcomes: list[Outcome] = []
     batch = Batch(items)
-    known = {
-        submission.uid: submission.outcome
-        for submission in db.session.scalars(
-            select(FieldSubmission).where(
-                FieldSubmission.uid.in_([i.get("id") for i in items if isinstance(i, dict)][:MAX_RECORDS])
-            )
-        )
-    }
+    known = _known_outcomes(items)
     applied = 0
     for item in items:
         uid = item.get("id") if isinstance(item, dict) else None

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core import access
+from ..core.text import revision_number
 from ..extensions import db
 from . import rights
 from . import sentences as _sentences  # noqa: F401 (the register's audit sentences)
@@ -55,7 +56,7 @@ def withdraw_consent(person_id: int):
             for error in errors:
                 flash(str(error), "warning")
         return redirect(url_for(".person", person_id=person.id))
-    base = request.form.get("revision", type=int)
+    base = request.form.get("revision", type=revision_number)
     try:
         saved = rights.withdraw_consent(
             person, form.withdrawn_on.data, base if base is not None else -1, current_user

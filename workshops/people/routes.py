@@ -8,6 +8,8 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from ..core import access
+from ..core.text import page_number as read_page_number
+from ..core.text import revision_number
 from ..extensions import db
 from . import corrections, services
 from .forms import RELATIONSHIP_LABELS, SEX_LABELS, CommunityForm, EditPersonForm, HouseholdForm, PersonForm
@@ -21,8 +23,8 @@ HOUSEHOLDS_PER_PAGE = 50
 
 
 def page_number():
-    """The ?page= of a list, 1 when missing or not a whole number."""
-    return max(1, request.args.get("page", 1, type=int) or 1)
+    """The ?page= of a list, 1 when missing, not a whole number or out of range."""
+    return request.args.get("page", 1, type=read_page_number)
 
 
 @bp.app_context_processor
@@ -175,7 +177,7 @@ def edit_person(person_id):
         elif _name_changed(form, person):
             candidates = _duplicates_or_none(form, community_id, exclude_id=person.id)
         if not form.dni.errors and not candidates:
-            base = request.form.get("revision", type=int)
+            base = request.form.get("revision", type=revision_number)
             result = corrections.correct_person(
                 person, _person_data(form), base if base is not None else -1, current_user
             )

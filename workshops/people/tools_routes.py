@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ..core import access
 from ..core.forms import ConfirmForm
+from ..core.text import record_id
 from ..extensions import db
 from . import corrections, importer, merge, services
 from .forms import WithdrawConsentForm
@@ -123,7 +124,7 @@ def merge_person(person_id):
     remove = db.session.get(Person, person_id)
     if remove is None:
         abort(404)
-    keep_id = request.values.get("keep", type=int)
+    keep_id = request.values.get("keep", type=record_id)
     if keep_id is None:
         return redirect(url_for(".person", person_id=remove.id))
     keep = db.session.get(Person, keep_id)
@@ -153,7 +154,7 @@ def merge_person(person_id):
 @access.roles(*MANAGERS)
 def merge_household(household_id):
     remove = db.session.get(Household, household_id)
-    keep = db.session.get(Household, request.form.get("keep", type=int) or 0)
+    keep = db.session.get(Household, request.form.get("keep", type=record_id) or 0)
     if remove is None or keep is None or keep.community_id != remove.community_id:
         abort(404)
     if not ConfirmForm().validate_on_submit():
@@ -174,7 +175,7 @@ def merges():
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
             abort(400)
-        found = db.session.get(Merge, request.form.get("merge", type=int) or 0)
+        found = db.session.get(Merge, request.form.get("merge", type=record_id) or 0)
         if found is None:
             abort(404)
         try:
@@ -186,5 +187,7 @@ def merges():
             flash(_("Fusión deshecha."), "success")
         return redirect(url_for(".merges"))
     return render_template(
-        "people/merges.html", rows=merge.recent_merges(), highlight=request.args.get("highlight", type=int)
+        "people/merges.html",
+        rows=merge.recent_merges(),
+        highlight=request.args.get("highlight", type=record_id),
     )

@@ -20,6 +20,7 @@ from flask_login import current_user
 
 from ..core import access, audit
 from ..core.spreadsheets import csv_chunks, csv_line, xlsx_bytes
+from ..core.text import page_number
 from ..extensions import db
 from ..people.models import Community
 from . import charts, completion, donor_tables, figures, program, services, tables
@@ -39,10 +40,7 @@ def report_labels():
 
 
 def _page():
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    return request.args.get("page", 1, type=page_number)
 
 
 def _download(report_tables, name, filters, personal):
@@ -168,7 +166,9 @@ def people():
     page = _page()
     if request.args.get("format"):
         table = tables.people_table(figures.people_rows(chosen))
-        return _download([table], "personas", filters, personal=True)
+        download = _download([table], "personas", filters, personal=True)
+        if download is not None:  # (else a format it does not know: the page)
+            return download
     rows = figures.people_rows(chosen)
     table = tables.people_table(rows[(page - 1) * PEOPLE_PER_PAGE : page * PEOPLE_PER_PAGE])
     return render_template(
@@ -203,9 +203,11 @@ def matrix():
     walk_ins = completion.walk_in_rows(community, period, people, rule)
     if request.args.get("format"):
         rows, _total, numbers = completion.matrix(community, period, 1, per_page=None)
-        return _download(
+        download = _download(
             [tables.matrix_table(rows, numbers, walk_ins)], f"matriz-{community.code}", filters, personal=True
         )
+        if download is not None:  # (else a format it does not know: the page)
+            return download
     page = _page()
     expanded = request.args.get("expand") == "1"
     per_page = MATRIX_PER_PAGE // 2 if expanded else MATRIX_PER_PAGE  # a page stays under 100 KB

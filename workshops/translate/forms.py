@@ -79,3 +79,8 @@ class GlossaryForm(FlaskForm):
     )
     module = SelectField(_l("Módulo"), choices=[], validate_choice=False)
     submit = SubmitField(_l("Guardar"))
+
+    def validate_module(self, field):
+        """Accept only a module of the list (the view fills it), or none: another number names no module."""
+        if (field.data or "") not in {str(choice.value) for choice in field.choices}:
+            raise ValidationError(_l("Elija un módulo de la lista."))

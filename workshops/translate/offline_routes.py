@@ -2,11 +2,13 @@
 
 import io
 
-from flask import Blueprint, flash, render_template, request, send_file
+from flask import Blueprint, abort, flash, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from ..core import access
+from ..curriculum.models import Module
 from ..extensions import db
 from . import offline
 from .catalog_import import SHOWN_ENTRIES, CatalogError
@@ -23,6 +25,9 @@ def download(lang, domain):
     target_language(lang)
     check_domain(domain)
     module = request.args.get("module") or None
+    if module is not None and db.session.scalar(select(Module.id).where(Module.slug == module)) is None:
+        # Not a module: it would also go into the file name of the answer's header (a CR/LF was a 500).
+        abort(404)
     name, text = offline.download(lang, domain, module)
     return send_file(
         io.BytesIO(text.encode("utf-8")),

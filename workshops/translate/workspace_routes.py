@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ..catalog import store
 from ..catalog.models import DOMAINS, Suggestion, TranslationHistory
 from ..core import access
+from ..core.text import page_number, record_id, revision_number
 from ..core.urls import safe_next
 from ..curriculum.models import Module
 from ..extensions import db
@@ -100,7 +101,7 @@ def entries(lang, domain):
     language = target_language(lang)
     check_domain(domain)
     filters = read_filters()
-    page = max(1, request.args.get("p", 1, type=int))
+    page = request.args.get("p", 1, type=page_number)
     rows, total = workspace.list_entries(lang, domain, filters, page)
     modules = (
         db.session.scalars(select(Module).order_by(Module.number)).all() if domain == "curriculum" else []
@@ -127,7 +128,7 @@ def next_untranslated(lang, domain):
     target_language(lang)
     check_domain(domain)
     filters = read_filters()
-    after = workspace.load_entry(request.args.get("after", 0, type=int), domain)
+    after = workspace.load_entry(request.args.get("after", 0, type=record_id), domain)
     entry = workspace.next_entry(lang, domain, filters, after)
     if entry is None:
         flash(_("No quedan entradas sin traducir con estos filtros."), "success")
@@ -222,8 +223,8 @@ def _approve(lang, domain, entry, language, action, filters, form, submitted):
 def _save(lang, domain, entry, language, form, submitted, action, filters):
     """Save the submitted text; return (a redirect if it was kept, else None; the save result)."""
     try:
-        base = int(form.base_revision.data or 0)
-    except ValueError:
+        base = revision_number(form.base_revision.data or "0")
+    except ValueError:  # not a number, or past the database integer (2**31): never current
         base = -1
     result = workspace.save(
         entry, language, submitted, base, current_user, needs_review=(action == "needs_review")
