@@ -312,7 +312,9 @@ def test_cli_import_names_the_first_unknown_entries_then_counts_the_rest(runner,
     from workshops.translate import catalog_import
 
     path = tmp_path / "messages.po"
-    path.write_text(HEADER + _unknown_entries(catalog_import.SHOWN_ENTRIES + 7), encoding="utf-8")
+    # One entry the catalog knows (left empty): a file of unknown entries only is refused whole.
+    known = 'msgid "Sesiones"\nmsgstr ""\n\n'
+    path.write_text(HEADER + known + _unknown_entries(catalog_import.SHOWN_ENTRIES + 7), encoding="utf-8")
     result = runner.invoke(args=["translate", "import", str(path), "--language", "agr"])
     assert result.exit_code == 0, result.output
     assert f"{catalog_import.SHOWN_ENTRIES + 7} not in the catalog" in result.output

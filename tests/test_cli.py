@@ -71,7 +71,7 @@ def test_demo_has_upcoming_sessions_for_a_facilitator_who_can_sign_in(runner, ap
 
     from workshops.attendance.models import AttendanceRecord, SessionStaff, WorkshopSession
     from workshops.auth.models import User
-    from workshops.field.services import upcoming_sessions
+    from workshops.field.pack import upcoming_sessions
 
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output

@@ -34,7 +34,7 @@ from workshops.core import audit
 from workshops.core import restore as restoring
 from workshops.core.models import AppState
 from workshops.extensions import db
-from workshops.field import services as field_services
+from workshops.field import records as field_records
 from workshops.people import services as people
 from workshops.people.models import Person
 from workshops.translate import catalogs
@@ -404,7 +404,7 @@ def test_field_sync_failing_midway_changes_nothing(app, client, field, monkeypat
     batch = [record(field["session"], person_id) for person_id in field["persons"]]
     batch.append({**record(field["session"], None), "walk_in": {"given_names": "Nueva", "sex": "female"}})
     before = snapshot(app)
-    calls = fail_on_call(monkeypatch, field_services, "_write", 3)
+    calls = fail_on_call(monkeypatch, field_records, "write", 3)
     response = client.post("/api/field/sync", json={"records": batch})
     assert calls[-1] is Injected and len(calls) == 3
     assert response.status_code == 500 and response.is_json

@@ -58,7 +58,7 @@ def test_static_text_is_compressed_with_its_length_and_revalidates(app, client, 
     url = static_url(app, "css/app.css")
     response = client.get(url, headers=BROTLI)
     assert response.headers["Content-Encoding"] == "br"
-    assert int(response.headers["Content-Length"]) == len(response.data) < 3000
+    assert int(response.headers["Content-Length"]) == len(response.data) < 3500
     assert decoded(response) == (STATIC_DIR / "css" / "app.css").read_bytes()
     assert "Accept-Ranges" not in response.headers  # a range of the compressed body means nothing
     etag = response.headers["ETag"]

@@ -49,6 +49,8 @@ def live_server(database_factory, tmp_path):
         **os.environ,
         "DATABASE_URL": database_factory(),
         "WORKSHOPS_INSTANCE_PATH": str(tmp_path / "instance"),
+        # As an installation sets it: the printed sheet's QR code points here.
+        "WORKSHOPS_PUBLIC_URL": f"http://127.0.0.1:{port}",
     }
     log = open(tmp_path / "server.log", "wb")  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
