@@ -41,7 +41,7 @@ from workshops.extensions import db  # noqa: E402
 from workshops.languages import get_language  # noqa: E402
 from workshops.people import importer  # noqa: E402
 from workshops.people.models import Community  # noqa: E402
-from workshops.translate import catalog_import, offline  # noqa: E402
+from workshops.translate import catalog_import, merge, offline  # noqa: E402
 from workshops.translate.offline_routes import MAX_UPLOAD  # noqa: E402
 
 HEADER = ",".join(importer.COLUMNS) + "\n"
@@ -59,7 +59,7 @@ def csv_text(rows, per_family):
     return HEADER + "".join(lines)
 
 
-def po_text(entries):
+def po_text(entries, word="PRUEBA"):
     """A .po of the curriculum catalog's first `entries` entries, each with a placeholder translation."""
     po = polib.POFile()
     po.metadata = {
@@ -68,7 +68,7 @@ def po_text(entries):
         "Plural-Forms": "nplurals=2; plural=n != 1;",
     }
     for number, entry in enumerate(store.entries("curriculum")[:entries]):
-        po.append(polib.POEntry(msgid=entry.msgid, msgctxt=entry.context or None, msgstr=f"PRUEBA {number}"))
+        po.append(polib.POEntry(msgid=entry.msgid, msgctxt=entry.context or None, msgstr=f"{word} {number}"))
     return str(po)
 
 
@@ -171,15 +171,20 @@ def bench_po(runs):
     )
     pad_catalog(limit)
     text = po_text(limit)
+    changed = po_text(limit, "REVISADO")  # the upload changes every text the command imported
     user = auth_services.create_user("bench", "Bench", "x" * 12, ["translator", "reviewer"])
     db.session.commit()
     language = get_language("agr")
 
-    def cli():
-        return catalog_import.import_catalog(text.encode(), "curriculum", "agr", "bench.po").applied
+    def cli():  # what `flask translate import` runs (no author)
+        applied = len(merge.import_file(text.encode(), "curriculum", "agr", "bench.po").applied)
+        db.session.commit()
+        return applied
 
-    def upload():
-        return len(offline.upload(text.encode(), language, "curriculum", user, "bench.po").applied)
+    def upload():  # what the upload page runs, for a reviewer
+        applied = len(offline.upload(changed.encode(), language, "curriculum", user, "bench.po").applied)
+        db.session.commit()
+        return applied
 
     seconds, peak, applied = measure(cli, runs)
     report(
@@ -192,7 +197,7 @@ def bench_po(runs):
     report(f"web upload, {limit} entries", seconds, peak, f"{applied} applied")
     unknown = unknown_po(100_000)
     seconds, peak, outcome = measure(
-        refused(lambda: catalog_import.import_catalog(unknown.encode(), "curriculum", "agr", "u.po")), runs
+        refused(lambda: merge.import_file(unknown.encode(), "curriculum", "agr", "u.po")), runs
     )
     report("100,000 unknown entries (refused)", seconds, peak, f"{len(unknown) // 1024} KB, {outcome}")
 

@@ -14,6 +14,7 @@ the Awajún plural rule is Weblate's default and not yet confirmed by speakers.
 
 from __future__ import annotations
 
+import functools
 import gettext
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -96,8 +97,12 @@ class LanguageSetting(Model):
     __table_args__ = (CheckConstraint("review_mode IN ('direct', 'suggest')", name="review_mode_known"),)
 
 
+@functools.lru_cache(maxsize=64)
 def parse_plural_forms(header: str) -> tuple[int, Callable[[int], int]]:
-    """Return (nplurals, function) from a gettext Plural-Forms header; raise ValueError."""
+    """Return (nplurals, function) from a gettext Plural-Forms header; raise ValueError.
+
+    Kept per header: a page or an import asks for the same language's rule many times.
+    """
     parts: dict[str, str] = {}
     for piece in header.split(";"):
         if "=" in piece:

@@ -1,5 +1,7 @@
 """Operations on the translation store: entries, translations, revisions."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
@@ -32,8 +34,36 @@ def current_revision(language):
     return value or 0
 
 
+# Inside one_revision(): {language: the revision this batch of saves took}.
+_batch: ContextVar[dict[str, int] | None] = ContextVar("catalog_revision_batch", default=None)
+
+
+@contextmanager
+def one_revision():
+    """Make every save inside take one new revision per language, not one each (an import of a file).
+
+    Other processes see the change once, at the commit, as with one save; the translations
+    saved here all record that revision as the one they changed at.
+    """
+    token = _batch.set({})
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+
+
 def bump_revision(language):
     """Add one to the language's catalog revision, atomically; return the new revision."""
+    batch = _batch.get()
+    if batch is not None and language in batch:
+        return batch[language]
+    revision = _bump(language)
+    if batch is not None:
+        batch[language] = revision
+    return revision
+
+
+def _bump(language):
     result = db.session.execute(
         update(CatalogRevision)
         .where(CatalogRevision.language == language)

@@ -46,6 +46,8 @@ class MergeReport:
     dry_run: bool = False
     before: dict = field(default_factory=dict)  # store counts per state before the merge
     after: dict = field(default_factory=dict)  # ... and after it (or as it would be)
+    # The glossary, read once for the whole file (workspace.glossary_index): not once per entry.
+    glossary: list | None = field(default=None, repr=False)
 
 
 def forms_of(po_entry: polib.POEntry) -> list[str]:
@@ -89,7 +91,9 @@ def import_file(
     savepoint = db.session.begin_nested() if dry_run else None
     try:
         report.before = store.statistics(domain, language.code)
-        _merge(po, domain, existing, language, user, report, create_entries, origin)
+        report.glossary = workspace.glossary_index(language.code)
+        with store.one_revision():
+            _merge(po, domain, existing, language, user, report, create_entries, origin)
         if not dry_run:
             save_header(domain, language.code, po)
             if domain == "curriculum" and not language.is_source and report.applied:
@@ -131,7 +135,7 @@ def merge_entry(report, po_entry, entry, language, user, origin):
     if current is not None and current.forms == forms and current.state != "untranslated":
         report.unchanged += 1  # same text: keeps its state and its reviewer
         return
-    result = workspace.check(entry, language, forms)
+    result = workspace.check(entry, language, forms, report.glossary)
     if result.errors:
         report.rejected.append((po_entry.linenum, po_entry.msgid, "; ".join(result.error_messages())))
         return

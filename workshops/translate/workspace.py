@@ -136,11 +136,20 @@ def place_in_list(language, domain, filters, entry):
     return (before + 1, total) if this else None
 
 
-def glossary_terms(language, text):
-    """Return the glossary terms (not forbidden first) whose Spanish term occurs in text."""
-    folded = fold(text)
+def glossary_index(language):
+    """Return [(folded Spanish term, term)] of a language's glossary, to check many texts against it."""
     terms = db.session.scalars(select(GlossaryTerm).where(GlossaryTerm.language == language)).all()
-    return [term for term in terms if fold(term.source_term) and fold(term.source_term) in folded]
+    return [(folded, term) for term in terms if (folded := fold(term.source_term))]
+
+
+def glossary_terms(language, text, index=None):
+    """Return the glossary terms whose Spanish term occurs in text (index: glossary_index's, if at hand)."""
+    folded = fold(text)
+    return [
+        term
+        for source, term in (index if index is not None else glossary_index(language))
+        if source in folded
+    ]
 
 
 def suggestions(entry, language):
@@ -153,9 +162,14 @@ def suggestions(entry, language):
     ).all()
 
 
-def check(entry, language, forms):
+def check(entry, language, forms, glossary=None):
+    """Run the checks of a translation; glossary: glossary_index's result when checking many entries."""
     return run_checks(
-        entry.msgid, entry.msgid_plural, forms, language.nplurals, glossary_terms(language.code, entry.msgid)
+        entry.msgid,
+        entry.msgid_plural,
+        forms,
+        language.nplurals,
+        glossary_terms(language.code, entry.msgid, glossary),
     )
 
 
