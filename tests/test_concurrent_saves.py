@@ -251,7 +251,7 @@ def test_an_offline_upload_racing_a_web_save_keeps_both(app, make_user, monkeypa
 
     real_check = workspace.check
 
-    def check_then_someone_saves(entry, language, forms):
+    def check_then_someone_saves(entry, language, forms, glossary=None):
         # The upload has read the translation at revision 1; another person saves now.
         if entry.id == entry_id:
             with db.engine.connect() as other:
@@ -261,7 +261,7 @@ def test_an_offline_upload_racing_a_web_save_keeps_both(app, make_user, monkeypa
                     .values(forms=["de la web"], revision=translations.c.revision + 1)
                 )
                 other.commit()
-        return real_check(entry, language, forms)
+        return real_check(entry, language, forms, glossary)
 
     monkeypatch.setattr(workspace, "check", check_then_someone_saves)
     with app.test_request_context():

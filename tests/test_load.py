@@ -17,6 +17,8 @@ import urllib.parse
 import pytest
 import sqlalchemy as sa
 
+from workshops.people.importer import MAX_ROWS
+
 from . import loadkit
 
 pytestmark = pytest.mark.slow  # real servers under load for seconds each
@@ -24,7 +26,7 @@ pytestmark = pytest.mark.slow  # real servers under load for seconds each
 CLIENTS = 8
 SECONDS = 8
 MAX_SECONDS = 30  # a slow machine goes on until the run has saved and collided enough (_exercised)
-IMPORT_ROWS = 3000
+IMPORT_ROWS = MAX_ROWS  # the most one file may hold: the longest import there is
 IMPORT_FAMILY = "Corte Importado"
 
 
@@ -178,7 +180,7 @@ def _import_traces(url, community_code):
 
 
 def test_a_worker_killed_mid_request_loses_only_that_request(program, server_factory):
-    """A CSV import (3,000 persons, one transaction) is running; its worker gets SIGKILL.
+    """A CSV import (2,000 persons, the most a file may hold, one transaction) is running; its worker gets SIGKILL.
 
     The import is killed only once it holds the write lock (it has written, not
     committed) and is still holding it with other clients' requests waiting or
