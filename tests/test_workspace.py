@@ -548,7 +548,12 @@ def test_translation_memory_offers_an_exact_and_a_close_match(login_as, app):
         for entry in entries:
             by_text.setdefault(entry.msgid, []).append(entry)
         # A repeated source (exact match) and a sentence with a one-word change (close match).
-        repeated = next(group for text, group in by_text.items() if len(group) > 1 and len(text.split()) >= 2)
+        # The repeated sentence with the most words (a deterministic choice: two-word texts
+        # changed by one word are not "close"), whatever order the database returns rows in.
+        repeated = max(
+            (group for text, group in by_text.items() if len(group) > 1 and len(text.split()) >= 2),
+            key=lambda group: (len(group[0].msgid.split()), -group[0].id),
+        )
         source, target = repeated[0], repeated[1]
         store.set_translation(source, "agr", ["PRUEBA MEMORIA"], "approved")
         words = source.msgid.split()
