@@ -128,20 +128,27 @@ def ensure_secret_key(config: MutableMapping[str, object], instance_path: str | 
     if config.get("SECRET_KEY"):
         return
     key_file = Path(instance_path) / "secret_key"
-    if not key_file.exists():
-        # Write a complete file under a temporary name, then link it into
-        # place: link() fails if another process got there first, so every
-        # process ends up reading the same whole key.
-        temporary = key_file.with_name(f".secret_key.{os.getpid()}")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(temporary, key_file)
-        except FileExistsError:
-            pass
-        finally:
-            temporary.unlink()
+    create_key_file(key_file)
     config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def create_key_file(path: Path) -> None:
+    """Write a random key to `path`, readable by this user only, unless it exists already.
+
+    The key is written whole under a temporary name, then linked into place: link() never
+    overwrites, so processes starting at once all end up reading the same whole key.
+    """
+    if path.exists():
+        return
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+        handle.flush()
+        os.fsync(handle.fileno())
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink()

@@ -32,7 +32,6 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 import sqlite3
 import tarfile
 import tempfile
@@ -42,6 +41,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from ..config import create_key_file
 from ..extensions import utcnow
 
 FORMAT = "workshops-backup"
@@ -106,21 +106,8 @@ def key_path(app):
 def backup_key(app, create=False):
     """Return the key that signs backups, made privately on first use if `create`; None if there is none."""
     path = key_path(app)
-    if create and not path.exists():
-        # Written whole under a temporary name, then linked into place: link() never
-        # overwrites, so two backups starting at once end up with one key.
-        temporary = path.with_name(f".{KEY_FILE}.{os.getpid()}")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            pass
-        finally:
-            temporary.unlink()
+    if create:
+        create_key_file(path)
     try:
         key = path.read_text().strip()
     except FileNotFoundError:
