@@ -23,22 +23,27 @@ def _free_port():
         return sock.getsockname()[1]
 
 
+def run_cli(env, *args):
+    """Run a `flask` command against a test server's database and instance; return its output."""
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "workshops", *args],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
 class LiveServer(str):
     """The base URL of a running server, with a way to run `flask` commands on its database."""
 
     env: dict
 
     def cli(self, *args):
-        result = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "workshops", *args],
-            cwd=PROJECT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
-        return result.stdout
+        return run_cli(self.env, *args)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import threading
 import time
 import urllib.request
 
-from .conftest import PROJECT, _free_port
+from .conftest import PROJECT, _free_port, run_cli
 
 
 class RestartableServer:
@@ -25,16 +25,7 @@ class RestartableServer:
         self.hanging = None
 
     def cli(self, *args):
-        result = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "workshops", *args],
-            cwd=PROJECT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
-        return result.stdout
+        return run_cli(self.env, *args)
 
     def start(self):
         self.release()
