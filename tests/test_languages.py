@@ -1,6 +1,7 @@
 """Spanish and Awajún: locale selection, dates, the store at runtime, a third language."""
 
 import datetime
+import time
 
 import babel
 import pytest
@@ -101,7 +102,8 @@ def test_numbers_use_es_pe_in_awajun(client, admin_exists):
 def test_translation_in_the_store_shows_in_another_worker(app, database_url, instance_dir, login_as):
     client = login_as("translator")
     _set_language(client, "agr")
-    other_app = make_test_app(database_url, instance_dir)
+    # Another worker trusts the revisions it read for SHARED_STATE_RECHECK_SECONDS.
+    other_app = make_test_app(database_url, instance_dir, SHARED_STATE_RECHECK_SECONDS=0.3)
     other = other_app.test_client()
     other.post("/login", data={"username": "first-admin", "password": "correct horse battery"})
     _set_language(other, "agr")
@@ -110,6 +112,8 @@ def test_translation_in_the_store_shows_in_another_worker(app, database_url, ins
         entry = store.find_entry("messages", "", "Términos clave")
         store.set_translation(entry, "agr", ["TERMINOS-PRUEBA"], "translated")
         db.session.commit()
+    assert "TERMINOS-PRUEBA" in client.get("/modules").get_data(as_text=True)  # this worker: at once
+    time.sleep(0.4)
     page = other.get("/modules").get_data(as_text=True)
     assert "TERMINOS-PRUEBA" in page
     with other_app.app_context():

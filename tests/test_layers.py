@@ -27,6 +27,7 @@ LAYERS = {
     "translate": 4,
     "reports": 5,
     "field": 5,
+    "chrome": 2,
     "setup": 6,
     "demo": 6,
     "cli": 6,
@@ -34,7 +35,7 @@ LAYERS = {
 }
 # Within layers 2 and 6 the order is fixed too: the registry, then the store, then
 # i18n on top; the start-up and the demo data, then the commands, then create_app.
-SAME_LAYER_ORDER = ["languages", "catalog", "i18n", "setup", "demo", "cli", "__init__"]
+SAME_LAYER_ORDER = ["languages", "catalog", "i18n", "chrome", "setup", "demo", "cli", "__init__"]
 NOT_CODE = {"migrations", "templates", "static", "translations"}
 
 

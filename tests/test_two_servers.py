@@ -9,13 +9,14 @@ both). Needs PostgreSQL (SQLite serves one server) and gunicorn.
 import importlib.util
 import os
 import re
+import time
 import uuid
 
 import pytest
 import requests
 import sqlalchemy as sa
 
-from workshops.config import normalise_database_url
+from workshops.config import Defaults, normalise_database_url
 
 from . import loadkit
 
@@ -141,6 +142,8 @@ def test_what_one_server_does_the_other_sees(servers):
     signed_out = _post(http, b, "/logout", page.text)
     assert signed_out.status_code == 302
     assert http.cookies.get("remember_token") is None  # deleted in the browser
+    # A server trusts a login it read for SHARED_STATE_RECHECK_SECONDS: past that, no server does.
+    time.sleep(Defaults.SHARED_STATE_RECHECK_SECONDS + 0.5)
     for server in (a, b):
         assert _get(http, server, "/modules").status_code == 302
         assert _replay(server, **cookies) == 302

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
+from . import chrome
 from .config import Defaults, apply_environment, ensure_secret_key
 from .core.backup import create_private_sqlite_file
 from .core.busy import Flask
@@ -28,6 +29,7 @@ def create_app(config=None):
     _init_extensions(app)
     _register_blueprints(app)
     _install_hooks(app)
+    chrome.init_app(app)
 
     from .cli import register_commands
 
@@ -58,6 +60,12 @@ def _configured_app(config):
         "SQLALCHEMY_DATABASE_URI", "sqlite:///" + str(Path(app.instance_path) / "workshops.sqlite")
     )
     create_private_sqlite_file(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and app.config[
+        "SQLALCHEMY_ENGINE_OPTIONS"
+    ] is (Defaults.SQLALCHEMY_ENGINE_OPTIONS):
+        # A SQLite "connection" is a file this process opened: it cannot drop, and the ping
+        # before each request's first query would cost a round trip on every signed-in page.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
     # PostgreSQL may serve several app servers, each with its own instance folder:
     # their key is kept in the database instead (_set_up_database, once the schema exists).
     if not _shared_database(app):

@@ -15,6 +15,11 @@ class Defaults:
 
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # How long a process trusts what it read of a login and of the catalog revisions (which
+    # also stand for the language settings) before reading them again: a change made through
+    # the same process shows at once; through another process or server, within this many
+    # seconds. 0 reads them on every request.
+    SHARED_STATE_RECHECK_SECONDS = 1.0
     # Run migrations and load the curriculum when the app is created.
     AUTO_SETUP = True
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024

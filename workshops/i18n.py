@@ -49,9 +49,21 @@ MONTH_NAMES = (
 
 
 def languages():
-    """Return the registry (with admin overrides), once per request."""
+    """Return the registry (with admin overrides), once per request, kept while no catalog revision moves.
+
+    Saving a language's settings bumps its catalog revision, so the revisions read for
+    the request (one query, needed anyway) tell whether the kept registry is current:
+    the overrides are not read again on every request.
+    """
     if "languages" not in g:
-        g.languages = {language.code: language for language in all_languages()}
+        from .catalog.runtime import catalog_revisions
+
+        revisions = catalog_revisions()
+        kept = current_app.extensions.get("workshops.languages")
+        if kept is None or kept[0] != revisions:
+            kept = (dict(revisions), {language.code: language for language in all_languages()})
+            current_app.extensions["workshops.languages"] = kept
+        g.languages = kept[1]
     return g.languages
 
 

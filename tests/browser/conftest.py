@@ -56,6 +56,9 @@ def live_server(database_factory, tmp_path):
         "WORKSHOPS_INSTANCE_PATH": str(tmp_path / "instance"),
         # As an installation sets it: the printed sheet's QR code points here.
         "WORKSHOPS_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        # The tests also write to the database from their own process, as a second server
+        # would, and check the page at once: this server reads logins and revisions every time.
+        "WORKSHOPS_SHARED_STATE_RECHECK_SECONDS": "0",
     }
     log = open(tmp_path / "server.log", "wb")  # noqa: SIM115 (closed below)
     process = subprocess.Popen(

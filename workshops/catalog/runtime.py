@@ -7,6 +7,7 @@ is rebuilt, so an edit shows on the next request in every process.
 
 import logging
 import threading
+import time
 
 from babel.support import NullTranslations, Translations
 from flask import current_app, g
@@ -16,7 +17,7 @@ from ..extensions import db
 from ..languages import parse_plural_forms
 from .models import CatalogEntry, Translation
 from .safety import render_problem
-from .store import current_revision
+from .store import KEPT_REVISIONS, all_revisions
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +80,28 @@ def _build(domain, language):
     return translations
 
 
+def catalog_revisions():
+    """Return {language code: catalog revision} of every language, the same for a whole request.
+
+    Read in one query and kept for SHARED_STATE_RECHECK_SECONDS: every page asks, and
+    the revisions move only when someone saves. A save committed through this process
+    drops the kept ones at once (store._forget_after_catalog_changes).
+    """
+    if "catalog_revisions" not in g:
+        kept = current_app.extensions.get(KEPT_REVISIONS)
+        now = time.monotonic()
+        if kept is None or now - kept[0] > current_app.config["SHARED_STATE_RECHECK_SECONDS"]:
+            kept = (now, all_revisions())
+            current_app.extensions[KEPT_REVISIONS] = kept
+        g.catalog_revisions = kept[1]
+    return g.catalog_revisions
+
+
 def catalog_revision(language):
     """Return the language's catalog revision, read once per request."""
     if language.is_source:
         return 0
-    revisions = g.setdefault("catalog_revisions", {})
-    if language.code not in revisions:
-        revisions[language.code] = current_revision(language.code)
-    return revisions[language.code]
+    return catalog_revisions().get(language.code, 0)
 
 
 def get_translations(domain, language, mark_untranslated=False):

@@ -4,9 +4,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, update
+from flask import current_app, has_app_context
+from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from ..extensions import db, utcnow
 from .models import CatalogEntry, CatalogRevision, Translation, TranslationHistory, entry_key, fold
@@ -34,6 +35,28 @@ def current_revision(language):
     return value or 0
 
 
+_ALL_REVISIONS = select(CatalogRevision.language, CatalogRevision.revision)
+# Where an app keeps the revisions it read (runtime.catalog_revisions).
+KEPT_REVISIONS = "workshops.catalog_revisions"
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_after_catalog_changes(session):
+    """Drop the kept revisions once a bumped revision is committed: this process sees it at once."""
+    if session.info.pop("catalog_changed", False) and has_app_context():
+        current_app.extensions.pop(KEPT_REVISIONS, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session, _previous):
+    session.info.pop("catalog_changed", None)
+
+
+def all_revisions():
+    """Return {language: catalog revision} of every language that has one (one small query)."""
+    return {language: revision for language, revision in db.session.execute(_ALL_REVISIONS)}
+
+
 # Inside one_revision(): {language: the revision this batch of saves took}.
 _batch: ContextVar[dict[str, int] | None] = ContextVar("catalog_revision_batch", default=None)
 
@@ -54,6 +77,7 @@ def one_revision():
 
 def bump_revision(language):
     """Add one to the language's catalog revision, atomically; return the new revision."""
+    db.session.info["catalog_changed"] = True
     batch = _batch.get()
     if batch is not None and language in batch:
         return batch[language]

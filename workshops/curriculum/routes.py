@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
-from .. import i18n
+from .. import chrome, i18n
 from ..core import access
 from ..core.render_cache import RenderCache
 from . import services
@@ -59,18 +59,28 @@ def module(slug):
     content_hash = services.module_version(slug)
     if content_hash is None:
         abort(404)
+    # The most read page: the module's article is kept per version, language and revision,
+    # and the whole page around it too (chrome.kept_page), but for the person's header.
+    return chrome.kept_page(("module", slug, content_hash), lambda: _module_page(slug, content_hash))
+
+
+def _module_page(slug, content_hash):
+    """Render the module page, its article from the kept rendering when current."""
     name, revision = i18n.rendering_state()
     key = (slug, content_hash, name)
     rendered = rendered_modules.get(key)
     if rendered is None or rendered[0] != revision:
         found = services.get_module(slug)
         # An autoescaped template's output is already safe HTML.
-        article = Markup(render_template("curriculum/_module_article.html", module=found))  # noqa: S704
+        article = Markup(  # noqa: S704
+            render_template("curriculum/_module_article.html", module=found)
+            + render_template("curriculum/_module_prepare.html", slug=slug)
+        )
         # As Jinja's |striptags: tags dropped; the plain str result is escaped again on output.
         title = Markup(str(i18n.ct(f"{slug}.title", found.title))).striptags()  # noqa: S704
         rendered_modules.put(key, rendered := (revision, title, article))
     _, title, article = rendered
-    return render_template("curriculum/module.html", title=title, article=article, slug=slug)
+    return render_template("curriculum/module.html", title=title, article=article)
 
 
 @bp.route("/terms")

@@ -3,12 +3,16 @@
 import os
 from collections.abc import Sequence
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..catalog.runtime import catalog_revisions
+from ..catalog.store import bump_revision
 from ..core.models import AppState
 from ..extensions import db
+from ..languages import SOURCE_LANGUAGE
 from . import source
 from .models import KeyTerm, Module, ModulePractice, Section, Segment
 from .source import curriculum_hash, load_curriculum
@@ -102,6 +106,8 @@ def sync_curriculum(modules: Sequence[source.Module]) -> int:
         _fill_module(row, parsed)
         changed += 1
     db.session.flush()
+    if changed:
+        bump_revision(SOURCE_LANGUAGE)  # every process's kept module versions are read again
     return changed
 
 
@@ -129,8 +135,20 @@ def modules_by_area() -> list[tuple[str, list[Module]]]:
 
 
 def module_version(slug: str) -> str | None:
-    """Return the content hash of a module's source, or None if there is no such module."""
-    return db.session.scalar(select(Module.content_hash).where(Module.slug == slug))
+    """Return the content hash of a module's source, or None if there is no such module.
+
+    Asked on every module page, so the hashes are kept per app and read again only
+    when the Spanish catalog's revision moves, which sync_curriculum does with every
+    change (the revisions are read once per request anyway).
+    """
+    revision = catalog_revisions().get(SOURCE_LANGUAGE, 0)
+    kept = current_app.extensions.get("workshops.module_versions")
+    if kept is None or kept[0] != revision:
+        rows = db.session.execute(select(Module.slug, Module.content_hash))
+        kept = (revision, {row_slug: content_hash for row_slug, content_hash in rows})
+        current_app.extensions["workshops.module_versions"] = kept
+    version: str | None = kept[1].get(slug)
+    return version
 
 
 def get_module(slug: str) -> Module | None:

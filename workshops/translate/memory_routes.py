@@ -3,6 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ..catalog.store import bump_revision
 from ..core import access
 from ..extensions import db
 from ..languages import LanguageSetting
@@ -41,6 +42,7 @@ def propagation(lang):
         row = db.session.get(LanguageSetting, lang) or LanguageSetting(code=lang)
         row.propagate = request.form.get("propagate") == "1"
         db.session.add(row)
+        bump_revision(lang)  # the language's settings changed: kept registries are read again
         db.session.commit()
         if row.propagate:
             flash(_("Propagación activada para %(name)s.", name=language.native_name), "success")
