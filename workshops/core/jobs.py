@@ -50,11 +50,12 @@ _workers_lock = threading.Lock()
 
 
 class Refused(Exception):
-    """The job's input was refused whole; `problems` lists (line, message) in the owner's language."""
+    """The job's input was refused whole; `problems` lists the first (line, message), `more` counts the rest."""
 
-    def __init__(self, problems: list[tuple[int, object]]) -> None:
+    def __init__(self, problems: list[tuple[int, object]], more: int = 0) -> None:
         # Made text now, while the runner speaks the owner's language (lazy strings wait otherwise).
         self.problems = [(line, str(message)) for line, message in problems]
+        self.more = more
         super().__init__(self.problems)
 
 
@@ -110,7 +111,9 @@ def register(kind: str, runner: Runner) -> None:
     _runners[kind] = runner
 
 
-def enqueue_import(kind: str, user_id: int, language: str, content: str, total: int, **params: object) -> ImportJob:
+def enqueue_import(
+    kind: str, user_id: int, language: str, content: str, total: int, **params: object
+) -> ImportJob:
     """Queue an import with its whole input (the caller commits); refuse input past the row's limit."""
     if len(content) > MAX_CONTENT:
         raise ValueError("import content too large")
@@ -138,9 +141,12 @@ def progress_of(job: ImportJob) -> tuple[int, int]:
     return _live.get(job.id) or (job.processed, job.total)
 
 
-def visible_to(job: ImportJob, user: Any) -> bool:
-    """Tell whether a user may see a job: the one who queued it, and administrators."""
-    return bool(job.user_id == user.id or user.has_role("admin"))
+def job_for(job_id: int, kind: str, user: Any) -> ImportJob | None:
+    """Return an import job of a kind if this user may see it (who queued it, or an administrator)."""
+    job = db.session.get(ImportJob, job_id)
+    if job is None or job.kind != kind or not (job.user_id == user.id or user.has_role("admin")):
+        return None
+    return job
 
 
 def _reporter(job_id: int) -> Progress:
@@ -172,7 +178,7 @@ def run_import(job: ImportJob) -> None:
             db.session.commit()
     except Refused as refused:
         db.session.rollback()
-        _fail(job_id, "refused", [[line, message] for line, message in refused.problems])
+        _fail(job_id, "refused", {"problems": refused.problems, "more": refused.more})
     except Exception:
         log.exception("import job %s failed", job_id)
         db.session.rollback()
@@ -181,7 +187,7 @@ def run_import(job: ImportJob) -> None:
         _live.pop(job_id, None)
 
 
-def _fail(job_id: int, error: str, problems: list[list[Any]] | None) -> None:
+def _fail(job_id: int, error: str, problems: dict[str, Any] | None) -> None:
     """Record that a job failed (its work already rolled back) and why."""
     job = db.session.get(ImportJob, job_id)
     if job is None:

@@ -35,7 +35,9 @@ def upgrade():
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("error", sa.Text(), nullable=False),
-        sa.CheckConstraint("state IN ('pending', 'running', 'done', 'failed')", name=op.f("ck_import_job_state")),
+        sa.CheckConstraint(
+            "state IN ('pending', 'running', 'done', 'failed')", name=op.f("ck_import_job_state")
+        ),
         sa.CheckConstraint("kind IN ('people_csv', 'po_upload')", name=op.f("ck_import_job_kind")),
         sa.CheckConstraint(
             "processed >= 0 AND total >= 0 AND processed <= total", name=op.f("ck_import_job_progress")
@@ -43,7 +45,10 @@ def upgrade():
         sa.CheckConstraint("length(content) <= 8388608", name=op.f("ck_import_job_content_size")),
         sa.CheckConstraint("error IN ('', 'refused', 'failed')", name=op.f("ck_import_job_error_kind")),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["user_account.id"], name=op.f("fk_import_job_user_id_user_account"), ondelete="CASCADE"
+            ["user_id"],
+            ["user_account.id"],
+            name=op.f("fk_import_job_user_id_user_account"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_import_job")),
     )
