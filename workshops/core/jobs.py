@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm.attributes import flag_modified
 
 from ..extensions import db, utcnow
 from .job_models import MAX_CONTENT, ImportJob, JobColumns
@@ -174,7 +175,10 @@ def run_import(job: ImportJob) -> None:
         with current_app.test_request_context("/"):
             summary = runner(job, _reporter(job_id))
             job.state, job.result, job.finished_at = "done", json.dumps(summary), utcnow()
-            job.processed = job.total = max(job.total, job.processed)
+            # Done is all of it, whatever the row holds now (another connection may have written it).
+            job.processed = job.total = _live.get(job_id, (0, job.total))[1]
+            flag_modified(job, "processed")
+            flag_modified(job, "total")
             db.session.commit()
     except Refused as refused:
         db.session.rollback()

@@ -47,7 +47,7 @@ def enqueue(
         user_id,
         ui,
         data.decode("utf-8"),
-        entries_in(data),
+        max(0, entries_in(data) - 1),  # the header is not an entry
         lang=language_code,
         domain=domain,
         filename=filename,
