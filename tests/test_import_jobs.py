@@ -328,3 +328,19 @@ def test_the_job_row_holds_no_more_than_the_largest_upload(app, make_user):
         with pytest.raises(sa.exc.IntegrityError):
             db.session.flush()
         db.session.rollback()
+
+
+def test_a_job_that_keeps_killing_its_worker_is_given_up_and_says_so(login_as, app, program, monkeypatch):
+    no_worker(monkeypatch)
+    client = login_as("coordinator")
+    before = counts(app)
+    location = queue_csv(client)
+    with app.app_context():
+        job = db.session.scalars(sa.select(ImportJob)).one()
+        job.state, job.attempts = "running", jobs.MAX_ATTEMPTS
+        job.started_at = utcnow() - 2 * jobs.IMPORT_STALE
+        db.session.commit()
+    assert jobs.work_imports(app) == 0  # not taken a fourth time
+    page = client.get(location).get_data(as_text=True)
+    assert "La importación falló y no se guardó nada." in page and 'http-equiv="refresh"' not in page
+    assert counts(app) == before

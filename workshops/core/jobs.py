@@ -68,6 +68,7 @@ def claim(model: type[Job], stale: timedelta) -> Job | None:
         model.attempts < MAX_ATTEMPTS,
     )
     identity = model.id  # type: ignore[attr-defined]  # every job table has an integer id
+    _give_up(model, stale)
     for job_id in db.session.scalars(select(identity).where(takeable).order_by(identity).limit(5)):
         taken = db.session.execute(
             update(model)
@@ -78,6 +79,17 @@ def claim(model: type[Job], stale: timedelta) -> Job | None:
         if taken.rowcount == 1:  # type: ignore[attr-defined]  # a CursorResult
             return db.session.get(model, job_id)
     return None
+
+
+def _give_up(model: type[Job], stale: timedelta) -> None:
+    """Mark failed the stale jobs taken MAX_ATTEMPTS times: their page stops waiting and says so."""
+    lost = and_(model.state == "running", model.started_at < utcnow() - stale, model.attempts >= MAX_ATTEMPTS)
+    identity = model.id  # type: ignore[attr-defined]
+    if db.session.scalar(select(identity).where(lost).limit(1)) is not None:
+        db.session.execute(
+            update(model).where(lost).values(state="failed", error="failed", finished_at=utcnow())
+        )
+        db.session.commit()
 
 
 def drain(app: Flask, take: Callable[[], Job | None], run: Callable[[Job], None], name: str) -> int:
