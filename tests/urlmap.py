@@ -28,6 +28,15 @@ def sample_values(app, admin_id):
         job = PrintJob(key="0" * 64, options='{"document": "book", "layout": "single", "first": "es"}')
         job.state = "done"
         db.session.add(job)
+        from workshops.core.job_models import ImportJob
+
+        # Done, queued by the first administrator: only they (and other administrators) see them.
+        csv_job = ImportJob(kind="people_csv", user_id=admin_id, language="es", content="", state="done")
+        csv_job.result = '{"households": 1, "persons": 2, "rows": 2}'
+        po_job = ImportJob(kind="po_upload", user_id=admin_id, language="es", content="", state="done")
+        po_job.params = '{"lang": "agr", "domain": "curriculum", "filename": "a.po", "dry_run": false}'
+        po_job.result = '{"applied": [], "applied_states": {}, "suggested": [], "conflicts": [], "rejected": [], "unknown": [], "unchanged": 0, "empty": 0, "created": 0, "stamp": 0, "dry_run": false, "before": {}, "after": {}}'
+        db.session.add_all([csv_job, po_job])
         from datetime import date
 
         from workshops.attendance.models import WorkshopSession
@@ -64,6 +73,8 @@ def sample_values(app, admin_id):
             "person_id": person.id,
             "attachment_id": attachment.id,
             "job_id": job.id,
+            "import_job_id": csv_job.id,
+            "upload_job_id": po_job.id,
         }
 
 

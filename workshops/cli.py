@@ -103,10 +103,11 @@ def register_commands(app):
     app.cli.add_command(create_user_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(curriculum_cli)
-    from .core.cli import backup_command, restore_command
+    from .core.cli import backup_command, imports_command, restore_command
 
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(imports_command)
     from .translate.cli import translate_cli
 
     app.cli.add_command(translate_cli)

@@ -87,6 +87,12 @@ def current_language():
     return g.language
 
 
+def use_language(code):
+    """Speak a catalog language for the rest of this context (a background job's, its owner's)."""
+    known = languages()
+    g.language = known.get(code) or known[SOURCE_LANGUAGE]
+
+
 def show_untranslated():
     return has_request_context() and bool(session.get(SHOW_UNTRANSLATED_KEY))
 

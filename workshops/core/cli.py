@@ -123,3 +123,18 @@ def restore_command(path, yes, no_backup_first, allow_unsigned):
             "The backup's schema is older than this version: starting the app (or "
             "`flask --app workshops db upgrade`) brings it up to date."
         )
+
+
+@click.group("imports")
+def imports_command():
+    """Large imports queued in the background."""
+
+
+@imports_command.command("work")
+@with_appcontext
+def work_imports_command():
+    """Run the queued large imports (CSV, .po uploads) now, in this process, until none is left."""
+    from . import jobs
+
+    done = jobs.work_imports(current_app._get_current_object())
+    click.echo(f"{done} imports run")

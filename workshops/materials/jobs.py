@@ -1,38 +1,32 @@
-"""Long PDF builds in the background, with the database as the queue.
+"""Long PDF builds in the background, with the database as the queue (core/jobs.py).
 
-Why the database and not a job runner: it is already shared by every process and
-server, survives a restart, and needs nothing more to install or watch. A job is a
-row keyed like the cache file it makes, so asking twice for the same book queues
-one build. A worker is a thread of the app process that claims rows with one
-conditional UPDATE (two workers never take the same row) and renders in a child
-process, which gives back its memory when it exits. A row left "running" by a
-process that died is taken again once it is stale; pending rows are resumed by the
-next worker started (by a new request for a build, the job's progress page, or
-`flask materials work`).
+The queue logic (claiming a row with one conditional UPDATE, taking back stale rows,
+the worker thread) is core's, shared with the import jobs; what is the PDF's is here.
+A job is a row keyed like the cache file it makes, so asking twice for the same book
+queues one build. The worker renders in a child process, which gives back its memory
+when it exits. Pending rows are resumed by the next worker started (by a new request
+for a build, the job's progress page, or `flask materials work`).
 """
 
 import dataclasses
 import json
-import logging
 import threading
 from datetime import timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..core import jobs as queue
 from ..core.pdf import RenderError, html_to_pdf_apart
 from ..extensions import db, utcnow
 from . import pdfcache, services
 from .keys import Stamp, document_stamp
 from .models import PrintJob
 
-log = logging.getLogger(__name__)
 BACKGROUND_DOCUMENTS = ("book",)  # the others render in about a second, within the request
 STALE = timedelta(minutes=15)
 DEFAULT_EXPECTED_SECONDS = 20.0
-_workers: dict[int, threading.Thread] = {}
-_workers_lock = threading.Lock()
 
 
 def options_of(job: PrintJob) -> services.Options:
@@ -72,7 +66,7 @@ def enqueue(options: services.Options, stamp: Stamp) -> PrintJob:
         except IntegrityError:  # queued by another request at the same moment
             job = db.session.scalars(select(PrintJob).where(PrintJob.key == stamp.key)).one()
     elif job.state in ("done", "failed"):  # the file was pruned since, or the last try failed
-        job.state, job.error, job.finished_at = "pending", "", None
+        job.state, job.error, job.finished_at, job.attempts = "pending", "", None, 0
     return job
 
 
@@ -88,21 +82,8 @@ def progress(job: PrintJob) -> int:
 
 
 def claim() -> PrintJob | None:
-    """Take the oldest pending (or stale running) job for this worker; None when there is none."""
-    now = utcnow()
-    takeable = or_(
-        PrintJob.state == "pending", and_(PrintJob.state == "running", PrintJob.started_at < now - STALE)
-    )
-    for job_id in db.session.scalars(select(PrintJob.id).where(takeable).order_by(PrintJob.id).limit(5)):
-        taken = db.session.execute(
-            update(PrintJob)
-            .where(PrintJob.id == job_id, takeable)
-            .values(state="running", started_at=now, attempts=PrintJob.attempts + 1)
-        )
-        db.session.commit()
-        if taken.rowcount == 1:  # type: ignore[attr-defined]  # a CursorResult
-            return db.session.get(PrintJob, job_id)
-    return None
+    """Take the oldest pending (or stale running) build for this worker; None when there is none."""
+    return queue.claim(PrintJob, STALE)
 
 
 def run(job: PrintJob) -> None:
@@ -123,27 +104,10 @@ def run(job: PrintJob) -> None:
 
 
 def work(app: Flask) -> int:
-    """Run queued jobs until none is left; return how many ran."""
-    done = 0
-    with app.app_context():
-        try:
-            while (job := claim()) is not None:
-                run(job)
-                done += 1
-        except Exception:
-            log.exception("print worker stopped")
-            db.session.rollback()
-        finally:
-            db.session.remove()
-    return done
+    """Run queued builds until none is left; return how many ran."""
+    return queue.drain(app, claim, run, "print")
 
 
 def start_worker(app: Flask) -> threading.Thread:
-    """Start this process's worker thread unless it is running; return it."""
-    with _workers_lock:
-        thread = _workers.get(id(app))
-        if thread is None or not thread.is_alive():
-            thread = threading.Thread(target=work, args=(app,), name="print-jobs", daemon=True)
-            _workers[id(app)] = thread
-            thread.start()
-        return thread
+    """Start this process's print worker thread unless it is running; return it."""
+    return queue.start_worker(app, "print-jobs", work)

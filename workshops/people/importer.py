@@ -450,8 +450,19 @@ def _find_member(household, data):
     )
 
 
-def run(result, user):
-    """Carry out a valid plan in one savepoint, BATCH rows a flush; re-running the same file creates nothing."""
+def count_rows(text: str, at_most: int) -> int:
+    """Return how many rows with something in them follow the header, counting no further than at_most."""
+    try:
+        return sum(1 for _ in itertools.islice(_rows(text), 1, at_most + 1))
+    except UnreadableRow:
+        return 0  # the check of the whole file says where
+
+
+def run(result, user, progress=None):
+    """Carry out a valid plan in one savepoint, BATCH rows a flush; re-running the same file creates nothing.
+
+    `progress`, when given, is told (rows done, rows) after each batch.
+    """
     created_people = 0
     with db.session.begin_nested():
         households = _households({(row["community"].id, row["key"]) for row in result.rows})
@@ -475,6 +486,8 @@ def run(result, user):
                 new.append((household, data))
             services.add_people(new, user)
             created_people += len(new)
+            if progress is not None:
+                progress(min(start + BATCH, len(result.rows)), len(result.rows))
     return created_households, created_people
 
 

@@ -3,15 +3,17 @@
 import io
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core import access
+from ..core import jobs as queue
 from ..core.forms import ConfirmForm
 from ..core.text import record_id
 from ..extensions import db
-from . import corrections, importer, merge, services
+from ..i18n import current_language
+from . import corrections, import_jobs, importer, merge, services
 from .forms import WithdrawConsentForm
 from .models import Household, Merge, Person
 from .routes import MANAGERS, bp
@@ -44,6 +46,18 @@ def import_csv():
         elif request.form.get("confirm") and len(request.form.get("text", "").encode()) > importer.MAX_BYTES:
             # The confirm step sends the file's text back: it gets the same limit as the upload.
             flash(_("El archivo pasa de 2 MB; divídalo en partes."), "warning")
+        elif request.form.get("confirm") and import_jobs.is_large(request.form.get("text", "")):
+            # Checked again, and imported whole, by the job: the answer does not wait for it.
+            try:
+                job = import_jobs.enqueue(
+                    request.form["text"], reference, current_user.id, current_language().code
+                )
+            except importer.TooManyRows:
+                flash(str(import_jobs.TOO_MANY_ROWS), "warning")
+            else:
+                db.session.commit()
+                queue.start_import_worker(current_app._get_current_object())
+                return redirect(url_for(".import_job", import_job_id=job.id), code=303)
         elif request.form.get("confirm") and request.form.get("text"):
             result = _plan(request.form["text"], reference)
             if result is not None and not result.error_count and result.rows:
@@ -84,15 +98,23 @@ def _plan(text: str, reference: date) -> importer.Plan | None:
     try:
         return importer.plan(text, reference)
     except importer.TooManyRows:
-        flash(
-            _(
-                "El archivo tiene más de %(limit)s filas: divídalo en archivos de %(limit)s filas "
-                "como máximo e impórtelos uno por uno.",
-                limit=importer.MAX_ROWS,
-            ),
-            "warning",
-        )
+        flash(str(import_jobs.TOO_MANY_ROWS), "warning")
         return None
+
+
+@bp.route("/import/jobs/<int:import_job_id>")
+@access.roles(*MANAGERS)
+def import_job(import_job_id):
+    """Show a queued import's progress, then its result (to whoever queued it, and administrators)."""
+    job = queue.job_for(import_job_id, import_jobs.KIND, current_user)
+    if job is None:
+        abort(404)
+    if job.state in ("pending", "running"):
+        queue.start_import_worker(current_app._get_current_object())  # resumes the queue after a restart
+    processed, total = queue.progress_of(job)
+    return render_template(
+        "people/import_job.html", job=job, processed=processed, total=total, result=queue.result_of(job)
+    )
 
 
 @bp.route("/persons/<int:person_id>")

@@ -33,8 +33,7 @@ def _language_of(header_value):
 
 def parse_po(data: bytes | str, filename, expected_language: str) -> polib.POFile:
     """Parse .po bytes or text and check it belongs to the language; raise CatalogError."""
-    text = _decode(data, filename)
-    _check_lines(text, filename)
+    text = check_text(data, filename)
     po = _read_po(text, filename)
     # Without a header there is nothing to check the rest against: refuse it alone.
     if not po.metadata or "Content-Type" not in po.metadata:
@@ -47,6 +46,13 @@ def parse_po(data: bytes | str, filename, expected_language: str) -> polib.POFil
     if problems:
         raise CatalogError(filename, problems)
     return po
+
+
+def check_text(data: bytes | str, filename) -> str:
+    """Return the text of .po data after the checks that need no parse (UTF-8, size, syntax); raise CatalogError."""
+    text = _decode(data, filename)
+    _check_lines(text, filename)
+    return text
 
 
 def _decode(data: bytes | str, filename) -> str:

@@ -30,6 +30,8 @@ from ..languages import Language, get_language
 from . import glossary, workspace
 from .catalog_import import CatalogError, parse_po, save_header
 
+PROGRESS_EVERY = 250  # entries between two progress reports of a background upload
+
 
 @dataclass
 class MergeReport:
@@ -73,8 +75,12 @@ def import_file(
     dry_run=False,
     create_entries=False,
     origin="import",
+    progress=None,
 ):
-    """Check a .po file whole, then merge it by the rules above; raise CatalogError and change nothing."""
+    """Check a .po file whole, then merge it by the rules above; raise CatalogError and change nothing.
+
+    `progress`, when given, is told (entries done, entries) every PROGRESS_EVERY entries.
+    """
     language = get_language(language_code)
     if language is None:
         raise CatalogError(filename, [(1, _l("idioma desconocido: %(code)s", code=language_code))])
@@ -93,7 +99,7 @@ def import_file(
         report.before = store.statistics(domain, language.code)
         report.glossary = workspace.glossary_index(language.code)
         with store.one_revision():
-            _merge(po, domain, existing, language, user, report, create_entries, origin)
+            _merge(po, domain, existing, language, user, report, create_entries, origin, progress)
         if not dry_run:
             save_header(domain, language.code, po)
             if domain == "curriculum" and not language.is_source and report.applied:
@@ -109,8 +115,10 @@ def _translatable(po: polib.POFile) -> int:
     return sum(1 for po_entry in po if not po_entry.obsolete and po_entry.msgid)
 
 
-def _merge(po, domain, existing, language, user, report, create_entries, origin):
+def _merge(po, domain, existing, language, user, report, create_entries, origin, progress=None):
     for position, po_entry in enumerate(po, start=1):
+        if progress is not None and position % PROGRESS_EVERY == 0:
+            progress(position, len(po))
         if po_entry.obsolete and not create_entries:
             continue
         source = source_of(po_entry)

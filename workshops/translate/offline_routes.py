@@ -2,15 +2,17 @@
 
 import io
 
-from flask import Blueprint, abort, flash, render_template, request, send_file
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..core import access
+from ..core import jobs as queue
 from ..curriculum.models import Module
 from ..extensions import db
-from . import offline
+from ..i18n import current_language
+from . import offline, upload_jobs
 from .catalog_import import SHOWN_ENTRIES, CatalogError
 from .forms import UploadForm
 from .workspace_routes import TRANSLATORS, check_domain, target_language
@@ -48,6 +50,21 @@ def upload(lang, domain):
         data = form.catalog.data.read(MAX_UPLOAD + 1)
         if len(data) > MAX_UPLOAD:
             flash(_("El archivo es demasiado grande (máximo 8 MB)."), "warning")
+        elif upload_jobs.is_large(data):
+            job = upload_jobs.enqueue(
+                data,
+                language.code,
+                domain,
+                form.catalog.data.filename or "upload.po",
+                bool(form.dry_run.data),
+                current_user.id,
+                current_language().code,
+            )
+            db.session.commit()
+            queue.start_import_worker(current_app._get_current_object())
+            return redirect(
+                url_for(".upload_job", lang=language.code, domain=domain, upload_job_id=job.id), code=303
+            )
         else:
             try:
                 report = offline.upload(
@@ -69,5 +86,30 @@ def upload(lang, domain):
         domain=domain,
         report=report,
         problems=problems,
+        shown_entries=SHOWN_ENTRIES,
+    )
+
+
+@bp.route("/<lang>/<domain>/upload/jobs/<int:upload_job_id>")
+@access.roles(*TRANSLATORS, "admin")
+def upload_job(lang, domain, upload_job_id):
+    """Show a queued upload's progress, then its report (to whoever queued it, and administrators)."""
+    language = target_language(lang)
+    check_domain(domain)
+    job = queue.job_for(upload_job_id, upload_jobs.KIND, current_user)
+    params = queue.params_of(job) if job is not None else {}
+    if job is None or (params.get("lang"), params.get("domain")) != (language.code, domain):
+        abort(404)
+    if job.state in ("pending", "running"):
+        queue.start_import_worker(current_app._get_current_object())  # resumes the queue after a restart
+    processed, total = queue.progress_of(job)
+    return render_template(
+        "translate/upload_job.html",
+        job=job,
+        processed=processed,
+        total=total,
+        result=queue.result_of(job),
+        language=language,
+        domain=domain,
         shown_entries=SHOWN_ENTRIES,
     )
