@@ -45,6 +45,8 @@ NO_PERSONAL_DATA = frozenset(
         "field.service_worker",
         "field.manifest",
         "field.openapi",
+        # Recordings: the view sets its own rule (an approved take may be kept, no other).
+        "voice.audio",
     }
 )
 

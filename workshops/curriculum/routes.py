@@ -12,7 +12,8 @@ from . import services
 
 bp = Blueprint("curriculum", __name__)
 
-# The rendered module, one per module version, language and marking mode (i18n.rendering_state):
+# The rendered module, one per module version, language and marking mode (i18n.rendering_state),
+# replaced when the catalog revision or the module's approved recordings change:
 # 12 modules in a few languages, with and without marking, and room for a curriculum update.
 rendered_modules = RenderCache(size=96)
 
@@ -60,15 +61,23 @@ def module(slug):
     if content_hash is None:
         abort(404)
     name, revision = i18n.rendering_state()
+    takes = services.module_recordings(slug)
+    # A new, approved or replaced recording changes the ids, so the page is rendered again.
+    version = (revision, tuple(take.id for take in takes))
     key = (slug, content_hash, name)
     rendered = rendered_modules.get(key)
-    if rendered is None or rendered[0] != revision:
+    if rendered is None or rendered[0] != version:
         found = services.get_module(slug)
+        heard = services.heard_by_context(takes, found, i18n.current_language().code)
         # An autoescaped template's output is already safe HTML.
-        article = Markup(render_template("curriculum/_module_article.html", module=found))  # noqa: S704
+        article = Markup(  # noqa: S704
+            render_template(
+                "curriculum/_module_article.html", module=found, heard=heard, languages=i18n.languages()
+            )
+        )
         # As Jinja's |striptags: tags dropped; the plain str result is escaped again on output.
         title = Markup(str(i18n.ct(f"{slug}.title", found.title))).striptags()  # noqa: S704
-        rendered_modules.put(key, rendered := (revision, title, article))
+        rendered_modules.put(key, rendered := (version, title, article))
     _, title, article = rendered
     return render_template("curriculum/module.html", title=title, article=article, slug=slug)
 

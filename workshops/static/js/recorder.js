@@ -1,0 +1,92 @@
+// The recording page with a microphone: record, listen back, record again, save.
+// Without JavaScript (or MediaRecorder) the page's file field does the same job:
+// a phone offers its own recorder for it. The take is sent as that form's file.
+(function () {
+  "use strict";
+  var box = document.getElementById("recorder");
+  var form = document.getElementById("recording-form");
+  if (!box || !form || !window.MediaRecorder || !navigator.mediaDevices) return;
+  var labels = box.dataset;
+  var chunks = [];
+  var recorder = null;
+  var take = null;
+
+  function button(label, onClick) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "button big";
+    b.textContent = label;
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  var status = document.createElement("p");
+  status.setAttribute("role", "status");
+  var player = document.createElement("audio");
+  player.controls = true;
+  player.hidden = true;
+  var start = button(labels.startLabel, begin);
+  var stop = button(labels.stopLabel, end);
+  var save = button(labels.saveLabel, send);
+  stop.hidden = true;
+  save.hidden = true;
+  box.append(start, stop, player, save, status);
+  box.hidden = false;
+
+  function begin() {
+    navigator.mediaDevices.getUserMedia({ audio: true }).then(function (stream) {
+      chunks = [];
+      recorder = new MediaRecorder(stream);
+      recorder.ondataavailable = function (event) { if (event.data.size) chunks.push(event.data); };
+      recorder.onstop = function () {
+        stream.getTracks().forEach(function (track) { track.stop(); });
+        take = new Blob(chunks, { type: recorder.mimeType || "audio/webm" });
+        if (player.src) URL.revokeObjectURL(player.src);
+        player.src = URL.createObjectURL(take);
+        player.hidden = false;
+        save.hidden = false;
+        start.textContent = labels.againLabel;
+        start.hidden = false;
+        stop.hidden = true;
+      };
+      recorder.start();
+      start.hidden = true;
+      save.hidden = true;
+      stop.hidden = false;
+      status.textContent = "";
+    }, function () {
+      status.textContent = labels.deniedLabel;
+    });
+  }
+
+  function end() {
+    if (recorder && recorder.state !== "inactive") recorder.stop();
+  }
+
+  function send() {
+    if (!take) return;
+    var data = new FormData(form);
+    var extension = take.type.indexOf("ogg") >= 0 ? "ogg" : "webm";
+    data.set("audio", take, "grabacion." + extension);
+    save.disabled = true;
+    status.textContent = labels.savingLabel;
+    fetch(form.action || window.location.href, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: { Accept: "application/json" }
+    }).then(function (response) {
+      return response.json();
+    }).then(function (answer) {
+      if (answer.ok) {
+        window.location.assign(answer.location);
+      } else {
+        status.textContent = answer.message;
+        save.disabled = false;
+      }
+    }, function () {
+      status.textContent = labels.failedLabel;
+      save.disabled = false;
+    });
+  }
+})();
