@@ -9,7 +9,13 @@ from workshops.extensions import db
 ROLES = ("admin", "coordinator", "facilitator", "translator", "reviewer")
 
 
-SAMPLE_ARGUMENTS = {"slug": "vivero-de-cafe", "code": "agr", "lang": "agr", "domain": "curriculum"}
+SAMPLE_ARGUMENTS = {
+    "slug": "vivero-de-cafe",
+    "code": "agr",
+    "lang": "agr",
+    "domain": "curriculum",
+    "context": "vivero-de-cafe.objectives.o1",
+}
 
 
 def sample_values(app, admin_id):
@@ -52,6 +58,11 @@ def sample_values(app, admin_id):
             id = None
 
         attachment = uploads.save(session, io.BytesIO(b"%PDF-1.4 test"), "hoja.pdf", Nobody())
+        from workshops.voice import media, services
+
+        # A stored take (its bytes stand in for audio: nothing here plays them).
+        source = services.source_of(SAMPLE_ARGUMENTS["context"])
+        take = services.save_take(source, "agr", media.Normalised(b"OggS test take", 1000, False), None)
         db.session.commit()
         return {
             **SAMPLE_ARGUMENTS,
@@ -64,6 +75,7 @@ def sample_values(app, admin_id):
             "person_id": person.id,
             "attachment_id": attachment.id,
             "job_id": job.id,
+            "recording_id": take.id,
         }
 
 

@@ -170,7 +170,7 @@ def all_key_terms() -> Sequence[KeyTerm]:
     ).all()
 
 
-def module_recordings(slug: str) -> Sequence[Row[tuple[int, str, str, str]]]:
+def module_recordings(slug: str) -> Sequence[Row[int, str, str, str]]:
     """Return (id, context, language, source hash) of the approved current takes of a module, in one query.
 
     Cheap enough for every request: the page's cache is keyed on the ids.
@@ -183,14 +183,14 @@ def module_recordings(slug: str) -> Sequence[Row[tuple[int, str, str, str]]]:
 
 
 def heard_by_context(
-    takes: Sequence[Row[tuple[int, str, str, str]]], module: Module, first_language: str
-) -> dict[str, list[Row[tuple[int, str, str, str]]]]:
+    takes: Sequence[Row[int, str, str, str]], module: Module, first_language: str
+) -> dict[str, list[Row[int, str, str, str]]]:
     """Group a module's approved takes by text, the page's language first; drop takes of changed texts."""
     texts = {segment.uid: segment.text for segment in module.segments}
     for term in module.key_terms:
         texts[f"{module.slug}.terms.{term.key}.term"] = term.term
         texts[f"{module.slug}.terms.{term.key}.definition"] = term.definition
-    heard: dict[str, list[Row[tuple[int, str, str, str]]]] = {}
+    heard: dict[str, list[Row[int, str, str, str]]] = {}
     for take in sorted(takes, key=lambda take: (take.language != first_language, take.language)):
         text = texts.get(take.context)
         if text is not None and source_hash(text) == take.source_hash:

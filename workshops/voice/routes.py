@@ -14,6 +14,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -85,17 +86,17 @@ def _read(upload: FileStorage, limit: int) -> bytes:
         upload.close()
 
 
-def _answer(ok: bool, message: str, location: str, status: int = 200) -> Response:
+def _answer(ok: bool, message: str, location: str, status: int = 200) -> ResponseReturnValue:
     """Answer the browser's recorder (JSON) or a plain form (a message and the page again)."""
     if request.accept_mimetypes.best == "application/json":
         return jsonify(ok=ok, message=message, location=location), status
     flash(message, "success" if ok else "warning")
-    return redirect(location, code=303)
+    return redirect(location)
 
 
 @bp.route("/<lang>/<context>", methods=["GET", "POST"])
 @access.roles(*services.RECORDERS)
-def record(lang: str, context: str) -> Response | str:
+def record(lang: str, context: str) -> ResponseReturnValue:
     language, source = _language(lang), _source(context)
     here = url_for(".record", lang=language.code, context=source.context)
     form = RecordingForm()
@@ -146,16 +147,16 @@ def review(recording_id: int, decision: str) -> Response:
     here = url_for(".record", lang=take.language, context=take.context)
     if not form.validate_on_submit():
         flash(" ".join(str(error) for error in form.reason.errors) or _("Inténtelo de nuevo."), "warning")
-        return redirect(here, code=303)
+        return redirect(here)
     try:
         services.review(take, current_user.id, decision == "approve", form.reason.data or "")
     except services.ReviewRefused as refused:
         db.session.commit()  # a take found stale stays marked as such
         flash(str(REVIEW_REFUSALS[str(refused)]), "warning")
-        return redirect(here, code=303)
+        return redirect(here)
     db.session.commit()
     flash(_("Grabación aprobada.") if decision == "approve" else _("Grabación rechazada."), "success")
-    return redirect(here, code=303)
+    return redirect(here)
 
 
 @bp.route("/take/<int:recording_id>.ogg")
