@@ -88,6 +88,18 @@ def _duration(page, selector):
     )
 
 
+def _plays(page, selector):
+    """Play an <audio> element and wait until it has played a moment of sound; return where it is."""
+    return page.eval_on_selector(
+        selector,
+        """audio => new Promise((resolve, reject) => {
+            audio.addEventListener("timeupdate", () => { if (audio.currentTime > 0.2) resolve(audio.currentTime); });
+            audio.addEventListener("error", () => reject(new Error("audio error " + audio.error.code)), { once: true });
+            audio.play().catch(reject);
+        })""",
+    )
+
+
 def test_record_listen_save_approve_and_play(live_server, microphone_browser):
     base = live_server
     for username, role in (
@@ -115,8 +127,7 @@ def test_record_listen_save_approve_and_play(live_server, microphone_browser):
         listen = recorder.locator("audio")
         listen.wait_for(state="visible")
         assert _duration(ana, "#recorder audio") > 0  # Infinity for a fresh WebM: it has no length header
-        ana.eval_on_selector("#recorder audio", "audio => audio.play()")
-        ana.wait_for_function("document.querySelector('#recorder audio').currentTime > 0.2")
+        assert _plays(ana, "#recorder audio") > 0.2  # listening back
     recorder.get_by_role("button", name="Guardar la grabación").click()
     ana.wait_for_url(f"**/recordings/agr/{CONTEXT}")
     ana.get_by_text("Se guardó la grabación").wait_for()
@@ -136,5 +147,4 @@ def test_record_listen_save_approve_and_play(live_server, microphone_browser):
     assert players.count() == 1
     assert players.first.get_attribute("preload") == "none"
     assert 1.5 < _duration(fabio, "audio.take") < 30
-    fabio.eval_on_selector("audio.take", "audio => audio.play()")
-    fabio.wait_for_function("document.querySelector('audio.take').currentTime > 0.2")
+    assert _plays(fabio, "audio.take") > 0.2

@@ -87,8 +87,10 @@ def _read(upload: FileStorage, limit: int) -> bytes:
 
 
 def _answer(ok: bool, message: str, location: str, status: int = 200) -> ResponseReturnValue:
-    """Answer the browser's recorder (JSON) or a plain form (a message and the page again)."""
+    """Answer the browser's recorder (JSON; it shows a refusal itself) or a plain form (a message, the page again)."""
     if request.accept_mimetypes.best == "application/json":
+        if ok:  # the recorder then opens the page, which shows it
+            flash(message, "success")
         return jsonify(ok=ok, message=message, location=location), status
     flash(message, "success" if ok else "warning")
     return redirect(location)
