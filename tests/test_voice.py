@@ -393,3 +393,26 @@ def test_the_module_page_reads_recordings_in_one_query(app, login_as, count_quer
     page = client.get(f"/modules/{SLUG}").get_data(as_text=True)
     assert page.count("<audio") == len(uids)
     assert queries() == one
+
+
+def test_the_translation_editor_links_a_segment_to_its_recording_page(app, login_as):
+    from workshops.catalog.models import CatalogEntry
+
+    context = contexts(app, 1)[0]
+    with app.app_context():
+        entry_id = db.session.scalar(
+            sa.select(CatalogEntry.id).where(
+                CatalogEntry.domain == "curriculum", CatalogEntry.context == context
+            )
+        )
+        title_id = db.session.scalar(
+            sa.select(CatalogEntry.id).where(
+                CatalogEntry.domain == "curriculum", CatalogEntry.context == f"{SLUG}.title"
+            )
+        )
+    client = login_as("translator")
+    link = f'href="/recordings/agr/{context}"'
+    assert link in client.get(f"/translate/agr/curriculum/{entry_id}").get_data(as_text=True)
+    assert "/recordings/agr/" not in client.get(f"/translate/agr/curriculum/{title_id}").get_data(
+        as_text=True
+    )
