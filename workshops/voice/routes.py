@@ -18,6 +18,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
@@ -96,6 +97,19 @@ def _answer(ok: bool, message: str, location: str, status: int = 200) -> Respons
     return redirect(location)
 
 
+def _save(source: services.SourceText, language: str, audio: media.Normalised) -> None:
+    """Store the take; should another take of the same text be saved at that moment, number it after."""
+    for attempt in range(3):
+        try:
+            services.save_take(source, language, audio, current_user.id)
+            db.session.commit()
+            return
+        except IntegrityError:  # the take number (or "current") was taken meanwhile
+            db.session.rollback()
+            if attempt == 2:
+                raise
+
+
 @bp.route("/<lang>/<context>", methods=["GET", "POST"])
 @access.roles(*services.RECORDERS)
 def record(lang: str, context: str) -> ResponseReturnValue:
@@ -112,8 +126,7 @@ def record(lang: str, context: str) -> ResponseReturnValue:
             )
         except media.MediaRefused as refused:
             return _answer(False, refusal_message(refused), here, 422)
-        services.save_take(source, language.code, audio, current_user.id)
-        db.session.commit()
+        _save(source, language.code, audio)
         if audio.silent:
             return _answer(
                 True,
