@@ -148,3 +148,40 @@ def test_record_listen_save_approve_and_play(live_server, microphone_browser):
     assert players.first.get_attribute("preload") == "none"
     assert 1.5 < _duration(fabio, "audio.take") < 30
     assert _plays(fabio, "audio.take") > 0.2
+
+
+def test_a_recording_made_without_connection_is_kept_and_sent_later(live_server, microphone_browser):
+    base = live_server
+    live_server.cli("create-user", "admin", "--role", "admin", "--password", PASSWORD)
+    live_server.cli("create-user", "ana", "--role", "translator", "--password", PASSWORD)
+    context = microphone_browser.new_context(locale="es-PE", viewport={"width": 360, "height": 740})
+    ana = context.new_page()
+    login(ana, base, "ana")
+    ana.goto(f"{base}/recordings/agr/{CONTEXT}")
+    recorder = ana.locator("#recorder")
+    recorder.get_by_role("button", name="Grabar").click()
+    ana.wait_for_timeout(2000)
+    recorder.get_by_role("button", name="Detener").click()
+    recorder.locator("audio").wait_for(state="visible")
+
+    # The signal drops as she saves: the take stays on the phone, and nothing reaches the server.
+    context.set_offline(True)
+    recorder.get_by_role("button", name="Guardar la grabación").click()
+    recorder.get_by_text("La grabación queda guardada en este aparato").wait_for()
+    context.set_offline(False)
+    ana.reload()
+    assert "Grabación actual" not in ana.content()
+
+    # Back online, the page offers the kept take; she listens and saves it.
+    recorder.get_by_text("Hay una grabación de este texto que no se envió").wait_for()
+    assert _plays(ana, "#recorder audio") > 0.2
+    recorder.get_by_role("button", name="Guardar la grabación").click()
+    ana.get_by_text("Se guardó la grabación").wait_for()
+    assert "grabada, por revisar" in ana.content()
+    # Sent, it is no longer kept: the page offers nothing the next time.
+    ana.reload()
+    ana.locator("#recorder").wait_for(state="visible")
+    ana.wait_for_timeout(500)
+    assert recorder.locator("p[role=status]").inner_text() == ""
+    assert recorder.locator("audio").is_hidden()
+    context.close()
