@@ -45,7 +45,7 @@ def lavfi(tmp_path, name, source, *output):
 
 
 def tone(tmp_path, seconds=3, name="tone.wav"):
-    """A 440 Hz test tone, stereo at 44.1 kHz (as a recorder might make), as WAV."""
+    """Return a 440 Hz test tone, stereo at 44.1 kHz (as a recorder might make), as WAV."""
     return lavfi(
         tmp_path,
         name,
@@ -78,7 +78,7 @@ def probe_streams(path):
 
 @pytest.fixture(scope="module")
 def tone_take(tmp_path_factory):
-    """A normalised 2-second tone, made once: what a stored take looks like."""
+    """Return a normalised 2-second tone, made once: what a stored take looks like."""
     folder = tmp_path_factory.mktemp("voice")
     return media.normalise(tone(folder, seconds=2), 180, LIMIT_BYTES)
 
@@ -143,7 +143,7 @@ def _renamed_video_with_sound(tmp_path):
 
 
 def _damaged(tmp_path):
-    """A good Ogg file with a stretch of its middle overwritten: its pages fail their checksums."""
+    """Return a good Ogg file with a stretch of its middle overwritten: its pages fail their checksums."""
     data = bytearray(media.normalise(tone(tmp_path, seconds=6), 180, LIMIT_BYTES).data)
     data[len(data) // 3 : len(data) // 3 + 3000] = bytes(3000)
     return bytes(data)

@@ -21,7 +21,7 @@ SENTENCE = "Datos de prueba, voz sintética. El vivero de café se hace a la som
 
 @pytest.fixture(scope="module")
 def fake_microphone(tmp_path_factory):
-    """A WAV file of synthetic Spanish speech for Chromium's fake audio capture."""
+    """Return a WAV file of synthetic Spanish speech for Chromium's fake audio capture."""
     tool_required("espeak-ng")
     tool_required("ffmpeg")
     folder = tmp_path_factory.mktemp("microphone")
@@ -52,7 +52,7 @@ def fake_microphone(tmp_path_factory):
 
 @pytest.fixture
 def microphone_browser(fake_microphone):
-    """Debian's Chromium whose microphone plays the test file, with no permission prompt."""
+    """Launch Debian's Chromium with a microphone that plays the test file, and no permission prompt."""
     tool_required(CHROMIUM)
     from playwright.sync_api import sync_playwright
 

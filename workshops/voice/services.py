@@ -160,7 +160,7 @@ def mark_stale() -> int:
 
 
 def can_hear(take: Recording, signed_in: bool) -> bool:
-    """Approved takes are heard by whoever may see the module; the others only by signed-in users."""
+    """Tell whether a take may be heard: an approved one by whoever may see the module, others by signed-in users."""
     return take.state == "approved" or signed_in
 
 
