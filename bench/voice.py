@@ -3,7 +3,10 @@
     python bench/voice.py [--runs 5] [--seconds 60]
 
 Budgets (issue 22): normalising a 60-second recording takes under 2 s on this
-machine; a stored recording costs under 250 KB per minute. The recordings are
+machine; a stored recording costs under 250 KB per minute; a module page with
+80 recordings adds nothing to its first load until one is played (every player
+is preload="none": the figure is the audio fetched with the page, 0, and the
+HTML the 80 players add). The recordings are
 TEST DATA: Spanish read by espeak-ng (a synthetic voice, Debian's `espeak-ng`;
 never Awajún, never presented as a person's voice), repeated to the length
 asked, in the two forms a volunteer sends: what Chromium's MediaRecorder makes
@@ -97,6 +100,62 @@ def measure(data, seconds, runs):
     return statistics.median(times), statistics.median(cpu), kb_per_minute, len(result.data)
 
 
+def module_page(take, count=80):
+    """Return (HTML bytes with none, with `count` approved takes, players, players without preload="none")."""
+    import re
+
+    import sqlalchemy as sa
+
+    from workshops import create_app
+    from workshops.auth import services as auth_services
+    from workshops.catalog.recordings import Recording
+    from workshops.core.models import AppState
+    from workshops.curriculum.models import Module, Segment
+    from workshops.extensions import db
+    from workshops.voice import services
+
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app(
+            {
+                "INSTANCE_PATH": folder,
+                "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
+                or f"sqlite:///{folder}/bench.sqlite",
+                "WTF_CSRF_ENABLED": False,
+                "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            }
+        )
+        with app.app_context():
+            auth_services.create_user("facilitadora", "Facilitadora", "bench-password-2026", ("facilitator",))
+            db.session.merge(AppState(key="setup_done", value="1"))
+            slug = db.session.scalar(
+                sa.select(Module.slug)
+                .join(Segment)
+                .group_by(Module.slug)
+                .order_by(sa.func.count().desc())
+                .limit(1)
+            )
+            uids = db.session.scalars(
+                sa.select(Segment.uid)
+                .join(Segment.module)
+                .where(Module.slug == slug)
+                .order_by(Segment.position)
+            ).all()[:count]
+            db.session.commit()
+        client = app.test_client()
+        client.post("/login", data={"username": "facilitadora", "password": "bench-password-2026"})
+        without = client.get(f"/modules/{slug}").data
+        with app.app_context():
+            for uid in uids:
+                stored = services.save_take(services.source_of(uid), "agr", take, None)
+                services.review(stored, None, True)
+            db.session.commit()
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(Recording)) == len(uids)
+        page = client.get(f"/modules/{slug}").data.decode()
+        players = re.findall(r"<audio [^>]*>", page)
+        eager = [player for player in players if 'preload="none"' not in player]
+        return len(without), len(page.encode()), len(players), len(eager)
+
+
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -118,6 +177,12 @@ def main():
                 f"{name:<62} {seconds:>5.2f} s ({BUDGET_SECONDS:.0f} s) {cpu:>5.2f} s "
                 f"{kb_per_minute:>6.0f} ({BUDGET_KB_PER_MINUTE})  {size / 1024:.0f} KB"
             )
+        without, with_players, players, eager = module_page(media.normalise(data, 180, 50 * 1024 * 1024))
+    print(
+        f"module page with {players} approved recordings: {eager} players load audio before being played "
+        f"(budget 0), so 0 KB of audio with the page; the players add {(with_players - without) / 1024:.1f} KB "
+        f"of HTML ({without / 1024:.0f} -> {with_players / 1024:.0f} KB, before compression)"
+    )
     time_verdict = "within" if worst_time < BUDGET_SECONDS else "OVER"
     size_verdict = "within" if worst_size < BUDGET_KB_PER_MINUTE else "OVER"
     print(f"slowest {worst_time:.2f} s: {time_verdict} the budget of {BUDGET_SECONDS:.0f} s")
