@@ -3,7 +3,7 @@
 FFmpeg from Debian (`apt-get install ffmpeg`), run as a subprocess, rather than
 PyAV: Debian's build is maintained with security updates by the distribution,
 while PyAV's wheels bundle their own FFmpeg with its codecs (tens of MB per
-platform, updated only with a new PyAV release); the loudnorm filter (EBU R128
+platform, updated only with a new PyAV release); the EBU R128 filters (ebur128, loudnorm:
 loudness) and libopus are in the Debian build; and a subprocess can be given
 a time limit and cannot take the app process down with a crash in a decoder.
 The price, starting a process per step, is a few milliseconds.
