@@ -25,6 +25,7 @@ LAYERS = {
     "attendance": 4,
     "materials": 4,
     "translate": 4,
+    "voice": 4,
     "reports": 5,
     "field": 5,
     "chrome": 2,

@@ -9,7 +9,13 @@ from workshops.extensions import db
 ROLES = ("admin", "coordinator", "facilitator", "translator", "reviewer")
 
 
-SAMPLE_ARGUMENTS = {"slug": "vivero-de-cafe", "code": "agr", "lang": "agr", "domain": "curriculum"}
+SAMPLE_ARGUMENTS = {
+    "slug": "vivero-de-cafe",
+    "code": "agr",
+    "lang": "agr",
+    "domain": "curriculum",
+    "context": "vivero-de-cafe.objectives.o1",
+}
 
 
 def sample_values(app, admin_id):
@@ -61,6 +67,11 @@ def sample_values(app, admin_id):
             id = None
 
         attachment = uploads.save(session, io.BytesIO(b"%PDF-1.4 test"), "hoja.pdf", Nobody())
+        from workshops.voice import media, services
+
+        # A stored take (its bytes stand in for audio: nothing here plays them).
+        source = services.source_of(SAMPLE_ARGUMENTS["context"])
+        take = services.save_take(source, "agr", media.Normalised(b"OggS test take", 1000, False), None)
         db.session.commit()
         return {
             **SAMPLE_ARGUMENTS,
@@ -75,6 +86,7 @@ def sample_values(app, admin_id):
             "job_id": job.id,
             "import_job_id": csv_job.id,
             "upload_job_id": po_job.id,
+            "recording_id": take.id,
         }
 
 

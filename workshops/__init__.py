@@ -101,6 +101,7 @@ def _init_extensions(app):
     from .attendance import models as _attendance_models  # noqa: F401
     from .attendance import person_data as _attendance_person_data  # noqa: F401 (exports, anonymisation)
     from .catalog import models as _catalog_models  # noqa: F401
+    from .catalog import recordings as _catalog_recordings  # noqa: F401
     from .core import audit as _audit  # noqa: F401
     from .core import models as _core_models  # noqa: F401
     from .field import models as _field_models  # noqa: F401
@@ -128,6 +129,7 @@ def _register_blueprints(app):
     from .reports import routes as report_routes
     from .translate import glossary_routes, memory_routes, offline_routes, workspace_routes
     from .translate import routes as language_routes
+    from .voice import routes as voice_routes
 
     for blueprint in (
         auth_routes.bp,
@@ -144,6 +146,7 @@ def _register_blueprints(app):
         review_routes.bp,
         report_routes.bp,
         field_routes.bp,
+        voice_routes.bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -72,17 +72,19 @@ def csrf_token():
     return token
 
 
-def kept_page(key, render):
+def kept_page(key, render, version=None):
     """Return a page that is the same for everyone but its header: rendered once, then kept.
 
     `key` names the page's content (what it shows besides the header); `render()` makes
-    it. The kept frame has a placeholder where the header goes, filled per request by
+    it; `version` (by default the language's catalog revision) tells whether a kept one
+    is current. The kept frame has a placeholder where the header goes, filled per request by
     site_header(). A page with flashed messages is rendered afresh (the messages are the
     person's own, once).
     """
     if session.get("_flashes"):
         return render()
     name, revision = i18n.rendering_state()
+    revision = revision if version is None else version
     full_key = (key, name, bool(current_user and current_user.is_authenticated))
     frames = current_app.extensions["workshops.frames"]
     kept = frames.get(full_key)

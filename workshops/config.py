@@ -50,6 +50,11 @@ class Defaults:
     # Where the workshops happen: "today" for the rule that attendance waits for the
     # session's day (core/clock.py). An IANA time zone name.
     PROGRAM_TIMEZONE = "America/Lima"
+    # Spoken recordings of the curriculum (voice/media.py): the longest recording accepted, in
+    # seconds, and the largest file uploaded or recorded in the browser (it must also fit in
+    # MAX_CONTENT_LENGTH). Stored recordings are re-encoded to about 180 KB a minute.
+    RECORDING_MAX_SECONDS = 180
+    RECORDING_MAX_BYTES = 10 * 1024 * 1024
     PASSWORD_MIN_LENGTH = 8
     # Werkzeug's password hash method; None is its default (scrypt). The tests set a
     # cheap one: scrypt costs a tenth of a second per hash, on purpose.

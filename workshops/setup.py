@@ -12,6 +12,7 @@ from .core.services import setup_lock
 from .curriculum.services import ensure_curriculum_loaded
 from .extensions import db
 from .translate.services import ensure_catalogs_loaded
+from .voice.services import mark_stale
 
 
 def initialize_database():
@@ -20,6 +21,8 @@ def initialize_database():
         upgrade(directory=str(MIGRATIONS_DIR))
         try:
             changed = ensure_curriculum_loaded()
+            if changed:
+                mark_stale()  # recordings of texts that changed need recording again
             ensure_catalogs_loaded()
             db.session.commit()
             move_files_into_database()

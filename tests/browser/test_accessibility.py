@@ -23,6 +23,7 @@ def _main_pages(sample):
         f"/translate/{lang}/curriculum/",
         f"/translate/{lang}/curriculum/{entry}",
         f"/translate/{lang}/glossary",
+        f"/recordings/{lang}/{sample['context']}",
         "/materials/",
         f"/materials/print?document=handout&module={sample['slug']}",
         "/people/",

@@ -16,7 +16,9 @@ new page about people, sessions or reports is never kept on a shared office
 computer or by a proxy because someone forgot to add it to a list. The
 listed pages still show who is signed in, so they are `private, no-cache`:
 never kept by a shared cache, but the back button may show them again
-without another download.
+without another download. A recording (voice.audio) sets its own rule per
+take: an approved one may be kept by the browser for good (its URL names one
+take, whose bytes never change), any other is no-store.
 """
 
 import hashlib
@@ -47,6 +49,10 @@ NO_PERSONAL_DATA = frozenset(
         "field.openapi",
     }
 )
+# Endpoints that choose per response and set Cache-Control themselves (a recording: an approved
+# take may be kept by the browser, never by a shared cache; any other take not at all). One that
+# sets none gets no-store.
+OWN_RULE = frozenset({"voice.audio"})
 
 _EXTENSION_KEY = "workshops.static_versions"
 
@@ -88,6 +94,8 @@ def cache_headers(response):
         response.headers.pop("Expires", None)  # send_file may set one; Cache-Control says it all
         response.headers.pop("Content-Disposition", None)  # "inline; filename=...": nothing to save
         _load_whole_text_file(response)
+    elif endpoint in OWN_RULE and response.status_code < 400:
+        response.headers.setdefault("Cache-Control", NO_STORE)
     elif endpoint in NO_PERSONAL_DATA and response.status_code < 400:
         response.headers.setdefault("Cache-Control", PRIVATE)
     else:

@@ -6,13 +6,15 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from .. import chrome, i18n
+from ..catalog.runtime import catalog_revisions
 from ..core import access
 from ..core.render_cache import RenderCache
 from . import services
 
 bp = Blueprint("curriculum", __name__)
 
-# The rendered module, one per module version, language and marking mode (i18n.rendering_state):
+# The rendered module, one per module version, language and marking mode (i18n.rendering_state),
+# replaced when the catalog revision or the module's approved recordings change:
 # 12 modules in a few languages, with and without marking, and room for a curriculum update.
 rendered_modules = RenderCache(size=96)
 
@@ -61,24 +63,33 @@ def module(slug):
         abort(404)
     # The most read page: the module's article is kept per version, language and revision,
     # and the whole page around it too (chrome.kept_page), but for the person's header.
-    return chrome.kept_page(("module", slug, content_hash), lambda: _module_page(slug, content_hash))
+    # Every language's revision counts: the page plays the recordings of each, and saving
+    # or reviewing one bumps its language's revision.
+    version = tuple(sorted(catalog_revisions().items()))
+    return chrome.kept_page(("module", slug, content_hash), lambda: _module_page(slug, content_hash), version)
 
 
 def _module_page(slug, content_hash):
     """Render the module page, its article from the kept rendering when current."""
     name, revision = i18n.rendering_state()
+    takes = services.module_recordings(slug)
+    # A new, approved or replaced recording changes the ids, so the page is rendered again.
+    version = (revision, tuple(take.id for take in takes))
     key = (slug, content_hash, name)
     rendered = rendered_modules.get(key)
-    if rendered is None or rendered[0] != revision:
+    if rendered is None or rendered[0] != version:
         found = services.get_module(slug)
+        heard = services.heard_by_context(takes, found, i18n.current_language().code)
         # An autoescaped template's output is already safe HTML.
         article = Markup(  # noqa: S704
-            render_template("curriculum/_module_article.html", module=found)
+            render_template(
+                "curriculum/_module_article.html", module=found, heard=heard, languages=i18n.languages()
+            )
             + render_template("curriculum/_module_prepare.html", slug=slug)
         )
         # As Jinja's |striptags: tags dropped; the plain str result is escaped again on output.
         title = Markup(str(i18n.ct(f"{slug}.title", found.title))).striptags()  # noqa: S704
-        rendered_modules.put(key, rendered := (revision, title, article))
+        rendered_modules.put(key, rendered := (version, title, article))
     _, title, article = rendered
     return render_template("curriculum/module.html", title=title, article=article)
 

@@ -4,10 +4,11 @@ import os
 from collections.abc import Sequence
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..catalog.recordings import Recording, source_hash
 from ..catalog.runtime import catalog_revisions
 from ..catalog.store import bump_revision
 from ..core.models import AppState
@@ -185,3 +186,31 @@ def all_key_terms() -> Sequence[KeyTerm]:
         .options(selectinload(KeyTerm.module))
         .order_by(Module.number, KeyTerm.position)
     ).all()
+
+
+def module_recordings(slug: str) -> Sequence[Row[int, str, str, str]]:
+    """Return (id, context, language, source hash) of the approved current takes of a module, in one query.
+
+    Cheap enough for every request: the page's cache is keyed on the ids.
+    """
+    return db.session.execute(
+        select(Recording.id, Recording.context, Recording.language, Recording.source_hash)
+        .where(Recording.module_slug == slug, Recording.state == "approved", Recording.is_current)
+        .order_by(Recording.context, Recording.language)
+    ).all()
+
+
+def heard_by_context(
+    takes: Sequence[Row[int, str, str, str]], module: Module, first_language: str
+) -> dict[str, list[Row[int, str, str, str]]]:
+    """Group a module's approved takes by text, the page's language first; drop takes of changed texts."""
+    texts = {segment.uid: segment.text for segment in module.segments}
+    for term in module.key_terms:
+        texts[f"{module.slug}.terms.{term.key}.term"] = term.term
+        texts[f"{module.slug}.terms.{term.key}.definition"] = term.definition
+    heard: dict[str, list[Row[int, str, str, str]]] = {}
+    for take in sorted(takes, key=lambda take: (take.language != first_language, take.language)):
+        text = texts.get(take.context)
+        if text is not None and source_hash(text) == take.source_hash:
+            heard.setdefault(take.context, []).append(take)
+    return heard

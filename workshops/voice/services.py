@@ -1,0 +1,178 @@
+"""Recordings: save a take, review it, say who may hear it, mark takes whose text changed.
+
+The rules live here, shared by the web pages and (later) the field packs and
+the offline recorder: views only parse the request and answer.
+"""
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+
+from ..catalog import store
+from ..catalog.recordings import Recording, RecordingAudio, source_hash
+from ..curriculum.models import KeyTerm, Module, Segment
+from ..extensions import db, utcnow
+from .media import Normalised
+
+RECORDERS = ("translator", "reviewer", "admin")
+REVIEWERS = ("reviewer", "admin")
+# A key term's stable id, as the curriculum catalog names it: "<module slug>.terms.<key>.<part>".
+KEY_TERM_CONTEXT = re.compile(r"^(?P<slug>[^.]+)\.terms\.(?P<key>[^.]+)\.(?P<part>term|definition)$")
+# Takes whose text may still be current: a rejected one stays rejected whatever its text does.
+LIVE_STATES = ("recorded", "approved")
+
+
+class ReviewRefused(Exception):
+    """A review cannot be applied; the message is a code: "not_current", "no_reason", "stale"."""
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """The Spanish text a recording reads (or translates aloud), and the module it belongs to."""
+
+    context: str
+    module_slug: str
+    text: str
+
+    @property
+    def hash(self) -> str:
+        return source_hash(self.text)
+
+
+def source_of(context: str) -> SourceText | None:
+    """Return the Spanish source of a curriculum segment or key term by its stable id, or None."""
+    row = db.session.execute(
+        select(Segment.text, Module.slug).join(Segment.module).where(Segment.uid == context)
+    ).first()
+    if row is not None:
+        return SourceText(context, row.slug, row.text)
+    found = KEY_TERM_CONTEXT.match(context)
+    if found is None:
+        return None
+    term = db.session.scalar(
+        select(KeyTerm).join(KeyTerm.module).where(Module.slug == found["slug"], KeyTerm.key == found["key"])
+    )
+    if term is None:
+        return None
+    return SourceText(context, found["slug"], term.term if found["part"] == "term" else term.definition)
+
+
+def written_text(source: SourceText, language: str) -> str | None:
+    """Return the written translation of the text in a language, if there is one, to read beside the take."""
+    entry = store.find_entry("curriculum", source.context, source.text)
+    translation = store.translation_for(entry, language) if entry is not None else None
+    if translation is None or translation.state == "untranslated" or not translation.forms:
+        return None
+    return str(translation.forms[0]) or None
+
+
+def takes(context: str, language: str) -> Sequence[Recording]:
+    """Return every take of a text in a language, the newest (the current one) first."""
+    return db.session.scalars(
+        select(Recording)
+        .where(Recording.context == context, Recording.language == language)
+        .order_by(Recording.take.desc())
+    ).all()
+
+
+def save_take(source: SourceText, language: str, audio: Normalised, user_id: int | None) -> Recording:
+    """Store a new take as the current one; the previous takes stay as its history."""
+    last = db.session.scalar(
+        select(func.max(Recording.take)).where(
+            Recording.context == source.context, Recording.language == language
+        )
+    )
+    db.session.execute(
+        update(Recording)
+        .where(Recording.context == source.context, Recording.language == language, Recording.is_current)
+        .values(is_current=False)
+    )
+    take = Recording(
+        context=source.context,
+        module_slug=source.module_slug,
+        language=language,
+        take=(last or 0) + 1,
+        is_current=True,
+        state="recorded",
+        source_hash=source.hash,
+        duration_ms=audio.duration_ms,
+        size=len(audio.data),
+        sha256=hashlib.sha256(audio.data).hexdigest(),
+        silent=audio.silent,
+        author_id=user_id,
+        reason="",
+    )
+    db.session.add(take)
+    db.session.flush()
+    db.session.add(RecordingAudio(recording_id=take.id, data=audio.data))
+    store.bump_revision(language)  # pages that play recordings are kept per catalog revision
+    return take
+
+
+def review(take: Recording, reviewer_id: int | None, approve: bool, reason: str = "") -> None:
+    """Approve or reject (with a reason) the current take of a text.
+
+    Raises ReviewRefused for an older take, a rejection without a reason, or
+    an approval of a take whose Spanish text has changed since it was recorded
+    (that take is marked as needing re-recording instead).
+    """
+    if not take.is_current:
+        raise ReviewRefused("not_current")
+    reason = reason.strip()
+    if not approve and not reason:
+        raise ReviewRefused("no_reason")
+    source = source_of(take.context)
+    store.bump_revision(take.language)  # pages that play recordings are kept per catalog revision
+    if approve and (source is None or source.hash != take.source_hash):
+        take.state = "needs_rerecording"
+        raise ReviewRefused("stale")
+    take.state = "approved" if approve else "rejected"
+    take.reason = "" if approve else reason
+    take.reviewed_by_id = reviewer_id
+    take.reviewed_at = utcnow()
+
+
+def _current_texts() -> dict[str, str]:
+    """Return {stable id: Spanish text} of every segment and key term, in two queries."""
+    texts: dict[str, str] = {uid: text for uid, text in db.session.execute(select(Segment.uid, Segment.text))}
+    for term, slug in db.session.execute(select(KeyTerm, Module.slug).join(KeyTerm.module)):
+        texts[f"{slug}.terms.{term.key}.term"] = term.term
+        texts[f"{slug}.terms.{term.key}.definition"] = term.definition
+    return texts
+
+
+def mark_stale() -> int:
+    """Mark current takes whose Spanish text changed (or is gone) as needing re-recording; return how many."""
+    current = db.session.scalars(
+        select(Recording).where(Recording.is_current, Recording.state.in_(LIVE_STATES))
+    ).all()
+    if not current:
+        return 0
+    texts = _current_texts()
+    with store.one_revision():
+        return _mark_changed(current, texts)
+
+
+def _mark_changed(current: Sequence[Recording], texts: dict[str, str]) -> int:
+    """Mark the takes whose text is gone or changed; return how many."""
+    changed = 0
+    for take in current:
+        text = texts.get(take.context)
+        if text is None or source_hash(text) != take.source_hash:
+            take.state = "needs_rerecording"
+            store.bump_revision(take.language)  # once per language (a batch of one revision)
+            changed += 1
+    return changed
+
+
+def can_hear(take: Recording, signed_in: bool) -> bool:
+    """Tell whether a take may be heard: an approved one by whoever may see the module, others by signed-in users."""
+    return take.state == "approved" or signed_in
+
+
+def audio_of(take: Recording) -> bytes | None:
+    """Return the stored Ogg Opus bytes of a take (read only here, when it is played)."""
+    return db.session.scalar(select(RecordingAudio.data).where(RecordingAudio.recording_id == take.id))
