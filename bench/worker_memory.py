@@ -7,7 +7,8 @@ Seeds a fresh database with bench/serving.py (curriculum, Awajún catalog, demo
 program) plus a synthetic registry of 10,000 households (40,000 persons, about
 250,000 attendance records), starts gunicorn with one worker on
 bench/bench_wsgi.py, signs in as the coordinator (every role), then sends the
-heaviest requests one after the other: the whole book PDF (queued, built in a
+heaviest requests one after the other (with --fresh-worker, each in a new
+worker, so that each figure is that request's alone): the whole book PDF (queued, built in a
 child process, downloaded), the full attendance CSV and a community's matrix
 CSV (the registry has no CSV export of its own: these are the per-person and
 per-household downloads), a CSV import at the importer's row limit (preview,
@@ -29,6 +30,7 @@ import argparse
 import html
 import os
 import re
+import signal
 import sys
 import threading
 import time
@@ -269,6 +271,18 @@ class Importer:
         return f"redirected to {urllib.parse.urlsplit(headers['Location']).path}"
 
 
+def fresh_worker(master, old, client):
+    """Have gunicorn replace its worker (SIGHUP), warm the new one with a small page; return its pid."""
+    os.kill(master, signal.SIGHUP)
+    deadline = time.monotonic() + 60
+    while (workers := children_of(master)) == [old] or len(workers) != 1:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"gunicorn did not replace its worker: {workers}")
+        time.sleep(0.2)
+    download(client, "/people/")()
+    return workers[0]
+
+
 def measure(worker, label, action, rows):
     """Run one request (or a request and its follow-ups); append (label, seconds, rss, peak, child, note)."""
     reset_peak(worker)
@@ -282,7 +296,7 @@ def measure(worker, label, action, rows):
     print(f"  {label}: {seconds:.1f} s, RSS {rss:.0f} MB, peak {peak:.0f} MB", flush=True)
 
 
-def report(rows, peak_resets):
+def report(rows, peak_resets, fresh):
     print(
         f"\n{'request':52} {'time':>7} {'RSS after':>10} {'peak':>7} {'child peak':>10}"
         f"  {'ceiling ' + str(CEILING_MB) + ' MB':>16}  note"
@@ -299,7 +313,13 @@ def report(rows, peak_resets):
             f"  {verdict:>16}  {note}{slow}"
         )
     print(
-        "\nRSS after: the worker's VmRSS once the answer is read; peak: its VmHWM during the request"
+        "\nRSS after: the worker's VmRSS once the answer is read"
+        + (
+            ", each request in a new worker warmed with the registry list"
+            if fresh
+            else ", one worker for all the requests in this order"
+        )
+        + ";\npeak: its VmHWM during the request"
         + ("" if peak_resets else " (cumulative: this kernel refused to reset it)")
         + ";\nchild peak: the PDF renderer's VmHWM, sampled every 20 ms (not part of the worker's figures)."
         + "\nTimes: wall clock, 2 cores shared with other work: noisy, for information only."
@@ -365,6 +385,11 @@ def main():
         metavar="PATH",
         help="profile this request in-process (default: the two heaviest XLSX when a worker is over)",
     )
+    parser.add_argument(
+        "--fresh-worker",
+        action="store_true",
+        help="a new worker for each request (warmed with the registry list): each figure is that request's own",
+    )
     args = parser.parse_args()
     from workshops.people import importer
 
@@ -409,11 +434,13 @@ def main():
         ]
         rows = []
         for label, request in steps:
+            if args.fresh_worker:
+                worker = fresh_worker(server.pid, worker, client)
             action = download(client, request) if isinstance(request, str) else request
             measure(worker, label, action, rows)
         if children_of(server.pid) != [worker]:
             print(f"the worker was replaced during the run: {children_of(server.pid)} (see {log})")
-        report(rows, peak_resets)
+        report(rows, peak_resets, args.fresh_worker)
     finally:
         serving.stop(server)
     paths = {label: request for label, request in steps if isinstance(request, str)}
