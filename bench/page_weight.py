@@ -276,6 +276,8 @@ def main():
                 before = baseline.get(key, {})
                 first_note, first_ok = budget_note(first_kb, before.get("first"))
                 repeat_note, _ok = budget_note(repeat_kb, before.get("repeat"))
+                if baseline and not before:  # a page the baseline lacks: keep the columns aligned
+                    first_note = repeat_note = f"{'-':>7} {'-':>6} {'-':>7}"
                 if not first_ok:
                     below.append(label)
                 foreign = [
