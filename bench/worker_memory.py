@@ -12,7 +12,8 @@ worker, so that each figure is that request's alone): the whole book PDF (queued
 child process, downloaded), the full attendance CSV and a community's matrix
 CSV (the registry has no CSV export of its own: these are the per-person and
 per-household downloads), a CSV import at the importer's row limit (preview,
-then confirm), and each report page and its XLSX download.
+then confirm, and the background job where the import runs in one), and each
+report page and its XLSX download.
 
 Before each request the worker's peak (VmHWM) is reset to its current size
 (writing 5 to /proc/<pid>/clear_refs), so "peak" is that request's; after it,
@@ -266,9 +267,19 @@ class Importer:
         return f"{len(self.content) / 1024:.0f} KB file, {len(page) / 1024:.0f} KB preview page"
 
     def confirm(self):
+        """Confirm the import; where a large file is imported in the background, wait for its job."""
         status, headers, body = self.client.post_form("/people/import", self.confirm_fields)
         expect(status, (302, 303), "import confirm", body)
-        return f"redirected to {urllib.parse.urlsplit(headers['Location']).path}"
+        target = urllib.parse.urlsplit(headers["Location"]).path
+        if "/jobs/" not in target:
+            return f"imported in the request, redirected to {target}"
+        deadline = time.monotonic() + 600
+        while 'http-equiv="refresh"' in (page := self.client.get(target)[2].decode()):
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the import job {target} took over 10 minutes")
+            time.sleep(0.5)
+        done = "Importación terminada" in page
+        return f"imported by the background job {target}{'' if done else ' (FAILED)'}"
 
 
 def fresh_worker(master, old, client):
