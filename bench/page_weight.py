@@ -5,7 +5,8 @@
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench python bench/page_weight.py
 
 Starts `flask --app workshops run` (a real server, as a user would) on a fresh
-database filled by bench/serving.py, then opens each main page in Debian's
+database filled by bench/serving.py (with a synthetic registry of 10,000
+households in five more communities of 2,000, and their attendance), then opens each main page in Debian's
 Chromium through Playwright, each in a new browser context (empty cache),
 logged in by cookie, and opens it a second time in the same context (repeat
 visit: the browser's HTTP cache and the service worker are warm, as for a
@@ -22,6 +23,9 @@ The budget of the issue "light on the wire" is 3x less than the baseline,
 page by page and in total, first visits: the baseline is the JSON written
 by --save on the code before the change (bench/page_weight_before.json,
 committed). Pages must also stay under 100 KB and ask nothing of another origin.
+The registry list and the matrix of a 2,000-household community (10,000 households
+in all) have no baseline: they are held to the 100 KB page budget only (README
+sets no budget of its own for list pages), on the wire and as uncompressed HTML.
 """
 
 import argparse
@@ -46,6 +50,7 @@ BUDGET_KB = 100
 # The issue's goal: main pages at least this many times smaller on the wire than the baseline.
 BUDGET_FACTOR = 3
 BASELINE = Path(__file__).resolve().parent / "page_weight_before.json"
+REGISTRY_HOUSEHOLDS = 10_000
 
 
 def pages(base, cookie):
@@ -59,6 +64,8 @@ def pages(base, cookie):
     session = serving.large_session(base, cookie)
     people = serving.get(base, "/people/", cookie)
     community = re.search(r'href="/people/communities/(\d+)"', people).group(1)
+    registry = serving.registry_community(base, cookie)
+    households = REGISTRY_HOUSEHOLDS // serving.REGISTRY_COMMUNITIES
     return [
         ("module-es", f"module {heaviest} (es)", f"/modules/{heaviest}"),
         ("module-agr", f"module {heaviest} (agr)", f"/modules/{heaviest}?lang=agr"),
@@ -75,6 +82,16 @@ def pages(base, cookie):
         ("field", "field page", "/field/"),
         ("registry-communities", "registry: communities", "/people/"),
         ("registry-community", f"registry: community {community}", f"/people/communities/{community}"),
+        (
+            "registry-community-2000",
+            f"registry: {households:,}-household community",
+            f"/people/communities/{registry}",
+        ),
+        (
+            "reports-matrix-2000",
+            f"reports matrix, {households:,}-household comm.",
+            f"/reports/matrix?community={registry}",
+        ),
         ("login", "login page (anonymous)", "/login"),
     ]
 
@@ -206,7 +223,7 @@ def main():
     if args.baseline and args.baseline.exists() and args.baseline != args.save:
         baseline = json.loads(args.baseline.read_text())
     env, _url = serving.new_environment()
-    serving.seed(env)
+    serving.seed(env, registry_households=REGISTRY_HOUSEHOLDS)
     port = serving.free_port()
     base = f"http://127.0.0.1:{port}"
     log = Path(env["WORKSHOPS_INSTANCE_PATH"]) / "server.log"
@@ -259,6 +276,8 @@ def main():
                 before = baseline.get(key, {})
                 first_note, first_ok = budget_note(first_kb, before.get("first"))
                 repeat_note, _ok = budget_note(repeat_kb, before.get("repeat"))
+                if baseline and not before:  # a page the baseline lacks: keep the columns aligned
+                    first_note = repeat_note = f"{'-':>7} {'-':>6} {'-':>7}"
                 if not first_ok:
                     below.append(label)
                 foreign = [
@@ -323,12 +342,18 @@ def main():
                 )
         else:
             print(f"no baseline ({args.baseline}): the {BUDGET_FACTOR}x budget is not checked")
-        entry = next(path for key, _label, path in targets if key == "attendance-entry")
-        html_kb = len(serving.get(base, entry, cookie).encode()) / 1024
-        print(
-            f"attendance entry for a 200-person session, uncompressed HTML: {html_kb:.1f} KB"
-            f" (budget {BUDGET_KB} KB: {'within' if html_kb < BUDGET_KB else 'OVER'})"
-        )
+        uncompressed = {
+            "attendance-entry": "attendance entry for a 200-person session",
+            "registry-community-2000": f"registry list, {REGISTRY_HOUSEHOLDS:,} households, page 1",
+            "reports-matrix-2000": f"reports matrix, {REGISTRY_HOUSEHOLDS:,} households, page 1",
+        }
+        for key, _label, path in targets:
+            if key in uncompressed:
+                html_kb = len(serving.get(base, path, cookie).encode()) / 1024
+                print(
+                    f"{uncompressed[key]}, uncompressed HTML: {html_kb:.1f} KB"
+                    f" (budget {BUDGET_KB} KB: {'within' if html_kb < BUDGET_KB else 'OVER'})"
+                )
         if args.save:
             saved["_about"] = f"saved {time.strftime('%Y-%m-%d')}, commit {git_commit()}"
             args.save.write_text(json.dumps(saved, indent=1, sort_keys=True) + "\n")

@@ -5,7 +5,9 @@ instance folder, or the empty PostgreSQL database DATABASE_URL names) with what
 a program in its second year holds: the curriculum, Awajún translations of
 nine in ten catalog entries (pseudo-Awajún text of realistic length, clearly
 not real), the demo program (5 communities, 80 households, 60 sessions with
-attendance), a coordinator holding every role and a facilitator.
+attendance), a coordinator holding every role and a facilitator. With
+`registry_households`, it also adds a synthetic registry of that many
+households (`add_registry`), for the budgets set at 10,000 households.
 """
 
 import http.cookiejar
@@ -47,7 +49,7 @@ def new_environment():
     return env, url
 
 
-def seed(env, untranslated_every=10):
+def seed(env, untranslated_every=10, registry_households=0):
     """Set up the database the way the first start does, then add the program data; print counts."""
     import sqlalchemy as sa
 
@@ -60,6 +62,7 @@ def seed(env, untranslated_every=10):
     from workshops.core.models import AppState
     from workshops.extensions import db
     from workshops.languages import all_languages
+    from workshops.people.models import Household, Person
 
     app = create_app(
         {
@@ -75,6 +78,8 @@ def seed(env, untranslated_every=10):
         db.session.add(AppState(key=SETUP_DONE_KEY, value="1"))
         demo.load()
         add_large_community()
+        if registry_households:
+            add_registry(registry_households)
         agr = {language.code: language for language in all_languages()}["agr"]
         done = set(db.session.scalars(sa.select(Translation.entry_id).where(Translation.language == "agr")))
         entries = db.session.scalars(
@@ -97,6 +102,8 @@ def seed(env, untranslated_every=10):
         counts = {
             "catalog entries": len(entries),
             "agr translations": len(done) + added,
+            "households": db.session.scalar(sa.select(sa.func.count()).select_from(Household)),
+            "persons": db.session.scalar(sa.select(sa.func.count()).select_from(Person)),
             "sessions": db.session.scalar(sa.select(sa.func.count()).select_from(WorkshopSession)),
             "attendance records": db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceRecord)),
         }
@@ -149,13 +156,143 @@ def add_large_community(households=40, per_household=5):
     db.session.flush()
 
 
-def large_session(base, cookie):
-    """Return the id of the 200-person community's session, from the sessions list."""
-    listing = get(base, "/sessions/", cookie)
+REGISTRY_COMMUNITIES = 5
+REGISTRY_NAME = "Registro sintético {number}"
+PERSONS_PER_HOUSEHOLD = 4
+ATTENDANCE_GROUP = 200  # persons a session records
+ATTENDANCE_STATES = ("present",) * 16 + ("late", "excused", "absent", "absent")
+
+
+def add_registry(households=10_000):
+    """Add `households` households of 4 synthetic persons in 5 new communities, and their attendance.
+
+    Bulk inserts (SQLAlchemy Core), so 10,000 households take seconds. Names are plainly
+    synthetic ("Persona 123", "Familia 45"). Each community's persons are split into groups
+    of 200; group g attended modules 1 to (g mod 12) + 1, one session per module and group,
+    on distinct days of the last year, so reports count both trained and untrained people.
+    """
+    from datetime import date, timedelta
+
+    import sqlalchemy as sa
+
+    from workshops.attendance.models import AttendanceRecord, WorkshopSession
+    from workshops.core.text import fold
+    from workshops.curriculum.models import Module
+    from workshops.extensions import db
+    from workshops.people.models import RELATIONSHIPS, Community, Household, HouseholdStay, Person
+
+    today = date.today()
+    modules = dict(db.session.execute(sa.select(Module.number, Module.id)).all())
+    per_community = households // REGISTRY_COMMUNITIES
+    relations = ("head", "spouse", "child", "child")
+    sexes = ("female", "male", "female", "male")
+    next_person = 0
+    for number in range(1, REGISTRY_COMMUNITIES + 1):
+        community = Community(
+            name=REGISTRY_NAME.format(number=number),
+            code=f"RS{number}",
+            district="(sintético)",
+            last_household_number=per_community,
+        )
+        db.session.add(community)
+        db.session.flush()
+        codes = [f"{community.code}-{n:03d}" for n in range(1, per_community + 1)]
+        db.session.execute(
+            sa.insert(Household),
+            [{"community_id": community.id, "code": code, "notes": ""} for code in codes],
+        )
+        household_ids = db.session.scalars(
+            sa.select(Household.id).where(Household.community_id == community.id).order_by(Household.code)
+        ).all()
+        person_rows = []
+        for household_number, household_id in enumerate(household_ids, start=1):
+            for member in range(PERSONS_PER_HOUSEHOLD):
+                next_person += 1
+                given, family = f"Persona {next_person}", f"Familia {community.code} {household_number}"
+                person_rows.append(
+                    {
+                        "household_id": household_id,
+                        "given_names": given,
+                        "family_names": family,
+                        "sex": sexes[member],
+                        "birth_year": None if next_person % 23 == 0 else 1950 + next_person * 7 % 60,
+                        "relationship_to_head": relations[member],
+                        "relationship_order": RELATIONSHIPS.index(relations[member]),
+                        "is_contact": member == 0,
+                        "consent": True,
+                        "consent_date": today - timedelta(days=400),
+                        "search_name": fold(f"{given} {family}"),
+                    }
+                )
+        db.session.execute(sa.insert(Person), person_rows)
+        person_ids = db.session.execute(
+            sa.select(Person.id, Person.household_id)
+            .join(Household)
+            .where(Household.community_id == community.id)
+            .order_by(Person.id)
+        ).all()
+        db.session.execute(
+            sa.insert(HouseholdStay),
+            [
+                {"person_id": pid, "household_id": hid, "started": today - timedelta(days=400)}
+                for pid, hid in person_ids
+            ],
+        )
+        roster = [pid for pid, _hid in person_ids]
+        day = 3
+        for group_start in range(0, len(roster), ATTENDANCE_GROUP):
+            group = roster[group_start : group_start + ATTENDANCE_GROUP]
+            attended = group_start // ATTENDANCE_GROUP % 12 + 1
+            for module_number in range(1, attended + 1):
+                session_id = db.session.execute(
+                    sa.insert(WorkshopSession)
+                    .values(
+                        module_id=modules[module_number],
+                        community_id=community.id,
+                        date=today - timedelta(days=day),
+                        status="entered",
+                        revision=1,
+                    )
+                    .returning(WorkshopSession.id)
+                ).scalar_one()
+                day += 1
+                db.session.execute(
+                    sa.insert(AttendanceRecord),
+                    [
+                        {
+                            "session_id": session_id,
+                            "person_id": person,
+                            "status": ATTENDANCE_STATES[(person + module_number) % len(ATTENDANCE_STATES)],
+                            "remark": "",
+                        }
+                        for person in group
+                    ],
+                )
+    db.session.flush()
+
+
+def registry_community(base, cookie, number=1):
+    """Return the id of a synthetic registry community (2,000 households at 10,000)."""
+    return community_id(base, cookie, REGISTRY_NAME.format(number=number))
+
+
+def community_id(base, cookie, name):
+    """Return the id of the community of that name, from the registry list."""
+    listing = get(base, "/people/", cookie)
     for row in listing.split("<tr")[1:]:
-        if LARGE_COMMUNITY in row:
-            return re.search(r'href="/sessions/(\d+)"', row).group(1)
-    raise SystemExit(f"no session of {LARGE_COMMUNITY} in the sessions list")
+        if name in row:
+            return re.search(r'href="/people/communities/(\d+)"', row).group(1)
+    raise SystemExit(f"no {name} in the registry list")
+
+
+def large_session(base, cookie):
+    """Return the id of the 200-person community's session, from the sessions list filtered to it."""
+    community = community_id(base, cookie, LARGE_COMMUNITY)
+    listing = get(base, f"/sessions/?when=all&community={community}", cookie)
+    found = re.search(r'href="/sessions/(\d+)"', listing)
+    if found is None:
+        raise SystemExit(f"no session of {LARGE_COMMUNITY} in the sessions list")
+    return found.group(1)
 
 
 def free_port():
