@@ -62,7 +62,7 @@ def _download(report_tables, name, filters, personal):
     db.session.commit()
     if chosen == "xlsx":
         body = xlsx_bytes(
-            [(table.title, table.header(codes), list(table.values(codes))) for table in report_tables]
+            [(table.title, table.header(codes), table.values(codes)) for table in report_tables]
         )
         return send_file(
             io.BytesIO(body), mimetype=XLSX, as_attachment=True, download_name=f"{name}-{stamp}.xlsx"
