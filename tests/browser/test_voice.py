@@ -51,27 +51,27 @@ def fake_microphone(tmp_path_factory):
 
 
 @pytest.fixture
-def microphone_browser(fake_microphone):
-    """Launch Debian's Chromium with a microphone that plays the test file, and no permission prompt."""
-    tool_required(CHROMIUM)
-    from playwright.sync_api import sync_playwright
+def microphone_browser(browser, fake_microphone):
+    """Launch Debian's Chromium with a microphone that plays the test file, and no permission prompt.
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-audio-capture={fake_microphone}",
-                "--autoplay-policy=no-user-gesture-required",
-            ],
-        )
-        yield browser
-        browser.close()
+    Through the session's Playwright (a second sync_playwright() in one process is refused).
+    """
+    tool_required(CHROMIUM)
+    with_microphone = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        args=[
+            "--no-sandbox",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={fake_microphone}",
+            "--autoplay-policy=no-user-gesture-required",
+        ],
+    )
+    yield with_microphone
+    with_microphone.close()
 
 
 def _duration(page, selector):

@@ -33,7 +33,7 @@ AREAS = {
     "sessions": _l("Sesiones"),
     "workspace": _l("Traducción"),
 }
-LAYOUT = ("base.html", "_form.html", "_macros.html")
+LAYOUT = ("base.html", "_site_header.html", "_form.html", "_macros.html")
 RENDERS = re.compile(r"""render_template\(\s*["']([^"']+)["']""")
 
 
