@@ -416,3 +416,39 @@ def test_the_translation_editor_links_a_segment_to_its_recording_page(app, login
     assert "/recordings/agr/" not in client.get(f"/translate/agr/curriculum/{title_id}").get_data(
         as_text=True
     )
+
+
+def _section_key(app):
+    from workshops.curriculum.models import Section
+
+    with app.app_context():
+        return db.session.scalar(
+            sa.select(Section.key).join(Section.module).where(Module.slug == SLUG).order_by(Section.position)
+        )
+
+
+def test_a_module_is_heard_from_its_title_summary_and_section_titles(app, login_as, tone_take):
+    titles = [f"{SLUG}.title", f"{SLUG}.summary", f"{SLUG}.{_section_key(app)}.title"]
+    recorder = login_as("translator")
+    for context in titles:
+        assert recorder.get(f"/recordings/agr/{context}").status_code == 200
+    assert recorder.get(f"/recordings/agr/{SLUG}.no-such-section.title").status_code == 404
+    assert recorder.get("/recordings/agr/no-such-module.title").status_code == 404
+    takes = [store_take(app, context, tone_take) for context in titles]
+    for take in takes:
+        _approve(app, take)
+    page = login_as("facilitator").get(f"/modules/{SLUG}").get_data(as_text=True)
+    for take in takes:
+        assert f'src="/recordings/take/{take}.ogg"' in page
+    with app.app_context():
+        module = db.session.scalar(sa.select(Module).where(Module.slug == SLUG))
+        original, module.summary = module.summary, module.summary + " (texto cambiado)"
+        db.session.commit()
+        try:
+            assert services.mark_stale() == 1  # the summary's take, and only it
+            db.session.commit()
+            states = [db.session.get(Recording, take).state for take in takes]
+            assert states == ["approved", "needs_rerecording", "approved"]
+        finally:
+            db.session.scalar(sa.select(Module).where(Module.slug == SLUG)).summary = original
+            db.session.commit()

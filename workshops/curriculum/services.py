@@ -208,6 +208,9 @@ def heard_by_context(
     for term in module.key_terms:
         texts[f"{module.slug}.terms.{term.key}.term"] = term.term
         texts[f"{module.slug}.terms.{term.key}.definition"] = term.definition
+    texts[f"{module.slug}.title"], texts[f"{module.slug}.summary"] = module.title, module.summary
+    for section in module.sections:
+        texts[f"{module.slug}.{section.key}.title"] = section.title
     heard: dict[str, list[Row[int, str, str, str]]] = {}
     for take in sorted(takes, key=lambda take: (take.language != first_language, take.language)):
         text = texts.get(take.context)
