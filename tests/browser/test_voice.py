@@ -164,18 +164,26 @@ def test_a_recording_made_without_connection_is_kept_and_sent_later(live_server,
     recorder.get_by_role("button", name="Detener").click()
     recorder.locator("audio").wait_for(state="visible")
 
-    # The signal drops as she saves: the take stays on the phone, and nothing reaches the server.
+    # The signal drops as she saves, and she closes the page: the take stays on the phone,
+    # and nothing reaches the server.
+    context.set_offline(True)
+    recorder.get_by_role("button", name="Guardar la grabación").click()
+    recorder.get_by_text("La grabación queda guardada en este aparato").wait_for()
+    ana.close()
+    context.set_offline(False)
+    ana = context.new_page()
+    ana.goto(f"{base}/recordings/agr/{CONTEXT}")
+    recorder = ana.locator("#recorder")
+    assert "Grabación actual" not in ana.content()
+
+    # The page offers the kept take; she listens to it.
+    recorder.get_by_text("Hay una grabación de este texto que no se envió").wait_for()
+    assert _plays(ana, "#recorder audio") > 0.2
+    # Saving fails again for want of signal; when the signal returns, the page sends it by itself.
     context.set_offline(True)
     recorder.get_by_role("button", name="Guardar la grabación").click()
     recorder.get_by_text("La grabación queda guardada en este aparato").wait_for()
     context.set_offline(False)
-    ana.reload()
-    assert "Grabación actual" not in ana.content()
-
-    # Back online, the page offers the kept take; she listens and saves it.
-    recorder.get_by_text("Hay una grabación de este texto que no se envió").wait_for()
-    assert _plays(ana, "#recorder audio") > 0.2
-    recorder.get_by_role("button", name="Guardar la grabación").click()
     ana.get_by_text("Se guardó la grabación").wait_for()
     assert "grabada, por revisar" in ana.content()
     # Sent, it is no longer kept: the page offers nothing the next time.

@@ -3,7 +3,8 @@
 // a phone offers its own recorder for it. The take is sent as that form's file.
 // Until the server has it, the take is kept in IndexedDB (one per text and
 // language): a dropped connection or a closed page loses nothing, and the page
-// offers it again, as the translation editor does with text drafts.
+// offers it again, as the translation editor does with text drafts. A save that
+// failed for want of a connection is tried again by itself when the connection returns.
 (function () {
   "use strict";
   var box = document.getElementById("recorder");
@@ -127,6 +128,11 @@
     }, function () {
       status.textContent = labels.failedLabel;
       save.disabled = false;
+      window.addEventListener("online", retry, { once: true });
     });
+  }
+
+  function retry() {
+    if (take && !save.disabled) send();
   }
 })();
