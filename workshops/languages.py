@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from flask import current_app
-from sqlalchemy import Boolean, CheckConstraint, String, Text
+from sqlalchemy import Boolean, CheckConstraint, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import Model, db
@@ -46,6 +46,8 @@ class Language:
     review_mode: str = "direct"
     # Reviewers' choice: a saved translation is suggested to every entry with the same source.
     propagate: bool = False
+    # Admins' choice: a module is ready to teach only when every text of it has an approved recording.
+    require_recordings: bool = False
 
     @property
     def nplurals(self) -> int:
@@ -82,7 +84,7 @@ BUILTIN_LANGUAGES = (
 
 
 class LanguageSetting(Model):
-    """Admin overrides of a registry entry: display names and plural forms."""
+    """Admin overrides of a registry entry: display names, plural forms, review and recording rules."""
 
     __tablename__ = "language_setting"
 
@@ -93,6 +95,9 @@ class LanguageSetting(Model):
     # "direct": translators' saves count at once; "suggest": a reviewer approves them.
     review_mode: Mapped[str] = mapped_column(String(16), nullable=False, default="direct")
     propagate: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    require_recordings: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
 
     __table_args__ = (CheckConstraint("review_mode IN ('direct', 'suggest')", name="review_mode_known"),)
 
@@ -144,6 +149,7 @@ def all_languages() -> list[Language]:
                 plural_forms=row.plural_forms or language.plural_forms,
                 review_mode=row.review_mode or language.review_mode,
                 propagate=bool(row.propagate),
+                require_recordings=bool(row.require_recordings),
             )
         result.append(language)
     return sorted(result, key=lambda language: (not language.is_source, language.code))

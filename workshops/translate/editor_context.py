@@ -1,4 +1,4 @@
-"""What the editor shows beside an entry: its place, glossary, neighbours, memory, history."""
+"""What the editor shows beside an entry: its place, glossary, neighbours, memory, history, recordings."""
 
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -8,7 +8,8 @@ from ..catalog import store
 from ..catalog.models import CatalogEntry, TranslationHistory, fold
 from ..curriculum.models import Module, Section
 from ..extensions import db
-from . import memory, places
+from ..languages import SOURCE_LANGUAGE
+from . import memory, places, recordings
 from .checks import BRACE_FORMAT, PYTHON_FORMAT
 from .workspace import glossary_terms, suggestions
 
@@ -75,6 +76,7 @@ def editor_context(entry, language_code, translation):
     """Return what the editor shows beside an entry: its place, glossary, other languages, history, suggestions."""
     module, section = curriculum_place(entry)
     glossary = glossary_terms(language_code, entry.msgid)
+    shown = neighbours(entry, language_code)
     return {
         "module": module,
         "section": section,
@@ -85,8 +87,27 @@ def editor_context(entry, language_code, translation):
         "suggestions": suggestions(entry, language_code),
         "memory": memory.matches(entry, language_code),
         "places": places.places(entry.references.splitlines()) if entry.domain == "messages" else [],
-        "neighbours": neighbours(entry, language_code),
+        "neighbours": shown,
+        # The current takes of this text and of its neighbours, to listen to while writing.
+        "takes": listening([entry, *(other for other, _translation, _here in shown)], language_code),
     }
+
+
+def recordable(entry):
+    """Tell whether an entry is a text that can be recorded (a segment or a key term, not a title)."""
+    return (
+        entry.domain == "curriculum"
+        and bool(entry.context)
+        and not entry.context.endswith((".title", ".summary"))
+    )
+
+
+def listening(entries, language_code):
+    """Return {context: current takes in the language, then in Spanish} of the entries shown, in one query."""
+    if not any(entry.domain == "curriculum" for entry in entries):
+        return {}
+    contexts = [entry.context for entry in entries if recordable(entry)]
+    return recordings.current_takes(contexts, [language_code, SOURCE_LANGUAGE])
 
 
 def neighbours(entry, language_code, around=2):

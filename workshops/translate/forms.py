@@ -39,6 +39,9 @@ class LanguageSettingForm(FlaskForm):
             SelectChoice("suggest", _l("Como sugerencias que un revisor aprueba")),
         ],
     )
+    require_recordings = BooleanField(
+        _l("Un módulo está listo para enseñar solo si todos sus textos tienen una grabación aprobada")
+    )
     submit = SubmitField(_l("Guardar"))
 
 

@@ -7,6 +7,7 @@ from ..auth.models import User
 from ..catalog.models import CatalogEntry, Translation, TranslationHistory
 from ..curriculum.models import Module
 from ..extensions import db
+from . import recordings
 
 
 def progress(language_code, domain, module=None):
@@ -44,10 +45,25 @@ def progress(language_code, domain, module=None):
     }
 
 
-def module_progress(language_code):
-    """Progress of every module; a module is ready to teach when every segment is approved."""
+def module_progress(language_code, require_recordings=False, recorded=None):
+    """Progress of every module and whether it is ready to teach, with why not.
+
+    A module is ready to teach when every segment is approved and, in a language
+    that requires recordings, every recordable text has an approved current take.
+    recorded: recordings.coverage's result, when the page has it already.
+    """
     modules = db.session.scalars(select(Module).order_by(Module.number)).all()
-    return [(module, progress(language_code, "curriculum", module.slug)) for module in modules]
+    if require_recordings and recorded is None:
+        recorded = recordings.coverage([language_code])
+    rows = []
+    for module in modules:
+        p = progress(language_code, "curriculum", module.slug)
+        p["unapproved"] = p["total"] - p["approved"]["entries"]
+        counts = (recorded or {}).get(module.slug, {}).get(language_code)
+        p["unrecorded"] = counts["missing"] if require_recordings and counts else 0
+        p["ready"] = p["ready"] and not p["unrecorded"]
+        rows.append((module, p))
+    return rows
 
 
 def volunteer_credit(language_code):

@@ -67,6 +67,7 @@ def edit(code):
             row.spanish_name = form.spanish_name.data.strip()
             row.plural_forms = form.plural_forms.data.strip()
             row.review_mode = form.review_mode.data
+            row.require_recordings = bool(form.require_recordings.data)
             db.session.add(row)
             bump_revision(code)
             db.session.commit()

@@ -15,7 +15,7 @@ from ..core.urls import safe_next
 from ..curriculum.models import Module
 from ..extensions import db
 from ..i18n import languages
-from . import editor_context, progress, review, workspace
+from . import editor_context, progress, recordings, review, workspace
 from .checks import MESSAGES, CheckResult
 from .forms import EntryForm
 
@@ -88,10 +88,18 @@ def overview():
         for language in targets
     ]
     chosen = targets[0] if targets else None
-    modules = progress.module_progress(chosen.code) if chosen else []
+    spoken = list(languages().values())  # the source is recorded too
+    recorded = recordings.coverage([language.code for language in spoken])
+    modules = progress.module_progress(chosen.code, chosen.require_recordings, recorded) if chosen else []
     credit = progress.volunteer_credit(chosen.code) if chosen else []
     return render_template(
-        "translate/overview.html", summary=summary, modules=modules, credit=credit, chosen=chosen
+        "translate/overview.html",
+        summary=summary,
+        modules=modules,
+        credit=credit,
+        chosen=chosen,
+        spoken=spoken,
+        recorded=recorded,
     )
 
 
@@ -119,6 +127,8 @@ def entries(lang, domain):
         modules=modules,
         form=EntryForm(),
         states=workspace.STATE_FILTERS,
+        takes=editor_context.listening([entry for entry, _translation in rows], lang),
+        languages=languages(),
     )
 
 
@@ -189,6 +199,7 @@ def edit(lang, domain, entry_id):
         submitted=submitted,
         messages=MESSAGES,
         **editor_context.editor_context(entry, lang, translation),
+        languages=languages(),
         plural_labels=plural_examples(language),
         args=filter_args(filters),
         place=workspace.place_in_list(lang, domain, filters, entry),
