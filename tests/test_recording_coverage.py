@@ -47,10 +47,12 @@ def review(app, take_id, approve=True, state=None):
 
 
 def recordable_contexts(app, slug=SLUG):
-    """Return every text of a module that can be recorded: its segments, its key terms' term and definition."""
+    """Return every text of a module that can be recorded: title, summary, section titles, segments, key terms."""
     with app.app_context():
         module = db.session.scalar(sa.select(Module).where(Module.slug == slug))
-        found = list(db.session.scalars(sa.select(Segment.uid).where(Segment.module_id == module.id)))
+        found = [f"{slug}.title", f"{slug}.summary"]
+        found += [f"{slug}.{section.key}.title" for section in module.sections]
+        found += list(db.session.scalars(sa.select(Segment.uid).where(Segment.module_id == module.id)))
         for key in db.session.scalars(sa.select(KeyTerm.key).where(KeyTerm.module_id == module.id)):
             found += [f"{slug}.terms.{key}.term", f"{slug}.terms.{key}.definition"]
         return found

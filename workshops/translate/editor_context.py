@@ -94,12 +94,8 @@ def editor_context(entry, language_code, translation):
 
 
 def recordable(entry):
-    """Tell whether an entry is a text that can be recorded (a segment or a key term, not a title)."""
-    return (
-        entry.domain == "curriculum"
-        and bool(entry.context)
-        and not entry.context.endswith((".title", ".summary"))
-    )
+    """Tell whether an entry is a text that can be recorded: every curriculum text (voice.services.source_of)."""
+    return entry.domain == "curriculum" and bool(entry.context)
 
 
 def listening(entries, language_code):

@@ -3,7 +3,8 @@
 A recording may come before any written text (an oral translator records, a
 transcriber types while listening), so the editor plays the current take of the
 text being edited. The overview counts, per module and language, the recordable
-texts (segments, and each key term's term and definition: what voice/ records)
+texts (segments, each key term's term and definition, module titles and summaries and section
+titles: what voice/ records)
 and their current takes by state. Each is a fixed number of queries, however
 many takes there are.
 """
@@ -13,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import and_, func, literal, select, union_all
 
 from ..catalog.recordings import RECORDING_STATES, Recording
-from ..curriculum.models import KeyTerm, Module, Segment
+from ..curriculum.models import KeyTerm, Module, Section, Segment
 from ..extensions import db
 
 
@@ -40,7 +41,11 @@ def recordable_texts():
         )
         for part in ("term", "definition")
     ]
-    return union_all(segments, *terms).subquery("recordable")
+    module_texts = [select(Module.slug, Module.slug + literal("." + part)) for part in ("title", "summary")]
+    section_titles = select(Module.slug, Module.slug + literal(".") + Section.key + literal(".title")).join(
+        Section.module
+    )
+    return union_all(segments, *terms, *module_texts, section_titles).subquery("recordable")
 
 
 def coverage(languages: Sequence[str]) -> dict[str, dict[str, dict[str, int]]]:
