@@ -280,3 +280,30 @@ def test_only_admins_change_the_setting(app, login_as, role):
     with app.app_context():
         row = db.session.get(LanguageSetting, "agr")
         assert row is None or row.require_recordings is False
+
+
+def test_module_progress_is_one_query_and_agrees_with_each_module_counted_alone(app, count_queries):
+    from workshops.translate import progress
+
+    with app.app_context():
+        entries = db.session.scalars(
+            sa.select(CatalogEntry)
+            .where(CatalogEntry.domain == "curriculum", CatalogEntry.context.startswith(SLUG + "."))
+            .order_by(CatalogEntry.id)
+            .limit(5)
+        ).all()
+        for state, entry in zip(
+            ("approved", "approved", "translated", "fuzzy", "approved"), entries, strict=True
+        ):
+            store.set_translation(entry, "agr", ["Texto de prueba"], state)
+        db.session.commit()
+        with count_queries() as statements:
+            rows = progress.module_progress("agr")
+        assert len(statements) == 2  # the modules, and the counts of all of them
+        assert len(rows) == 12
+        for module, figures in rows:
+            alone = progress.progress("agr", "curriculum", module.slug)
+            assert {key: figures[key] for key in alone} == alone
+        mine = dict((module.slug, figures) for module, figures in rows)[SLUG]
+        assert mine["approved"]["entries"] == 3 and mine["fuzzy"]["entries"] == 1
+        assert mine["unapproved"] == mine["total"] - 3

@@ -9,27 +9,29 @@ from ..curriculum.models import Module
 from ..extensions import db
 from . import recordings
 
+STATES = ("untranslated", "fuzzy", "translated", "approved")
 
-def progress(language_code, domain, module=None):
-    """Entries and words by state for a language, a domain and optionally one module."""
+
+def _state_query(language_code, domain, *columns):
+    """Return a query counting entries and words by translation state, grouped also by columns."""
     translation = aliased(Translation)
     # An inline literal, so SELECT and GROUP BY are the same expression (PostgreSQL insists).
     state_of = func.coalesce(translation.state, literal_column("'untranslated'")).label("state")
-    query = (
-        select(state_of, func.count(), func.sum(CatalogEntry.words))
+    return (
+        select(*columns, state_of, func.count(), func.sum(CatalogEntry.words))
         .select_from(CatalogEntry)
         .outerjoin(
             translation, and_(translation.entry_id == CatalogEntry.id, translation.language == language_code)
         )
         .where(CatalogEntry.domain == domain, CatalogEntry.obsolete.is_(False))
-        .group_by(state_of)
+        .group_by(*columns, state_of)
     )
-    if module:
-        query = query.where(CatalogEntry.context.startswith(module + ".", autoescape=True))
-    counts = {
-        state: {"entries": 0, "words": 0} for state in ("untranslated", "fuzzy", "translated", "approved")
-    }
-    for state, entries, words in db.session.execute(query):
+
+
+def _summary(rows):
+    """Return the progress figures of (state, entries, words) rows."""
+    counts = {state: {"entries": 0, "words": 0} for state in STATES}
+    for state, entries, words in rows:
         counts[state] = {"entries": entries, "words": int(words or 0)}
     total = sum(c["entries"] for c in counts.values())
     total_words = sum(c["words"] for c in counts.values())
@@ -45,8 +47,27 @@ def progress(language_code, domain, module=None):
     }
 
 
+def progress(language_code, domain, module=None):
+    """Entries and words by state for a language, a domain and optionally one module."""
+    query = _state_query(language_code, domain)
+    if module:
+        query = query.where(CatalogEntry.context.startswith(module + ".", autoescape=True))
+    return _summary(db.session.execute(query))
+
+
+def _progress_by_module(language_code):
+    """Return {module slug: progress} of the curriculum, in one query for every module."""
+    # A module's texts are those whose stable id starts with "<slug>."; substr is portable.
+    of_module = func.substr(CatalogEntry.context, 1, func.length(Module.slug) + 1) == Module.slug + "."
+    query = _state_query(language_code, "curriculum", Module.slug).join(Module, of_module)
+    rows = {}
+    for slug, state, entries, words in db.session.execute(query):
+        rows.setdefault(slug, []).append((state, entries, words))
+    return {slug: _summary(found) for slug, found in rows.items()}
+
+
 def module_progress(language_code, require_recordings=False, recorded=None):
-    """Progress of every module and whether it is ready to teach, with why not.
+    """Progress of every module and whether it is ready to teach, with why not, in a fixed number of queries.
 
     A module is ready to teach when every segment is approved and, in a language
     that requires recordings, every recordable text has an approved current take.
@@ -55,9 +76,10 @@ def module_progress(language_code, require_recordings=False, recorded=None):
     modules = db.session.scalars(select(Module).order_by(Module.number)).all()
     if require_recordings and recorded is None:
         recorded = recordings.coverage([language_code])
+    by_module = _progress_by_module(language_code)
     rows = []
     for module in modules:
-        p = progress(language_code, "curriculum", module.slug)
+        p = by_module.get(module.slug) or _summary([])
         p["unapproved"] = p["total"] - p["approved"]["entries"]
         counts = (recorded or {}).get(module.slug, {}).get(language_code)
         p["unrecorded"] = counts["missing"] if require_recordings and counts else 0
