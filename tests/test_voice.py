@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 
+import markupsafe
 import pytest
 import sqlalchemy as sa
 
@@ -16,7 +17,7 @@ from workshops.curriculum.models import Module, Segment
 from workshops.extensions import db
 from workshops.voice import media, services
 
-from .conftest import tool_required
+from .conftest import TEST_PASSWORD, tool_required
 
 SLUG = "vivero-de-cafe"
 LIMIT_BYTES = 10 * 1024 * 1024
@@ -452,3 +453,73 @@ def test_a_module_is_heard_from_its_title_summary_and_section_titles(app, login_
         finally:
             db.session.scalar(sa.select(Module).where(Module.slug == SLUG)).summary = original
             db.session.commit()
+
+
+# --- the review queue -------------------------------------------------------------------
+
+
+def test_the_review_queue_lists_takes_waiting_and_a_reviewer_decides_there(app, login_as, client, tone_take):
+    first, second, third = contexts(app, 3)
+    waiting = [store_take(app, first, tone_take), store_take(app, second, tone_take)]
+    approved = store_take(app, third, tone_take)
+    _approve(app, approved)
+    queue = f"/recordings/agr/?state=recorded&module={SLUG}"
+    reviewer = login_as("reviewer")
+    page = reviewer.get(queue).get_data(as_text=True)
+    listed = [int(found) for found in re.findall(r'<li class="queue-take" id="take-(\d+)">', page)]
+    assert listed == waiting  # in the module's order; the approved one is not waiting
+    with app.app_context():
+        text = services.source_of(first).text
+    assert str(markupsafe.escape(text)) in page and "2 grabaciones" in page
+
+    # Rejecting without a reason changes nothing and says why; approving goes back to the queue.
+    response = reviewer.post(f"/recordings/take/{waiting[0]}/reject", data={"next": queue, "reason": ""})
+    assert response.location == queue
+    assert "Escriba el motivo del rechazo" in reviewer.get(queue).get_data(as_text=True)
+    response = reviewer.post(f"/recordings/take/{waiting[0]}/approve", data={"next": queue})
+    assert response.location == queue
+    page = reviewer.get(queue).get_data(as_text=True)
+    assert f'id="take-{waiting[0]}"' not in page and f'id="take-{waiting[1]}"' in page
+    assert f'id="take-{waiting[0]}"' in reviewer.get("/recordings/agr/?state=approved").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Recording, waiting[0]).state == "approved"
+    # A next that leaves the site is not followed.
+    response = reviewer.post(f"/recordings/take/{waiting[1]}/approve", data={"next": "//elsewhere.example/"})
+    assert "elsewhere" not in response.location
+
+
+def test_the_review_queue_is_for_the_signed_in_and_only_reviewers_get_the_buttons(
+    app, login_as, make_user, client, tone_take
+):
+    store_take(app, contexts(app, 1)[0], tone_take)
+    assert client.get("/recordings/agr/").status_code == 302  # to the sign-in page
+    page = login_as("facilitator").get("/recordings/agr/").get_data(as_text=True)
+    assert 'class="queue-take"' in page and "/approve" not in page and "Grabar de nuevo" not in page
+    reviewer = app.test_client()
+    make_user("queue-reviewer", roles=("reviewer",))
+    reviewer.post("/login", data={"username": "queue-reviewer", "password": TEST_PASSWORD})
+    assert "/approve" in reviewer.get("/recordings/agr/").get_data(as_text=True)
+    assert login_as("translator").get("/recordings/xx/").status_code == 404
+    page = login_as("translator").get("/recordings/agr/?state=nonsense&module=nonsense&page=99")
+    assert page.status_code == 200 and 'class="queue-take"' in page.get_data(as_text=True)
+
+
+def test_the_review_queue_pages_and_reads_a_fixed_number_of_queries(app, login_as, count_queries, tone_take):
+    client = login_as("reviewer")
+    uids = contexts(app, 25)
+
+    def queries(url):
+        client.get(url)
+        with count_queries() as statements:
+            assert client.get(url).status_code == 200
+        return len(statements)
+
+    store_take(app, uids[0], tone_take)
+    one = queries("/recordings/agr/")
+    for uid in uids[1:]:
+        store_take(app, uid, tone_take)
+    page = client.get("/recordings/agr/").get_data(as_text=True)
+    assert page.count('class="queue-take"') == services.QUEUE_PAGE_SIZE
+    assert "Página 1 de 2" in page
+    assert client.get("/recordings/agr/?page=2").get_data(as_text=True).count('class="queue-take"') == 5
+    assert queries("/recordings/agr/") == one

@@ -178,6 +178,12 @@ def get_module(slug: str) -> Module | None:
     return module
 
 
+def module_titles() -> dict[str, tuple[int, str]]:
+    """Return {slug: (number, Spanish title)} of every module, in order, in one query (for filters)."""
+    rows = db.session.execute(select(Module.slug, Module.number, Module.title).order_by(Module.number))
+    return {slug: (number, title) for slug, number, title in rows}
+
+
 def all_key_terms() -> Sequence[KeyTerm]:
     """Return every key term with its module, ordered by module then position."""
     return db.session.scalars(

@@ -24,6 +24,8 @@ from werkzeug.wrappers import Response
 
 from ..catalog.recordings import AUDIO_TYPE, Recording
 from ..core import access
+from ..core.urls import safe_next
+from ..curriculum.services import module_titles
 from ..extensions import db
 from ..i18n import languages
 from ..languages import Language
@@ -152,6 +154,31 @@ def record(lang: str, context: str) -> ResponseReturnValue:
     )
 
 
+@bp.route("/<lang>/")
+@access.signed_in  # whoever is signed in may hear unrecorded takes (services.can_hear); reviewers act
+def queue(lang: str) -> ResponseReturnValue:
+    language = _language(lang)
+    state = request.args.get("state", "recorded")
+    if state not in services.QUEUE_STATES:
+        state = "recorded"
+    titles = module_titles()
+    module = request.args.get("module") or None
+    if module not in titles:
+        module = None
+    found = services.queue(language.code, state, module, request.args.get("page", 1, type=int) or 1)
+    return render_template(
+        "voice/queue.html",
+        language=language,
+        state=state,
+        module=module,
+        titles=titles,
+        found=found,
+        review_form=ReviewForm(),
+        can_review=current_user.has_role(*services.REVIEWERS),
+        can_record=current_user.has_role(*services.RECORDERS),
+    )
+
+
 @bp.route("/take/<int:recording_id>/<any(approve, reject):decision>", methods=["POST"])
 @access.roles(*services.REVIEWERS)
 def review(recording_id: int, decision: str) -> Response:
@@ -159,7 +186,12 @@ def review(recording_id: int, decision: str) -> Response:
     if take is None:
         abort(404)
     form = ReviewForm()
-    here = url_for(".record", lang=take.language, context=take.context)
+    # From the review queue, back to the queue; else to the text's recording page.
+    here = (
+        safe_next(request.form["next"])
+        if request.form.get("next")
+        else url_for(".record", lang=take.language, context=take.context)
+    )
     if not form.validate_on_submit():
         flash(" ".join(str(error) for error in form.reason.errors) or _("Inténtelo de nuevo."), "warning")
         return redirect(here)

@@ -201,6 +201,41 @@ def _mark_changed(current: Sequence[Recording], texts: dict[str, str]) -> int:
     return changed
 
 
+QUEUE_PAGE_SIZE = 20
+QUEUE_STATES = ("recorded", "needs_rerecording", "rejected", "approved")
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of current takes in a state, with the Spanish text each reads."""
+
+    takes: Sequence[Recording]
+    texts: dict[str, str]
+    page: int
+    pages: int
+    total: int
+
+
+def queue(language: str, state: str, module_slug: str | None, page: int) -> QueuePage:
+    """Return a page of the current takes of a language in a state, by module order, optionally of one module."""
+    chosen = select(Recording).where(
+        Recording.is_current, Recording.language == language, Recording.state == state
+    )
+    if module_slug:
+        chosen = chosen.where(Recording.module_slug == module_slug)
+    total = db.session.scalar(select(func.count()).select_from(chosen.subquery())) or 0
+    pages = max(1, -(-total // QUEUE_PAGE_SIZE))
+    page = min(max(1, page), pages)
+    takes = db.session.scalars(
+        chosen.join(Module, Module.slug == Recording.module_slug)
+        .order_by(Module.number, Recording.context)
+        .limit(QUEUE_PAGE_SIZE)
+        .offset((page - 1) * QUEUE_PAGE_SIZE)
+    ).all()
+    texts = _current_texts() if takes else {}
+    return QueuePage(takes, {take.context: texts.get(take.context, "") for take in takes}, page, pages, total)
+
+
 def can_hear(take: Recording, signed_in: bool) -> bool:
     """Tell whether a take may be heard: an approved one by whoever may see the module, others by signed-in users."""
     return take.state == "approved" or signed_in
