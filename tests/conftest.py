@@ -198,7 +198,13 @@ def login_as(client, make_user, admin_exists):
 
 @pytest.fixture
 def count_queries(app):
-    """Return a context manager that counts SQL statements run inside it."""
+    """Return a context manager that counts SQL statements run inside it.
+
+    Counts must not depend on the clock: what the app keeps for
+    SHARED_STATE_RECHECK_SECONDS (the login, the catalog revisions) is read on
+    every request unless the test itself says otherwise (tests/test_kept_state.py).
+    """
+    app.config["SHARED_STATE_RECHECK_SECONDS"] = 0
 
     @contextmanager
     def counting():
