@@ -155,14 +155,16 @@ def test_the_cache_key_changes_when_a_recording_is_approved_not_when_recorded(ap
 
 def test_the_printed_web_view_plays_the_takes_and_shows_the_codes(app, login_as, record):
     ana = record(KEY_MESSAGE, "Ana Tsamajain")
+    record(TERM, "Zoila <i>Q</i>")  # a display name is user text: escaped on the cover
     client = login_as("facilitator")
     page = client.get(VIEW).get_data(as_text=True)
     assert f'<audio class="take" controls preload="none" src="/recordings/take/{ana}.ogg"' in page
-    assert "Voces: Ana Tsamajain" in page
+    assert "Voces: Ana Tsamajain, Zoila &lt;i&gt;Q&lt;/i&gt;" in page
     # PUBLIC_URL unset: the code holds the address the view was asked for.
     assert f'<a class="qr" href="http://localhost/recordings/listen/{SLUG}/mensajes-clave">' in page
-    assert page.count('class="qr"') == 1
-    assert 'src="data:image/svg+xml' in page
+    assert page.count('class="qr"') == 2  # the key messages and the key terms
+    assert f'href="http://localhost/recordings/listen/{SLUG}/terms"' in page
+    assert 'src="data:image/png' in page
 
 
 def test_the_printed_web_view_without_recordings_has_no_players_nor_codes(app, login_as):

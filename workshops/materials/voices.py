@@ -15,6 +15,7 @@ That address is part of the PDF's cache key, so a PDF asked for through one host
 name is never served with another host's codes.
 """
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,8 +98,18 @@ def listen(slug: str, key: str) -> Listen | None:
     url = listen_url(slug, key)
     if url is None:
         return None
-    # segno writes only path data from the encoded modules: no user text reaches the markup.
-    return Listen(url, segno.make(url, error="m").svg_data_uri(border=2, omitsize=True))
+    return Listen(url, qr_data_uri(url))
+
+
+@functools.lru_cache(maxsize=1024)
+def qr_data_uri(url: str) -> str:
+    """Return a QR code of an address as a PNG data URI, one pixel a module (kept: the same codes recur).
+
+    A PNG rather than an SVG: WeasyPrint draws it as one image instead of parsing a path of
+    hundreds of strokes, and the print style scales it without smoothing (image-rendering).
+    Error correction M (15 %): paper in the field gets folded and smudged.
+    """
+    return segno.make(url, error="m").png_data_uri(border=2, scale=1)
 
 
 def recordings_stamp(slugs: list[str] | None) -> str:
