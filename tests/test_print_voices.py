@@ -9,7 +9,10 @@ import re
 import subprocess
 
 import pytest
+import sqlalchemy as sa
 
+from workshops.catalog import store
+from workshops.catalog.models import CatalogEntry
 from workshops.catalog.recordings import Recording
 from workshops.extensions import db
 from workshops.materials import keys, services
@@ -181,6 +184,10 @@ def test_the_section_page_refuses_unknown_sections_and_modules(login_as):
 
 def test_the_section_page_plays_approved_takes_only(app, client, login_as, record):
     approved = record(KEY_MESSAGE, "Ana Tsamajain")
+    with app.app_context():
+        entry = db.session.scalar(sa.select(CatalogEntry).where(CatalogEntry.context == KEY_MESSAGE))
+        store.set_translation(entry, "agr", ["TEXTO-AWAJUN-PRUEBA"], "translated")
+        db.session.commit()
     waiting = record(OTHER_KEY_MESSAGE, "Luis Wajai", approve=False)
     path = f"/recordings/listen/{SLUG}/mensajes-clave"
     anonymous = client.get(path)
@@ -192,3 +199,4 @@ def test_the_section_page_plays_approved_takes_only(app, client, login_as, recor
     assert f"/recordings/take/{waiting}.ogg" not in page
     assert page.count("<audio") == 1
     assert "Un suelo cubierto no se lava." in page  # every text of the section, recorded or not
+    assert '<p lang="agr">TEXTO-AWAJUN-PRUEBA</p>' in page  # in both languages

@@ -45,14 +45,14 @@ class Take:
 
 @dataclass(frozen=True)
 class Listen:
-    """Where a section's recordings are heard, and the QR code (an SVG data URI) that opens it."""
+    """Where a section's recordings are heard, and the QR code (a PNG data URI) that opens it."""
 
     url: str
     qr: str
 
 
 def _approved(slugs: list[str] | None):
-    """The filter of the approved current takes of some modules (every module: None)."""
+    """Return the filter of the approved current takes of some modules (every module: None)."""
     where = [Recording.state == "approved", Recording.is_current]
     if slugs is not None:
         where.append(Recording.module_slug.in_(slugs))
@@ -86,7 +86,7 @@ def voices(heard: dict[str, list[Take]]) -> list[str]:
 
 
 def listen_url(slug: str, key: str) -> str | None:
-    """The absolute address of a section's recordings: PUBLIC_URL, else the request's host; or None."""
+    """Return the absolute address of a section's recordings: PUBLIC_URL, else the request's host; or None."""
     found = public_url(LISTEN_ENDPOINT, slug=slug, key=key)
     if found is None and has_request_context():
         found = url_for(LISTEN_ENDPOINT, slug=slug, key=key, _external=True)
