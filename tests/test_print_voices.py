@@ -168,6 +168,8 @@ def test_the_printed_web_view_plays_the_takes_and_shows_the_codes(app, login_as,
     assert page.count('class="qr"') == 2  # the key messages and the key terms
     assert f'href="http://localhost/recordings/listen/{SLUG}/terms"' in page
     assert 'src="data:image/png' in page
+    guide = client.get(VIEW.replace("handout", "guide").replace("side", "interlinear") + "&size=large")
+    assert guide.get_data(as_text=True).count('class="qr"') == 2
 
 
 def test_the_printed_web_view_without_recordings_has_no_players_nor_codes(app, login_as):
