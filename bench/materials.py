@@ -2,6 +2,8 @@
 
     python bench/materials.py            # tagged PDFs (the default)
     python bench/materials.py --untagged # PDF_TAGGED off, to see what tagging costs
+    python bench/materials.py --voices   # every text of the handout's module with an approved take:
+                                         # the cover's "Voces" line and a QR code on every section
 
 "Cold" is a fresh render (empty PDF cache), in-process through the real route for
 the handout; the book is built the way the server builds it, by the background
@@ -48,6 +50,32 @@ def translate_everything(app):
         return len(entries)
 
 
+def record_module(app, slug):
+    """Give every segment and key term of a module an approved Awajún take (bench data, not audio)."""
+    import sqlalchemy as sa
+
+    from workshops.auth import services as auth_services
+    from workshops.catalog.recordings import Recording
+    from workshops.curriculum.models import KeyTerm, Module, Segment
+    from workshops.extensions import db
+    from workshops.voice import media, services
+
+    with app.app_context():
+        voice = auth_services.create_user("voz", "Ana Tsamajain", "y" * 12, ("translator", "reviewer"))
+        db.session.flush()
+        texts = list(
+            db.session.scalars(sa.select(Segment.uid).join(Segment.module).where(Module.slug == slug))
+        )
+        for key in db.session.scalars(sa.select(KeyTerm.key).join(KeyTerm.module).where(Module.slug == slug)):
+            texts += [f"{slug}.terms.{key}.term", f"{slug}.terms.{key}.definition"]
+        for context in texts:
+            audio = media.Normalised(b"OggS bench", 1000, False)
+            take = services.save_take(services.source_of(context), "agr", audio, voice.id)
+            services.review(take, voice.id, True)
+        db.session.commit()
+        return db.session.scalar(sa.select(sa.func.count(Recording.id)).where(Recording.state == "approved"))
+
+
 def main():
     tagged = "--untagged" not in sys.argv
     instance = tempfile.mkdtemp(prefix="bench-")
@@ -65,6 +93,8 @@ def main():
         data={"username": "bench", "display_name": "Bench", "password": "x" * 12, "confirm": "x" * 12},
     )
     print(f"PDF tagging: {'on' if tagged else 'off'}; {translate_everything(app)} segments translated")
+    if "--voices" in sys.argv:
+        print(f"{record_module(app, 'conservacion-de-suelos-y-agua')} approved takes in the handout's module")
     timed(client, "/materials/print.pdf?document=terms&layout=single&first=es")  # fonts loaded once
     elapsed, response = timed(client, HANDOUT)
     print(

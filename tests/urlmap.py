@@ -15,6 +15,7 @@ SAMPLE_ARGUMENTS = {
     "lang": "agr",
     "domain": "curriculum",
     "context": "vivero-de-cafe.objectives.o1",
+    "key": "objectives",
 }
 
 

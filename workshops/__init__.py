@@ -129,6 +129,7 @@ def _register_blueprints(app):
     from .reports import routes as report_routes
     from .translate import glossary_routes, memory_routes, offline_routes, workspace_routes
     from .translate import routes as language_routes
+    from .voice import listen as _voice_listen  # noqa: F401 (adds routes to voice_routes.bp)
     from .voice import routes as voice_routes
 
     for blueprint in (

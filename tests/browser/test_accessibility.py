@@ -24,6 +24,7 @@ def _main_pages(sample):
         f"/translate/{lang}/curriculum/{entry}",
         f"/translate/{lang}/glossary",
         f"/recordings/{lang}/{sample['context']}",
+        f"/recordings/listen/{sample['slug']}/{sample['key']}",
         "/materials/",
         f"/materials/print?document=handout&module={sample['slug']}",
         "/people/",

@@ -2,9 +2,11 @@
 
 A document's key is made of what changes its pages and nothing else: the options,
 the content hash of each of its modules, the latest catalog revision that touched
-a translation of those modules (and of the interface labels it prints), and the
+a translation of those modules (and of the interface labels it prints), the
+approved recordings of those modules with their voices (the cover credits them,
+a section with some prints a QR code, whose address counts too), and the
 template version. A save outside its modules, or a new day, leaves the key alone,
-so the cache keeps serving the file; three small queries, no rendering.
+so the cache keeps serving the file; four small queries, no rendering.
 """
 
 import hashlib
@@ -18,6 +20,7 @@ from ..catalog.models import CatalogEntry, Translation
 from ..curriculum.models import Module
 from ..extensions import db
 from ..languages import SOURCE_LANGUAGE
+from .voices import listen_url, recordings_stamp
 
 
 @dataclass(frozen=True)
@@ -65,5 +68,9 @@ def document_stamp(options: Any, version: str) -> Stamp:
     if options.first != SOURCE_LANGUAGE:  # the labels print in the first language
         count, labels, _when = _translations_seen("messages", options.first, None)
         parts.append(f"messages:{count}:{labels}")
+    if recordings := recordings_stamp(slugs):
+        parts.append(f"recordings:{recordings}")
+        if options.document in ("handout", "guide"):  # their QR codes hold the site's address
+            parts.append(f"listen:{listen_url('-', '-')}")
     key = hashlib.sha256("|".join(parts).encode()).hexdigest()
     return Stamp(key, revision, changed, tuple((number, slug) for number, slug, _h in modules))

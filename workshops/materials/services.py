@@ -14,6 +14,7 @@ from ..core.paths import STATIC_DIR, TEMPLATES_DIR
 from ..curriculum.models import Module, Section
 from ..extensions import db
 from ..languages import SOURCE_LANGUAGE
+from . import voices
 from .keys import Stamp, document_stamp
 
 DOCUMENTS = ("handout", "guide", "book", "terms")
@@ -84,6 +85,8 @@ class Document:
     coverage: Coverage
     stamp: Stamp
     terms: list = field(default_factory=list)  # (module number, term piece, definition piece)
+    heard: dict = field(default_factory=dict)  # {text id: [voices.Take]}: approved takes of printed texts
+    voices: list = field(default_factory=list)  # who voiced them: display names, sorted, each once
 
 
 def _translations(language):
@@ -126,8 +129,10 @@ def build(options: Options) -> Document:
     modules = _modules(options)
     found = _translations(options.target)
     coverage = Coverage()
+    printed: set[str] = set()
 
     def piece(uid, role, text):
+        printed.add(uid)
         return _piece(uid, role, text, found, options, coverage)
 
     built: list = []
@@ -143,7 +148,40 @@ def build(options: Options) -> Document:
         terms.extend((module.number, term, definition) for term, definition in module_terms)
         if options.document != "terms":
             built.append(_module_texts(module, options, piece, module_terms))
-    return Document(options, built, coverage, document_stamp(options, render_version()), terms)
+    stamp = document_stamp(options, render_version())
+    heard = _heard(modules, options, printed)
+    _add_listening(built, options, heard)
+    return Document(options, built, coverage, stamp, terms, heard, voices.voices(heard))
+
+
+def _heard(modules: list[Module], options: Options, printed: set[str]) -> dict:
+    """Return {text id: [takes]} of the approved current takes of the texts the document prints."""
+    texts = {
+        uid: text for module in modules for uid, text in voices.texts_of(module).items() if uid in printed
+    }
+    slugs = [module.slug for module in modules] if options.document in ("handout", "guide") else None
+    return voices.approved_takes(slugs, texts) if texts else {}
+
+
+def _add_listening(built: list, options: Options, heard: dict) -> None:
+    """Give each part of a handout or guide with approved takes the QR code to hear them (else None).
+
+    The parts are the module's sections and its objectives, materials and key terms,
+    each under the key the recordings page knows it by.
+    """
+    coded = options.document in ("handout", "guide") and bool(heard)
+    for module in built:
+
+        def code(key, pieces, slug=module["slug"]):
+            return voices.listen(slug, key) if coded and any(p.uid in heard for p in pieces) else None
+
+        for section in module["sections"]:
+            section["listen"] = code(section["key"], section["pieces"])
+        module["listen"] = {
+            "objectives": code("objectives", module["objectives"]),
+            "materials": code("materials", module["materials"]),
+            "terms": code("terms", [piece for pair in module["terms"] for piece in pair]),
+        }
 
 
 def _modules(options: Options) -> list[Module]:
@@ -228,6 +266,9 @@ def print_context(document):
         "kind_label": kinds[options.document],
         "target_name": target.native_name if target else "",
         "stamp": _stamp_line(document.stamp, known[options.first]),
+        # Who read the printed texts aloud, when some have approved recordings.
+        "voices_line": _("Voces: %(names)s", names=", ".join(document.voices)) if document.voices else "",
+        "language_names": {code: language.native_name for code, language in known.items()},
         "pdf_url": "",
     }
 
