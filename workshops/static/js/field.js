@@ -390,7 +390,7 @@
       return r.json().then(function (body) { if (!r.ok) throw new Error(body.error || r.status); return body; });
     }).then(function (estimate) {
       return Promise.all(estimate.files.map(headSize)).then(function (sizes) {
-        var audio = estimate.recording_bytes || 0;  // measured by the server: no request per recording
+        var audio = estimate.recording_bytes || 0;  // the server knows it
         var bytes = estimate.roster_bytes + audio;
         sizes.forEach(function (n) { bytes += n; });
         note.textContent = estimate.recordings

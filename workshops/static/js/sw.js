@@ -70,28 +70,23 @@ function fromCache(request, url) {
   });
 }
 
-/* A recording kept whole answers a media element's Range request with the part asked for (206):
-   Chromium's <audio> asks for ranges, and takes a whole 200 for a range after the first badly. */
+/* A media element's Range request, answered from a whole kept recording: the part asked for (206). */
 function ranged(request, response) {
-  var range = request.headers.get("Range");
-  var match = range && /^bytes=(\d*)-(\d*)$/.exec(range.trim());
-  if (!response || !match || response.status !== 200 || (match[1] === "" && match[2] === "")) return response;
+  var m = /^bytes=(\d*)-(\d*)$/.exec((request.headers.get("Range") || "").trim());
+  if (!response || !m || response.status !== 200 || m[1] + m[2] === "") return response;
   return response.blob().then(function (blob) {
     var size = blob.size;
-    var start = match[1] === "" ? Math.max(0, size - Number(match[2])) : Number(match[1]);
-    var end = match[1] === "" || match[2] === "" ? size - 1 : Math.min(Number(match[2]), size - 1);
-    if (start >= size || start > end) {
-      return new Response(null, { status: 416, headers: { "Content-Range": "bytes */" + size } });
-    }
+    var start = m[1] === "" ? Math.max(0, size - m[2]) : Number(m[1]);
+    var end = m[1] === "" || m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
+    if (start >= size || start > end) return new Response(null, { status: 416, headers: { "Content-Range": "bytes */" + size } });
     var headers = new Headers(response.headers);
     headers.set("Content-Range", "bytes " + start + "-" + end + "/" + size);
     headers.set("Content-Length", String(end - start + 1));
-    return new Response(blob.slice(start, end + 1), { status: 206, statusText: "Partial Content", headers: headers });
+    return new Response(blob.slice(start, end + 1), { status: 206, headers: headers });
   });
 }
 
-/* While online, a copy already on the device is replaced with the newer one, in its own cache
-   (a part of a file, 206, never replaces the whole one). */
+/* While online, a copy already on the device is replaced with the newer one (whole: not a 206), in its own cache. */
 function refresh(request, response) {
   if (response.status !== 200 || response.redirected) return Promise.resolve();
   var copy = response.clone();  // now, before the page reads the body
