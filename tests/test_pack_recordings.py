@@ -72,9 +72,8 @@ def test_the_pack_keeps_the_approved_current_takes_and_the_field_page_shows_thei
     pack = client.get(f"/api/field/pack?session={field['session']}&lang=es").get_json()
     (session,) = pack["sessions"]
     assert sorted(session["recordings"]) == sorted(urls)
-    assert set(urls) <= set(pack["files"]) and "/static/js/play.js" in {
-        f.split("?")[0] for f in pack["files"]
-    }
+    assert set(urls) <= set(pack["files"])
+    assert {"/static/js/play.js", "/static/css/play.css"} <= {f.split("?")[0] for f in pack["files"]}
     for left_out in (waiting, stale, other_module):
         assert f"/recordings/take/{left_out}.ogg" not in pack["files"]
     # Each packed URL is the audio the module page plays.
@@ -126,7 +125,13 @@ def test_the_module_page_carries_the_play_mode_only_with_recordings(app, login_a
     _take(app, second, tones[0], "es")
     page = client.get(f"/modules/{slug}").get_data(as_text=True)
     assert page.count('<script src="/static/js/play.js') == 1
-    strings = json.loads(unescape(re.search(r'id="play-mode" hidden data-strings="([^"]*)"', page)[1]))
+    strings = json.loads(
+        unescape(
+            re.search(
+                r'id="play-mode" hidden data-css="/static/css/play.css[^"]*" data-strings="([^"]*)"', page
+            )[1]
+        )
+    )
     assert (
         strings["play_section"] == "Reproducir la sección"
         and strings["play_module"] == "Reproducir el módulo"

@@ -174,6 +174,7 @@ def test_a_pack_keeps_the_recordings_and_they_play_with_no_network(play_server, 
         page.locator(f"#{seeded['section']}").get_by_role("button", name="Reproducir la sección").click()
         expect(page.locator(".play-bar")).to_be_visible()
         expect(page.locator(".play-position")).to_have_text("1 de 2")
+        expect(page.locator(".play-bar")).to_have_css("position", "fixed")  # its style sheet is kept too
     finally:
         context.close()
 
@@ -189,6 +190,7 @@ def test_play_the_section_shows_both_texts_at_phone_width(play_server, page):
     section.get_by_role("button", name="Reproducir la sección").click()
     bar = page.locator(".play-bar")
     expect(bar).to_be_visible()
+    expect(bar).to_have_css("position", "fixed")
     expect(page.locator(".play-position")).to_have_text("1 de 2")
     expect(bar.locator('.play-text[lang="es"]')).to_contain_text(seeded["first"])
     expect(bar.locator('.play-text[lang="agr"]')).to_contain_text(AWAJUN_PLACEHOLDER)

@@ -141,6 +141,7 @@ def shell_files() -> list[str]:
         url_for("static", filename="js/field.js"),
         url_for("static", filename="js/entry.js"),
         url_for("static", filename="js/play.js"),
+        url_for("static", filename="css/play.css"),
         url_for("field.manifest"),
     ]
 

@@ -11,6 +11,10 @@
   var article = holder.parentNode;
   var players = Array.prototype.slice.call(article.querySelectorAll("audio.take"));
   if (!players.length) return;
+  var sheet = document.createElement("link");  // its own sheet: only pages with recordings need it
+  sheet.rel = "stylesheet";
+  sheet.href = holder.dataset.css;
+  document.head.appendChild(sheet);
   var words = JSON.parse(holder.dataset.strings);
   var names = JSON.parse(holder.dataset.languages);
 
