@@ -17,8 +17,10 @@ are a pack's heaviest part, and not in the 500 KB budget of its pages.
 """
 
 import argparse
+import html
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -136,6 +138,13 @@ def main():
             f"{spoken[1] / 60:.1f} min of espeak-ng Spanish test speech): {audio_bytes / 1024:.0f} KB "
             f"({audio_bytes / spoken[1] / 1024:.1f} KB per second); the field page's estimate agrees"
         )
+        listed = re.search(
+            r'<ul id="pack-recordings">(.*?)</ul>', client.get("/field/").get_data(as_text=True), re.S
+        )
+        shown = [
+            " ".join(html.unescape(line).split()) for line in re.findall(r"<li>(.*?)</li>", listed[1], re.S)
+        ]
+        print(f"the field page shows, before the pack is taken: {'; '.join(shown)}")
     for url in [url for url in body["files"] if url not in audio] + personal:
         response = client.get(url)
         assert response.status_code == 200, url
