@@ -223,3 +223,18 @@ def test_play_the_section_shows_both_texts_at_phone_width(play_server, page):
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     bar.get_by_role("button", name="Detener").click()
     expect(bar).to_be_hidden()
+
+
+def test_the_play_mode_has_no_serious_axe_violations(play_server, axe_page):
+    """axe-core on the module page with the bar open, at phone width, the page's language Awajún."""
+    server, seeded = play_server
+    axe_page.set_viewport_size({"width": 360, "height": 740})
+    login(axe_page, server.base, "fac")
+    axe_page.goto(f"{server.base}/modules/{SLUG}?lang=agr")
+    # Awajún is the page's language and is heard: it is the one chosen.
+    expect(axe_page.get_by_role("radio", name="Awajún")).to_be_checked()
+    axe_page.locator(f"#{seeded['section']}").get_by_role("button").first.click()
+    expect(axe_page.locator(".play-bar")).to_be_visible()
+    expect(axe_page.locator(".play-text").first).to_have_attribute("lang", "agr")
+    serious = [v for v in axe_page.axe() if v["impact"] in ("serious", "critical")]
+    assert serious == [], serious

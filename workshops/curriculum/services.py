@@ -270,6 +270,8 @@ def written_texts(
     found: dict[str, dict[str, str]] = {}
     for context in contexts:
         found[context] = {SOURCE_LANGUAGE: texts[context]}
+    if not found:
+        return found  # no recordings: no other language's catalog to read
     for language in languages:
         if language.is_source:
             continue
