@@ -108,7 +108,8 @@
   function showTexts(audio) {
     texts.textContent = "";
     var written = {};
-    try { written = JSON.parse(audio.dataset.texts || "{}"); } catch (e) { written = {}; }
+    var carrier = segmentOf(audio).querySelector("audio[data-texts]");  // on the text's first player
+    try { written = JSON.parse(carrier ? carrier.dataset.texts : "{}"); } catch (e) { written = {}; }
     // The language heard first, then the others (Spanish and Awajún side by side).
     var order = [audio.lang].concat(Object.keys(written).filter(function (code) { return code !== audio.lang; }));
     order.forEach(function (code) {
