@@ -1,6 +1,7 @@
 """Browse the curriculum: modules by area, one module, the key terms."""
 
 from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
@@ -73,17 +74,27 @@ def _module_page(slug, content_hash):
     """Render the module page, its article from the kept rendering when current."""
     name, revision = i18n.rendering_state()
     takes = services.module_recordings(slug)
-    # A new, approved or replaced recording changes the ids, so the page is rendered again.
-    version = (revision, tuple(take.id for take in takes))
+    # A new, approved or replaced recording changes the ids, so the page is rendered again. With
+    # recordings, the page carries each recorded text in every language (the play mode shows them):
+    # every language's revision counts then.
+    others = tuple(sorted(catalog_revisions().items())) if takes else ()
+    version = (revision, tuple(take.id for take in takes), others)
     key = (slug, content_hash, name)
     rendered = rendered_modules.get(key)
     if rendered is None or rendered[0] != version:
         found = services.get_module(slug)
         heard = services.heard_by_context(takes, found, i18n.current_language().code)
+        written = services.written_texts(found, heard, i18n.languages().values())
         # An autoescaped template's output is already safe HTML.
         article = Markup(  # noqa: S704
             render_template(
-                "curriculum/_module_article.html", module=found, heard=heard, languages=i18n.languages()
+                "curriculum/_module_article.html",
+                module=found,
+                heard=heard,
+                written=written,
+                languages=i18n.languages(),
+                play_strings=play_strings() if heard else None,
+                language_names={code: language.native_name for code, language in i18n.languages().items()},
             )
             + render_template("curriculum/_module_prepare.html", slug=slug)
         )
@@ -92,6 +103,23 @@ def _module_page(slug, content_hash):
         rendered_modules.put(key, rendered := (version, title, article))
     _, title, article = rendered
     return render_template("curriculum/module.html", title=title, article=article)
+
+
+def play_strings() -> dict[str, str]:
+    """The words of the play mode (static/js/play.js has no catalog of its own)."""
+    return {
+        "play_section": _("Reproducir la sección"),
+        "play_module": _("Reproducir el módulo"),
+        "language": _("Idioma de las grabaciones"),
+        "player": _("Reproducción"),
+        "pause": _("Pausa"),
+        "resume": _("Continuar"),
+        "previous": _("Anterior"),
+        "next": _("Siguiente"),
+        "stop": _("Detener"),
+        "position": _("%(number)s de %(total)s"),
+        "failed": _("No se pudo reproducir esta grabación; sigue la próxima."),
+    }
 
 
 @bp.route("/terms")

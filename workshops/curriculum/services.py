@@ -1,7 +1,8 @@
 """Load the parsed curriculum into the database and read it back for pages."""
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import Row, select
@@ -9,11 +10,11 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..catalog.recordings import Recording, source_hash
-from ..catalog.runtime import catalog_revisions
+from ..catalog.runtime import catalog_revisions, get_translations
 from ..catalog.store import bump_revision
 from ..core.models import AppState
 from ..extensions import db
-from ..languages import SOURCE_LANGUAGE
+from ..languages import SOURCE_LANGUAGE, Language
 from . import source
 from .models import KeyTerm, Module, ModulePractice, Section, Segment
 from .source import curriculum_hash, load_curriculum
@@ -206,10 +207,8 @@ def module_recordings(slug: str) -> Sequence[Row[int, str, str, str]]:
     ).all()
 
 
-def heard_by_context(
-    takes: Sequence[Row[int, str, str, str]], module: Module, first_language: str
-) -> dict[str, list[Row[int, str, str, str]]]:
-    """Group a module's approved takes by text, the page's language first; drop takes of changed texts."""
+def module_texts(module: Module) -> dict[str, str]:
+    """Return the Spanish text of every recordable text of a module (titles, summary, segments, key terms), by context."""
     texts = {segment.uid: segment.text for segment in module.segments}
     for term in module.key_terms:
         texts[f"{module.slug}.terms.{term.key}.term"] = term.term
@@ -217,6 +216,94 @@ def heard_by_context(
     texts[f"{module.slug}.title"], texts[f"{module.slug}.summary"] = module.title, module.summary
     for section in module.sections:
         texts[f"{module.slug}.{section.key}.title"] = section.title
+    return texts
+
+
+class Playable(NamedTuple):
+    """An approved take the module page plays, with its size in bytes."""
+
+    id: int
+    context: str
+    language: str
+    size: int
+
+
+def playable_recordings(modules: Sequence[Module]) -> dict[str, list[Playable]]:
+    """Return, by module slug, the takes the module pages play: approved, current, of today's text.
+
+    In at most four queries whatever the number of modules (the field page lists a pack's modules).
+    """
+    found: dict[str, list[Playable]] = {module.slug: [] for module in modules}
+    if not found:
+        return found
+    rows = db.session.execute(
+        select(
+            Recording.id,
+            Recording.context,
+            Recording.language,
+            Recording.size,
+            Recording.source_hash,
+            Recording.module_slug,
+        )
+        .where(Recording.module_slug.in_(found), Recording.state == "approved", Recording.is_current)
+        .order_by(Recording.module_slug, Recording.context, Recording.language)
+    ).all()
+    if not rows:
+        return found
+    ids = [module.id for module in modules]
+    segments = db.session.execute(select(Segment.uid, Segment.text).where(Segment.module_id.in_(ids)))
+    texts: dict[str, str] = {uid: text for uid, text in segments}
+    terms = db.session.execute(
+        select(Module.slug, KeyTerm.key, KeyTerm.term, KeyTerm.definition)
+        .join(KeyTerm.module)
+        .where(KeyTerm.module_id.in_(ids))
+    )
+    for slug, key, term, definition in terms:
+        texts[f"{slug}.terms.{key}.term"] = term
+        texts[f"{slug}.terms.{key}.definition"] = definition
+    for module in modules:
+        texts[f"{module.slug}.title"], texts[f"{module.slug}.summary"] = module.title, module.summary
+    sections = db.session.execute(
+        select(Module.slug, Section.key, Section.title).join(Section.module).where(Section.module_id.in_(ids))
+    )
+    for slug, key, title in sections:
+        texts[f"{slug}.{key}.title"] = title
+    for row in rows:
+        text = texts.get(row.context)
+        if text is not None and source_hash(text) == row.source_hash:
+            found[row.module_slug].append(Playable(row.id, row.context, row.language, row.size))
+    return found
+
+
+def written_texts(
+    module: Module, contexts: Iterable[str], languages: Iterable[Language]
+) -> dict[str, dict[str, str]]:
+    """Return the written text of each context in each language that has it, for the play mode's subtitles.
+
+    Spanish is the source; another language's text is its translation, left out while untranslated.
+    """
+    texts = module_texts(module)
+    found: dict[str, dict[str, str]] = {}
+    for context in contexts:
+        found[context] = {SOURCE_LANGUAGE: texts[context]}
+    if not found:
+        return found  # no recordings: no other language's catalog to read
+    for language in languages:
+        if language.is_source:
+            continue
+        translations = get_translations("curriculum", language)
+        for context, shown in found.items():
+            translated = translations.upgettext(context, texts[context])
+            if translated != texts[context]:
+                shown[language.code] = translated
+    return found
+
+
+def heard_by_context(
+    takes: Sequence[Row[int, str, str, str]], module: Module, first_language: str
+) -> dict[str, list[Row[int, str, str, str]]]:
+    """Group a module's approved takes by text, the page's language first; drop takes of changed texts."""
+    texts = module_texts(module)
     heard: dict[str, list[Row[int, str, str, str]]] = {}
     for take in sorted(takes, key=lambda take: (take.language != first_language, take.language)):
         text = texts.get(take.context)

@@ -11,6 +11,7 @@ from ..attendance.models import OFF_STATES, WorkshopSession
 from ..auth.models import User
 from ..core.clock import program_today
 from ..curriculum.models import Module
+from ..curriculum.services import Playable, playable_recordings
 from ..extensions import db, utcnow
 from ..i18n import module_title
 
@@ -45,6 +46,16 @@ class PackedSession(TypedDict):
     roster: list[PackedGroup]
     files: list[str]
     personal_files: list[str]
+    recordings: list[str]
+
+
+class ModuleRecordings(TypedDict):
+    """What a module's recordings add to a pack: how many, and their bytes."""
+
+    number: int
+    title: str
+    count: int
+    bytes: int
 
 
 class Pack(TypedDict):
@@ -91,6 +102,26 @@ def pack_files(module: Module, languages: Sequence[str]) -> list[str]:
     return files
 
 
+def recording_files(takes: Iterable[Playable]) -> list[str]:
+    """The audio of a module's approved recordings, at the URLs its page plays them from (every language)."""
+    return [url_for("voice.audio", recording_id=take.id) for take in takes]
+
+
+def recordings_by_module(modules: Iterable[Module]) -> list[ModuleRecordings]:
+    """Count and measure the recordings each module adds to a pack, in module order, each module once."""
+    distinct = sorted({module.id: module for module in modules}.values(), key=lambda module: module.number)
+    playable = playable_recordings(distinct)
+    return [
+        {
+            "number": module.number,
+            "title": module_title(module),
+            "count": len(playable[module.slug]),
+            "bytes": sum(take.size for take in playable[module.slug]),
+        }
+        for module in distinct
+    ]
+
+
 def personal_files(session: WorkshopSession) -> list[str]:
     """The files of a session that name its people (the attendance sheet): kept per account, removed at sign-out."""
     return [
@@ -109,6 +140,8 @@ def shell_files() -> list[str]:
         url_for("static", filename="css/print.css"),
         url_for("static", filename="js/field.js"),
         url_for("static", filename="js/entry.js"),
+        url_for("static", filename="js/play.js"),
+        url_for("static", filename="css/play.css"),
         url_for("field.manifest"),
     ]
 
@@ -137,9 +170,10 @@ def build_pack(sessions: Iterable[WorkshopSession], languages: Sequence[str], us
     """Return the pack as plain data: sessions with rosters and current statuses, and files to cache."""
     packed: list[PackedSession] = []
     files: list[str] = []
+    # Cancelled or postponed since it was listed: nothing to take to the field.
+    sessions = [session for session in sessions if session.status not in OFF_STATES]
+    playable = playable_recordings(list({session.module_id: session.module for session in sessions}.values()))
     for session in sessions:
-        if session.status in OFF_STATES:
-            continue  # cancelled or postponed since it was listed: nothing to take to the field
         packed.append(
             {
                 "id": session.id,
@@ -150,9 +184,10 @@ def build_pack(sessions: Iterable[WorkshopSession], languages: Sequence[str], us
                 "roster": roster(session),
                 "files": pack_files(session.module, languages),
                 "personal_files": personal_files(session),
+                "recordings": recording_files(playable[session.module.slug]),
             }
         )
-        for path in packed[-1]["files"]:
+        for path in packed[-1]["files"] + packed[-1]["recordings"]:
             if path not in files:
                 files.append(path)
     return {
@@ -166,13 +201,21 @@ def build_pack(sessions: Iterable[WorkshopSession], languages: Sequence[str], us
 
 
 def estimate(sessions: Iterable[WorkshopSession], languages: Sequence[str]) -> dict[str, object]:
-    """What a pack would hold, without its names: the files to measure and the rosters' size in bytes."""
+    """What a pack would hold, without its names: the files to measure, the rosters' and recordings' sizes in bytes."""
     files: list[str] = shell_files()
     roster_bytes = 0
+    sessions = list(sessions)
+    recordings = recordings_by_module(session.module for session in sessions)
     for session in sessions:
         for path in pack_files(session.module, languages) + personal_files(session):
             if path not in files:
                 files.append(path)
         # About 90 bytes a person in the pack's JSON (id, name, household, mark).
         roster_bytes += 90 * sum(len(members) for _household, members in attendance.roster(session))
-    return {"files": files, "roster_bytes": roster_bytes}
+    # The recordings' sizes are known here: the device need not ask for each one.
+    return {
+        "files": files,
+        "roster_bytes": roster_bytes,
+        "recordings": sum(module["count"] for module in recordings),
+        "recording_bytes": sum(module["bytes"] for module in recordings),
+    }

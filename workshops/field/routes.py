@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import math
 from pathlib import Path
 
 from flask import (
@@ -15,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -44,6 +46,7 @@ def strings():
         "offline": _("Sin conexión: lo que guarde queda en este dispositivo."),
         "online": _("Con conexión."),
         "size": _("Tamaño del paquete: %(size)s KB"),
+        "size_recordings": _("Tamaño del paquete: %(size)s KB, con %(count)s grabaciones (%(audio)s KB)."),
         "measuring": _("Calculando el tamaño…"),
         "downloading": _("Descargando el paquete…"),
         "pack_saved": _("Paquete guardado en este dispositivo."),
@@ -121,12 +124,27 @@ def field_guard():
     return {"field_guard_strings": guard_strings}
 
 
+def size_text(size: int) -> str:
+    """Return a size for people: KB under a tenth of a megabyte, MB with one decimal above, in the user's locale."""
+    if size < 100_000:
+        return _("%(size)s KB", size=format_decimal(math.ceil(size / 1000)))
+    return _("%(size)s MB", size=format_decimal(size / 1_000_000, format="#,##0.0"))
+
+
 @bp.route("/field/")
 @access.roles(*STAFF)
 def index():
     sessions = pack.upcoming_sessions(current_user)
+    recordings = [
+        dict(module, size=size_text(module["bytes"]))
+        for module in pack.recordings_by_module(session.module for session in sessions)
+        if module["count"]
+    ]
+    total = sum(module["bytes"] for module in recordings)
     return render_template(
         "field/index.html",
+        recordings=recordings,
+        recordings_total=(sum(module["count"] for module in recordings), size_text(total)),
         sessions=sessions,
         languages=languages(),
         strings=strings(),

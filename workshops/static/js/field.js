@@ -390,9 +390,12 @@
       return r.json().then(function (body) { if (!r.ok) throw new Error(body.error || r.status); return body; });
     }).then(function (estimate) {
       return Promise.all(estimate.files.map(headSize)).then(function (sizes) {
-        var bytes = estimate.roster_bytes;
+        var audio = estimate.recording_bytes || 0;  // the server knows it
+        var bytes = estimate.roster_bytes + audio;
         sizes.forEach(function (n) { bytes += n; });
-        note.textContent = say("size", { size: Math.ceil(bytes / 1024) });
+        note.textContent = estimate.recordings
+          ? say("size_recordings", { size: Math.ceil(bytes / 1024), count: estimate.recordings, audio: Math.ceil(audio / 1024) })
+          : say("size", { size: Math.ceil(bytes / 1024) });
       });
     }).catch(function (error) { note.textContent = say("pack_failed", { reason: error.message }); });
   }

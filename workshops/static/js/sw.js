@@ -70,9 +70,25 @@ function fromCache(request, url) {
   });
 }
 
-/* While online, a copy already on the device is replaced with the newer one, in its own cache. */
+/* A media element's Range request, answered from a whole kept recording: the part asked for (206). */
+function ranged(request, response) {
+  var m = /^bytes=(\d*)-(\d*)$/.exec((request.headers.get("Range") || "").trim());
+  if (!response || !m || response.status !== 200 || m[1] + m[2] === "") return response;
+  return response.blob().then(function (blob) {
+    var size = blob.size;
+    var start = m[1] === "" ? Math.max(0, size - m[2]) : Number(m[1]);
+    var end = m[1] === "" || m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
+    if (start >= size || start > end) return new Response(null, { status: 416, headers: { "Content-Range": "bytes */" + size } });
+    var headers = new Headers(response.headers);
+    headers.set("Content-Range", "bytes " + start + "-" + end + "/" + size);
+    headers.set("Content-Length", String(end - start + 1));
+    return new Response(blob.slice(start, end + 1), { status: 206, headers: headers });
+  });
+}
+
+/* While online, a copy already on the device is replaced with the newer one (whole: not a 206), in its own cache. */
 function refresh(request, response) {
-  if (!response.ok || response.redirected) return Promise.resolve();
+  if (response.status !== 200 || response.redirected) return Promise.resolve();
   var copy = response.clone();  // now, before the page reads the body
   return cacheNames().then(function (names) {
     return names.reduce(function (done, name) {
@@ -91,7 +107,7 @@ function refresh(request, response) {
 
 function offlineAnswer(request, url) {
   return fromCache(request, url).then(function (hit) {
-    if (hit || request.mode !== "navigate") return hit || Response.error();
+    if (hit || request.mode !== "navigate") return hit ? ranged(request, hit) : Response.error();
     return caches.match(UNAVAILABLE, { ignoreVary: true }).then(function (page) { return page || Response.error(); });
   });
 }
@@ -109,7 +125,7 @@ self.addEventListener("fetch", function (event) {
     function answer(response) { if (!answered) { answered = true; resolve(response); } }
     var timer = setTimeout(function () {
       // No answer yet: the device's copy, if there is one; otherwise keep waiting for the network.
-      fromCache(request, url).then(function (hit) { if (hit) answer(hit); });
+      fromCache(request, url).then(function (hit) { if (hit) answer(ranged(request, hit)); });
     }, WAIT);
     network.then(function (response) {
       clearTimeout(timer);
