@@ -202,3 +202,15 @@ def test_the_section_page_plays_approved_takes_only(app, client, login_as, recor
     assert page.count("<audio") == 1
     assert "Un suelo cubierto no se lava." in page  # every text of the section, recorded or not
     assert '<p lang="agr">TEXTO-AWAJUN-PRUEBA</p>' in page  # in both languages
+
+
+def test_a_recorded_section_title_alone_gets_its_code_and_plays_under_the_heading(app, login_as, record):
+    title = record(f"{SLUG}.{ACTIVITY_STEP_SECTION}.title", "Ana Tsamajain")
+    client = login_as("facilitator")
+    page = client.get(VIEW).get_data(as_text=True)
+    assert f'href="http://localhost/recordings/listen/{SLUG}/{ACTIVITY_STEP_SECTION}"' in page
+    assert page.count('class="qr"') == 1 and "Voces: Ana Tsamajain" in page
+    listen = client.get(f"/recordings/listen/{SLUG}/{ACTIVITY_STEP_SECTION}").get_data(as_text=True)
+    assert f"/recordings/take/{title}.ogg" in listen
+    assert listen.index(f"/recordings/take/{title}.ogg") < listen.index('<ol class="listen">')
+    assert "todavía no tiene grabaciones aprobadas" not in listen

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from ..catalog.models import CatalogEntry, Translation
 from ..core.paths import STATIC_DIR, TEMPLATES_DIR
 from ..curriculum.models import Module, Section
+from ..curriculum.services import module_texts
 from ..extensions import db
 from ..languages import SOURCE_LANGUAGE
 from . import voices
@@ -156,9 +157,7 @@ def build(options: Options) -> Document:
 
 def _heard(modules: list[Module], options: Options, printed: set[str]) -> dict:
     """Return {text id: [takes]} of the approved current takes of the texts the document prints."""
-    texts = {
-        uid: text for module in modules for uid, text in voices.texts_of(module).items() if uid in printed
-    }
+    texts = {uid: text for module in modules for uid, text in module_texts(module).items() if uid in printed}
     slugs = [module.slug for module in modules] if options.document in ("handout", "guide") else None
     return voices.approved_takes(slugs, texts) if texts else {}
 
@@ -173,7 +172,8 @@ def _add_listening(built: list, options: Options, heard: dict) -> None:
     for module in built:
 
         def code(key, pieces, slug=module["slug"]):
-            return voices.listen(slug, key) if coded and any(p.uid in heard for p in pieces) else None
+            spoken = any(p.uid in heard for p in pieces) or f"{slug}.{key}.title" in heard
+            return voices.listen(slug, key) if coded and spoken else None
 
         for section in module["sections"]:
             section["listen"] = code(section["key"], section["pieces"])

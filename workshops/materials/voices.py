@@ -17,7 +17,6 @@ name is never served with another host's codes.
 
 import functools
 from dataclasses import dataclass
-from typing import Any
 
 import segno
 from flask import has_request_context, url_for
@@ -123,12 +122,3 @@ def recordings_stamp(slugs: list[str] | None) -> str:
         .order_by(User.display_name)
     ).all()
     return ";".join(f"{name}:{count}:{total}:{last}" for name, count, total, last in rows)
-
-
-def texts_of(module: Any) -> dict[str, str]:
-    """Return {text id: Spanish text} of a module's segments and key terms (as recordings name them)."""
-    texts = {segment.uid: segment.text for segment in module.segments}
-    for term in module.key_terms:
-        texts[f"{module.slug}.terms.{term.key}.term"] = term.term
-        texts[f"{module.slug}.terms.{term.key}.definition"] = term.definition
-    return texts

@@ -74,12 +74,14 @@ def listen(slug: str, key: str) -> ResponseReturnValue:
     # Approved current takes of texts unchanged since they were recorded, the page's language first.
     heard = curriculum.heard_by_context(curriculum.module_recordings(slug), module, current_language().code)
     texts = [Text(uid, spanish, _written(uid, spanish), heard.get(uid, [])) for uid, spanish in pairs]
+    # A section's title is recorded too: its takes play under the heading.
     return render_template(
         "voice/listen.html",
         module=module,
         key=key,
         title=title,
         title_written=_written(title_uid, title) if title_uid else [],
+        title_takes=heard.get(title_uid, []) if title_uid else [],
         module_written=_written(f"{slug}.title", module.title),
         texts=texts,
         anchor=key if key in PARTS else f"s-{key}",
