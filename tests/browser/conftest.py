@@ -14,6 +14,13 @@ from ..conftest import tool_required
 
 PROJECT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# Every browser the tests launch: no sandbox (CI runs as root), and nothing that calls the internet.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 AXE = PROJECT / "node_modules" / "axe-core" / "axe.min.js"
 
 
@@ -101,10 +108,7 @@ def browser():
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             args=[
-                "--no-sandbox",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
+                *CHROMIUM_ARGS,
             ],
         )
         yield browser

@@ -10,7 +10,7 @@ from workshops.extensions import db
 from workshops.field.models import FieldSubmission
 
 from ..conftest import make_test_app
-from .conftest import CHROMIUM
+from .conftest import CHROMIUM, CHROMIUM_ARGS
 from .field_server import RestartableServer, server_env
 from .helpers import PASSWORD, login
 
@@ -191,10 +191,7 @@ def phone(browser, profile):
         str(profile),
         executable_path=CHROMIUM,
         args=[
-            "--no-sandbox",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *CHROMIUM_ARGS,
         ],
         locale="es-PE",
         service_workers="allow",

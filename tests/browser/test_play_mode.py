@@ -19,7 +19,7 @@ from workshops.voice import media, services
 
 from ..conftest import make_test_app
 from ..test_voice import tone
-from .conftest import CHROMIUM
+from .conftest import CHROMIUM, CHROMIUM_ARGS
 from .field_server import RestartableServer, server_env
 from .helpers import PASSWORD, login
 from .test_voice import fake_microphone  # noqa: F401 (a fixture: the espeak-ng test sentence as WAV)
@@ -37,10 +37,7 @@ def player_browser(browser):
     launched = browser.browser_type.launch(
         executable_path=CHROMIUM,
         args=[
-            "--no-sandbox",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *CHROMIUM_ARGS,
             "--autoplay-policy=no-user-gesture-required",
         ],
     )

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from ..conftest import tool_required
-from .conftest import CHROMIUM
+from .conftest import CHROMIUM, CHROMIUM_ARGS
 from .helpers import PASSWORD, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -60,10 +60,7 @@ def microphone_browser(browser, fake_microphone):
     with_microphone = browser.browser_type.launch(
         executable_path=CHROMIUM,
         args=[
-            "--no-sandbox",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *CHROMIUM_ARGS,
             "--use-fake-ui-for-media-stream",
             "--use-fake-device-for-media-stream",
             f"--use-file-for-fake-audio-capture={fake_microphone}",
