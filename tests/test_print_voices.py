@@ -162,6 +162,8 @@ def test_the_printed_web_view_plays_the_takes_and_shows_the_codes(app, login_as,
     client = login_as("facilitator")
     page = client.get(VIEW).get_data(as_text=True)
     assert f'<audio class="take" controls preload="none" src="/recordings/take/{ana}.ogg"' in page
+    assert "/static/js/play.js" in page and 'id="play-mode"' in page  # play the section or the document
+    assert "data-texts=" in page
     assert "Voces: Ana Tsamajain, Zoila &lt;i&gt;Q&lt;/i&gt;" in page
     # PUBLIC_URL unset: the code holds the address the view was asked for.
     assert f'<a class="qr" href="http://localhost/recordings/listen/{SLUG}/mensajes-clave">' in page
@@ -175,6 +177,7 @@ def test_the_printed_web_view_plays_the_takes_and_shows_the_codes(app, login_as,
 def test_the_printed_web_view_without_recordings_has_no_players_nor_codes(app, login_as):
     page = login_as("facilitator").get(VIEW).get_data(as_text=True)
     assert "<audio" not in page and 'class="qr"' not in page and "Voces" not in page
+    assert "play.js" not in page
 
 
 def test_the_section_page_refuses_unknown_sections_and_modules(login_as):

@@ -235,3 +235,24 @@ def test_the_play_mode_has_no_serious_axe_violations(play_server, axe_page):
     expect(axe_page.locator(".play-text").first).to_have_attribute("lang", "agr")
     serious = [v for v in axe_page.axe() if v["impact"] in ("serious", "critical")]
     assert serious == [], serious
+
+
+def test_the_guide_web_view_plays_a_section_with_both_texts(play_server, page):
+    """The facilitator guide's web view (what its PDF is made from) has the same play mode."""
+    server, seeded = play_server
+    page.set_viewport_size({"width": 360, "height": 740})
+    login(page, server.base, "fac")
+    page.goto(f"{server.base}/materials/print?document=guide&module={SLUG}&layout=side&first=es")
+    section = page.locator("section.section").filter(has_text=seeded["first"])
+    section.get_by_role("button", name="Reproducir la sección").click()
+    bar = page.locator(".play-bar")
+    expect(bar).to_be_visible()
+    expect(page.locator(".play-position")).to_have_text("1 de 2")
+    expect(bar.locator('.play-text[lang="es"]')).to_contain_text(seeded["first"])
+    expect(bar.locator('.play-text[lang="agr"]')).to_contain_text(AWAJUN_PLACEHOLDER)
+    expect(section.locator(".playing")).to_have_count(1)
+    for name in ("Anterior", "Pausa", "Siguiente", "Detener"):
+        box = bar.get_by_role("button", name=name).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 360, (name, box)
+    bar.get_by_role("button", name="Detener").click()
+    expect(bar).to_be_hidden()

@@ -1,7 +1,6 @@
 """Browse the curriculum: modules by area, one module, the key terms."""
 
 from flask import Blueprint, abort, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
@@ -93,7 +92,7 @@ def _module_page(slug, content_hash):
                 heard=heard,
                 written=written,
                 languages=i18n.languages(),
-                play_strings=play_strings() if heard else None,
+                play_strings=services.play_strings() if heard else None,
                 language_names={code: language.native_name for code, language in i18n.languages().items()},
             )
             + render_template("curriculum/_module_prepare.html", slug=slug)
@@ -103,23 +102,6 @@ def _module_page(slug, content_hash):
         rendered_modules.put(key, rendered := (version, title, article))
     _, title, article = rendered
     return render_template("curriculum/module.html", title=title, article=article)
-
-
-def play_strings() -> dict[str, str]:
-    """The words of the play mode (static/js/play.js has no catalog of its own)."""
-    return {
-        "play_section": _("Reproducir la sección"),
-        "play_module": _("Reproducir el módulo"),
-        "language": _("Idioma de las grabaciones"),
-        "player": _("Reproducción"),
-        "pause": _("Pausa"),
-        "resume": _("Continuar"),
-        "previous": _("Anterior"),
-        "next": _("Siguiente"),
-        "stop": _("Detener"),
-        "position": _("%(number)s de %(total)s"),
-        "failed": _("No se pudo reproducir esta grabación; sigue la próxima."),
-    }
 
 
 @bp.route("/terms")

@@ -5,6 +5,7 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import Row, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -310,3 +311,20 @@ def heard_by_context(
         if text is not None and source_hash(text) == take.source_hash:
             heard.setdefault(take.context, []).append(take)
     return heard
+
+
+def play_strings() -> dict[str, str]:
+    """The words of the play mode (static/js/play.js has no catalog of its own)."""
+    return {
+        "play_section": _("Reproducir la sección"),
+        "play_module": _("Reproducir el módulo"),
+        "language": _("Idioma de las grabaciones"),
+        "player": _("Reproducción"),
+        "pause": _("Pausa"),
+        "resume": _("Continuar"),
+        "previous": _("Anterior"),
+        "next": _("Siguiente"),
+        "stop": _("Detener"),
+        "position": _("%(number)s de %(total)s"),
+        "failed": _("No se pudo reproducir esta grabación; sigue la próxima."),
+    }

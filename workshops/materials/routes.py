@@ -11,6 +11,7 @@ from ..core import access
 from ..core.errors import render_error
 from ..core.pdf import RenderError
 from ..curriculum.models import Module
+from ..curriculum.services import play_strings
 from ..extensions import db
 from ..i18n import current_language, languages, module_title
 from . import imposition, jobs, keys, pdfcache, services
@@ -68,6 +69,8 @@ def _context(document):
     context = services.print_context(document)
     context["pdf_url"] = url_for("materials.pdf", **request.args)
     context["files_url"] = url_for("materials.files", **request.args)
+    # The web view's play mode (static/js/play.js), when the document has recordings.
+    context["play_strings"] = play_strings() if document.heard else None
     return context
 
 

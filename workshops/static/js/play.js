@@ -68,8 +68,9 @@
     if (!section.querySelector("audio.take")) return;
     var play = button(words.play_section, "secondary play-start");
     play.addEventListener("click", function () { start(heard(section)); });
-    var heading = section.querySelector("h2");
-    section.insertBefore(play, heading ? heading.nextSibling : section.firstChild);
+    var heading = section.querySelector("h2");  // in the printed web view, inside the QR code's box
+    if (heading) heading.parentNode.insertBefore(play, heading.nextSibling);
+    else section.insertBefore(play, section.firstChild);
     sectionButtons.push({ section: section, button: play });
   });
   function showButtons() {
