@@ -58,7 +58,8 @@ def test_translate_review_conflict_and_draft(live_server, new_page):
     row = rosa.locator(f"tr:has(a[href*='module={MODULE}'])")
     assert row.locator("td").last.inner_text() == "sí"  # ready to teach
     other = rosa.locator("tr:has(a[href*='module=vivero-de-cafe'])")
-    assert other.locator("td").last.inner_text() == "no"
+    not_ready = other.locator("td").last.inner_text().split("\n")
+    assert not_ready[0] == "no" and not_ready[1].startswith("falta aprobar")  # and says why
 
     # Both open the same entry; Ana saves first, Rosa's later save is kept as a suggestion.
     entry_url = f"{base}/translate/agr/curriculum/next?module=vivero-de-cafe"
