@@ -7,8 +7,8 @@
 
 "Cold" is a fresh render (empty PDF cache), in-process through the real route for
 the handout; the book is built the way the server builds it, by the background
-worker (a child process renders it), and timed from queueing to the file in the
-cache. The cached figure is the book's download through the route, with a
+worker (in parts at once, by child processes; never tagged), and timed from
+queueing to the file in the cache. The cached figure is the book's download through the route, with a
 translated Awajún catalog loaded (every curriculum segment translated), 20 times.
 """
 

@@ -8,8 +8,8 @@ program) plus a synthetic registry of 10,000 households (40,000 persons, about
 250,000 attendance records), starts gunicorn with one worker on
 bench/bench_wsgi.py, signs in as the coordinator (every role), then sends the
 heaviest requests one after the other (with --fresh-worker, each in a new
-worker, so that each figure is that request's alone): the whole book PDF (queued, built in a
-child process, downloaded), the full attendance CSV and a community's matrix
+worker, so that each figure is that request's alone): the whole book PDF (queued, built by
+child processes, downloaded), the full attendance CSV and a community's matrix
 CSV (the registry has no CSV export of its own: these are the per-person and
 per-household downloads), a CSV import at the importer's row limit (preview,
 then confirm, and the background job where the import runs in one), and each
@@ -21,8 +21,8 @@ VmRSS and VmHWM are read from /proc/<pid>/status. The budget: a worker stays
 under 250 MB resident after any request. When it does not (or with --profile
 PATH), the two heaviest XLSX downloads are run again in-process under
 tracemalloc, which prints their peak and what is alive when the workbook is
-saved. The book's child process is sampled every 20 ms while it runs; its
-figure is the last VmHWM seen (it may miss the last moments). Times are wall-clock on a shared machine: noisy, for
+saved. The book's child processes are sampled every 20 ms while they run;
+the figure is the largest last VmHWM seen (it may miss the last moments). Times are wall-clock on a shared machine: noisy, for
 information only. gunicorn runs with --timeout 300 so that a slow request is
 measured rather than killed; a request over 30 s (gunicorn's default) is marked.
 """

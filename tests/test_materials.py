@@ -1,5 +1,6 @@
 """Printable materials: access, bad options, PDF content read back with poppler, caching."""
 
+import io
 import json
 import re
 import subprocess
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from pypdf import PdfReader
 
 from workshops.catalog import store
 from workshops.catalog.models import CatalogEntry
@@ -132,10 +134,28 @@ def test_fuzzy_translations_marked_or_left_out(login_as, app, tmp_path):
 
 @pytest.mark.slow
 def test_book_has_a_table_of_contents_with_all_modules(login_as, app, tmp_path):
+    app.config["BOOK_PROCESSES"] = 3  # laid out in three parts at once, and a fourth for cover and contents
     client = login_as("facilitator")
     response = download_in_background(
         app, client, "/materials/print.pdf?document=book&layout=single&first=es"
     )
+    pages = pdftext(response.data, tmp_path, "-layout").split("\f")[:-1]
+    for number, text in enumerate(pages, start=1):  # numbered through the book, across the parts
+        assert re.search(rf"\b{number} / {len(pages)}\s*$", text), (number, text[-300:])
+    starts = {}  # the first page with "Módulo N" alone on a line (the glossary has them too, later)
+    for number, text in enumerate(pages, start=1):
+        for line in text.splitlines():
+            if re.fullmatch(r"Módulo \d+", line.strip()):
+                starts.setdefault(int(line.split()[1]), number)
+    starts[13] = next(n for n, text in enumerate(pages, start=1) if "Glosario bilingüe" in text and n > 2)
+    entries = [int(n) for n in re.findall(r"\.{3,} *(\d+)\s*$", pages[1], re.MULTILINE)]
+    assert entries == [starts[module] for module in range(1, 14)]  # each entry gives the page it starts on
+    reader = PdfReader(io.BytesIO(response.data))
+    linked = [
+        reader.get_page_number(link.get_object()["/Dest"][0].get_object()) + 1
+        for link in reader.pages[1]["/Annots"]
+    ]
+    assert sorted(linked) == entries
     toc = pdftext(response.data, tmp_path, "-f", "2", "-l", "2")
     with app.app_context():
         titles = db.session.execute(sa.select(Module.number, Module.title).order_by(Module.number)).all()
@@ -244,12 +264,12 @@ def test_a_book_build_does_not_block_requests_and_is_offered_when_done(login_as,
     release = threading.Event()
     rendering = threading.Event()
 
-    def slow_render(html, what, tagged=False):
+    def slow_render(options):
         rendering.set()
         assert release.wait(60)
         return b"%PDF-1.7 test book"
 
-    monkeypatch.setattr(jobs, "html_to_pdf_apart", slow_render)
+    monkeypatch.setattr(jobs, "pdf_bytes", slow_render)
     client = login_as("facilitator")
     book = "/materials/print.pdf?document=book&layout=side&first=agr&size=large"
     queued = client.get(book)

@@ -139,7 +139,7 @@ def test_handout_without_recordings_has_no_voices_line_and_no_qr_code(app, login
 def stamp_key(app):
     options = services.Options("handout", SLUG)
     with app.test_request_context("/materials/print.pdf"):
-        return keys.document_stamp(options, services.render_version()).key
+        return keys.document_stamp(options, services.render_version(options)).key
 
 
 def test_the_cache_key_changes_when_a_recording_is_approved_not_when_recorded(app, make_user, record):

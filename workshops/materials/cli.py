@@ -50,7 +50,7 @@ def build_command(directory, first, layout, paper, size, only):
                 from flask import g
 
                 g.language = languages()[first]
-                stamp = keys.document_stamp(options, services.render_version())
+                stamp = keys.document_stamp(options, services.render_version(options))
                 path = pdfcache.document_pdf(options, stamp)
             shutil.copyfile(path, target / services.file_name(options, stamp))
     click.echo(f"{len(jobs)} PDFs in {target}")

@@ -3,8 +3,8 @@
 The queue logic (claiming a row with one conditional UPDATE, taking back stale rows,
 the worker thread) is core's, shared with the import jobs; what is the PDF's is here.
 A job is a row keyed like the cache file it makes, so asking twice for the same book
-queues one build. The worker renders in a child process, which gives back its memory
-when it exits. Pending rows are resumed by the next worker started (by a new request
+queues one build. The book is laid out by child processes (render.py), which give
+back their memory when they exit. Pending rows are resumed by the next worker started (by a new request
 for a build, the job's progress page, or `flask materials work`).
 """
 
@@ -18,11 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..core import jobs as queue
-from ..core.pdf import RenderError, html_to_pdf_apart
+from ..core.pdf import RenderError
 from ..extensions import db, utcnow
 from . import pdfcache, services
 from .keys import Stamp, document_stamp
 from .models import PrintJob
+from .render import pdf_bytes
 
 BACKGROUND_DOCUMENTS = ("book",)  # the others render in about a second, within the request
 STALE = timedelta(minutes=15)
@@ -89,13 +90,11 @@ def claim() -> PrintJob | None:
 def run(job: PrintJob) -> None:
     """Build a job's PDF into the cache and record how it went."""
     options = options_of(job)
-    tagged = services.pdf_tagged()
     try:
         with current_app.test_request_context("/"):
-            stamp = document_stamp(options, services.render_version())
-            document = services.build(options)
-            html = services.render_html(document, services.print_context(document), for_pdf=True)
-        pdfcache.store(stamp.key, html_to_pdf_apart(html, repr(options), tagged))
+            stamp = document_stamp(options, services.render_version(options))
+            pdf = pdf_bytes(options)
+        pdfcache.store(stamp.key, pdf)
         job.state = "done"
     except (RenderError, LookupError) as error:
         job.state, job.error = "failed", str(error)[:500]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from flask import current_app
 
-from ..core.pdf import html_to_pdf
 from . import services
 from .keys import Stamp
+from .render import pdf_bytes
 
 DEFAULT_MAX_AGE_DAYS = 30
 DEFAULT_MAX_MEGABYTES = 500
@@ -70,7 +70,5 @@ def document_pdf(options: services.Options, stamp: Stamp) -> Path:
     """Return the path of a document's PDF, rendering it on a cache miss; raise RenderError."""
     path = cached(stamp.key)
     if path is None:
-        document = services.build(options)
-        html = services.render_html(document, services.print_context(document), for_pdf=True)
-        path = store(stamp.key, html_to_pdf(html, repr(options), services.pdf_tagged()))
+        path = store(stamp.key, pdf_bytes(options))
     return path

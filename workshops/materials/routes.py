@@ -106,7 +106,7 @@ def _shop():
 
 def _stamp(options):
     try:
-        return keys.document_stamp(options, services.render_version())
+        return keys.document_stamp(options, services.render_version(options))
     except LookupError:
         abort(404)
 

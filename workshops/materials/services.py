@@ -149,7 +149,7 @@ def build(options: Options) -> Document:
         terms.extend((module.number, term, definition) for term, definition in module_terms)
         if options.document != "terms":
             built.append(_module_texts(module, options, piece, module_terms))
-    stamp = document_stamp(options, render_version())
+    stamp = document_stamp(options, render_version(options))
     heard = _heard(modules, options, printed)
     _add_listening(built, options, heard)
     return Document(options, built, coverage, stamp, terms, heard, voices.voices(heard))
@@ -292,15 +292,21 @@ def _stamp_line(stamp, language):
     return _(label, date=format_date(stamp.changed, shown_in), revision=stamp.revision)
 
 
-def render_html(document, context, for_pdf=False):
-    """Render a document as HTML; for the PDF, lang attributes only when the PDF is tagged."""
-    tagged = pdf_tagged()
+def render_html(document, context, for_pdf=False, part="whole", part_modules=(), part_glossary=False):
+    """Render a document as HTML; for the PDF, lang attributes only when the PDF is tagged.
+
+    The book's PDF renders in parts (materials/book.py): `part` is "front" or "body",
+    the latter with `part_modules` and, in the last part, the glossary.
+    """
     return render_template(
         "materials/document.html",
         doc=document,
         opt=document.options,
         for_pdf=for_pdf,
-        tagged=tagged,
+        tagged=pdf_tagged(document.options),
+        part=part,
+        part_modules=part_modules,
+        part_glossary=part_glossary,
         **context,
     )
 
@@ -317,14 +323,20 @@ def template_version():
     return digest.hexdigest()[:16]
 
 
-def pdf_tagged():
-    """Whether PDFs carry tags (structure and languages for screen readers): the PDF_TAGGED setting."""
+def pdf_tagged(options=None):
+    """Whether PDFs carry tags (structure and languages for screen readers): the PDF_TAGGED setting.
+
+    Never the book: it is laid out in parts at once, to build within its time budget,
+    and joining parts keeps no structure tree (README, "Printed materials").
+    """
+    if options is not None and options.document == "book":
+        return False
     return bool(current_app.config.get("PDF_TAGGED", True))
 
 
-def render_version():
+def render_version(options=None):
     """The part of a PDF's key that is not data: templates, styles, code, and tagging."""
-    return f"{template_version()}-{'tagged' if pdf_tagged() else 'plain'}"
+    return f"{template_version()}-{'tagged' if pdf_tagged(options) else 'plain'}"
 
 
 def file_name(options, stamp, shop="", extension="pdf"):
