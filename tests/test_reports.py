@@ -552,7 +552,7 @@ def test_the_progress_chart_spaces_months_by_time_and_keeps_its_last_label_insid
 
 def test_report_pages_use_the_wide_column(login_as):
     client = login_as("coordinator")
-    for path in ("/reports/summary", "/reports/indicators", "/people/"):
+    for path in ("/reports/summary", "/reports/indicators", "/people/", "/translate/?lang=agr"):
         assert '<main id="main" class="wide">' in client.get(path).get_data(as_text=True), path
     assert '<main id="main">' in client.get("/modules").get_data(as_text=True)
 

@@ -57,7 +57,13 @@ def test_report_tables_fit_a_1280_screen(live_server, page):
     login(page, live_server, "coord")
     page.goto(f"{live_server}/reports/matrix")
     community = page.locator("select[name=community] option").nth(1).get_attribute("value")
-    for path in ("/reports/summary", "/reports/indicators", f"/reports/matrix?community={community}"):
+    wide_pages = (
+        "/reports/summary",
+        "/reports/indicators",
+        f"/reports/matrix?community={community}",
+        "/translate/?lang=agr",
+    )
+    for path in wide_pages:
         page.goto(live_server + path)
         wide = page.evaluate(
             """() => Array.from(document.querySelectorAll('.table-wrap'))
