@@ -5,7 +5,6 @@ the offline recorder: views only parse the request and answer.
 """
 
 import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,18 +12,13 @@ from sqlalchemy import func, select, update
 
 from ..catalog import store
 from ..catalog.recordings import Recording, RecordingAudio, source_hash
-from ..curriculum.models import KeyTerm, Module, Section, Segment
+from ..curriculum.models import Module
+from ..curriculum.recordable import texts_by_module
 from ..extensions import db, utcnow
 from .media import Normalised
 
 RECORDERS = ("translator", "reviewer", "admin")
 REVIEWERS = ("reviewer", "admin")
-# A key term's stable id, as the curriculum catalog names it: "<module slug>.terms.<key>.<part>".
-KEY_TERM_CONTEXT = re.compile(r"^(?P<slug>[^.]+)\.terms\.(?P<key>[^.]+)\.(?P<part>term|definition)$")
-# A module's title or summary ("<slug>.title", "<slug>.summary") and a section's title
-# ("<slug>.<section key>.title"): recorded too, so that a module can be heard from its name on.
-MODULE_TEXT_CONTEXT = re.compile(r"^(?P<slug>[^.]+)\.(?P<part>title|summary)$")
-SECTION_TITLE_CONTEXT = re.compile(r"^(?P<slug>[^.]+)\.(?P<key>[^.]+)\.title$")
 # Takes whose text may still be current: a rejected one stays rejected whatever its text does.
 LIVE_STATES = ("recorded", "approved")
 
@@ -47,43 +41,10 @@ class SourceText:
 
 
 def source_of(context: str) -> SourceText | None:
-    """Return the Spanish source of a curriculum text (segment, key term, title, summary) by its stable id."""
-    row = db.session.execute(
-        select(Segment.text, Module.slug).join(Segment.module).where(Segment.uid == context)
-    ).first()
-    if row is not None:
-        return SourceText(context, row.slug, row.text)
-    text = _term_text(context) or _title_text(context)
-    return SourceText(context, context.split(".", 1)[0], text) if text is not None else None
-
-
-def _term_text(context: str) -> str | None:
-    """Return the Spanish text of a key term's word or definition by its stable id, or None."""
-    found = KEY_TERM_CONTEXT.match(context)
-    if found is None:
-        return None
-    term = db.session.scalar(
-        select(KeyTerm).join(KeyTerm.module).where(Module.slug == found["slug"], KeyTerm.key == found["key"])
-    )
-    if term is None:
-        return None
-    return term.term if found["part"] == "term" else term.definition
-
-
-def _title_text(context: str) -> str | None:
-    """Return the Spanish title or summary of a module, or a section's title, by its stable id, or None."""
-    found = MODULE_TEXT_CONTEXT.match(context)
-    if found is not None:
-        module = db.session.scalar(select(Module).where(Module.slug == found["slug"]))
-        return None if module is None else module.title if found["part"] == "title" else module.summary
-    found = SECTION_TITLE_CONTEXT.match(context)
-    if found is None:
-        return None
-    return db.session.scalar(
-        select(Section.title)
-        .join(Section.module)
-        .where(Module.slug == found["slug"], Section.key == found["key"])
-    )
+    """Return the Spanish source of a recordable curriculum text by its stable id (curriculum.recordable)."""
+    slug = context.split(".", 1)[0]  # every stable id starts with its module's slug
+    text = texts_by_module([slug]).get(slug, {}).get(context)
+    return SourceText(context, slug, text) if text is not None else None
 
 
 def written_text(source: SourceText, language: str) -> str | None:
@@ -163,18 +124,7 @@ def review(take: Recording, reviewer_id: int | None, approve: bool, reason: str 
 
 def _current_texts() -> dict[str, str]:
     """Return {stable id: Spanish text} of every recordable text, in four queries."""
-    texts: dict[str, str] = {uid: text for uid, text in db.session.execute(select(Segment.uid, Segment.text))}
-    for term, slug in db.session.execute(select(KeyTerm, Module.slug).join(KeyTerm.module)):
-        texts[f"{slug}.terms.{term.key}.term"] = term.term
-        texts[f"{slug}.terms.{term.key}.definition"] = term.definition
-    for slug, title, summary in db.session.execute(select(Module.slug, Module.title, Module.summary)):
-        texts[f"{slug}.title"] = title
-        texts[f"{slug}.summary"] = summary
-    for slug, key, title in db.session.execute(
-        select(Module.slug, Section.key, Section.title).join(Section.module)
-    ):
-        texts[f"{slug}.{key}.title"] = title
-    return texts
+    return {uid: text for texts in texts_by_module().values() for uid, text in texts.items()}
 
 
 def mark_stale() -> int:
