@@ -167,23 +167,73 @@ class QueuePage:
 
 
 def queue(language: str, state: str, module_slug: str | None, page: int) -> QueuePage:
-    """Return a page of the current takes of a language in a state, by module order, optionally of one module."""
-    chosen = select(Recording).where(
-        Recording.is_current, Recording.language == language, Recording.state == state
-    )
+    """Return a page of the current takes of a language in a state, in document order, optionally of one module.
+
+    In a fixed number of queries, reading the texts of the modules on the page only:
+    they give the takes their order (curriculum.recordable) and the page their texts.
+    """
+    chosen = [Recording.is_current, Recording.language == language, Recording.state == state]
     if module_slug:
-        chosen = chosen.where(Recording.module_slug == module_slug)
-    total = db.session.scalar(select(func.count()).select_from(chosen.subquery())) or 0
+        chosen.append(Recording.module_slug == module_slug)
+    counts = db.session.execute(  # a take of a module gone from the curriculum is counted, not listed
+        select(Recording.module_slug, Module.number, func.count())
+        .outerjoin(Module, Module.slug == Recording.module_slug)
+        .where(*chosen)
+        .group_by(Recording.module_slug, Module.number)
+    ).all()
+    total = sum(count for _slug, _number, count in counts)
     pages = max(1, -(-total // QUEUE_PAGE_SIZE))
     page = min(max(1, page), pages)
-    takes = db.session.scalars(
-        chosen.join(Module, Module.slug == Recording.module_slug)
-        .order_by(Module.number, Recording.context)
-        .limit(QUEUE_PAGE_SIZE)
-        .offset((page - 1) * QUEUE_PAGE_SIZE)
+    shown = sorted((number, slug, count) for slug, number, count in counts if number is not None)
+    slugs, skipped = _modules_on_page(shown, (page - 1) * QUEUE_PAGE_SIZE)
+    texts = texts_by_module(slugs) if slugs else {}
+    takes = _in_document_order(chosen, texts, skipped)
+    return QueuePage(
+        takes,
+        {take.context: texts[take.module_slug].get(take.context, "") for take in takes},
+        page,
+        pages,
+        total,
+    )
+
+
+def _modules_on_page(shown: list[tuple[int, str, int]], offset: int) -> tuple[list[str], int]:
+    """Return the slugs of the modules (number, slug, takes) on the page at offset, and their takes before it."""
+    slugs: list[str] = []
+    skipped = start = 0
+    for _number, slug, count in shown:
+        if start + count > offset and start < offset + QUEUE_PAGE_SIZE:
+            skipped = skipped if slugs else offset - start
+            slugs.append(slug)
+        start += count
+    return slugs, skipped
+
+
+def _in_document_order(chosen: list, texts: dict[str, dict[str, str]], skipped: int) -> list[Recording]:
+    """Return a page of the chosen takes of these modules, by module then by their texts' place in it.
+
+    A take whose text is gone from its module comes after the others of the module.
+    """
+    if not texts:
+        return []
+    order = {slug: {uid: place for place, uid in enumerate(module)} for slug, module in texts.items()}
+    modules = {slug: place for place, slug in enumerate(texts)}  # texts_by_module keeps the module order
+    rows = db.session.execute(
+        select(Recording.id, Recording.module_slug, Recording.context).where(
+            *chosen, Recording.module_slug.in_(modules)
+        )
     ).all()
-    texts = _current_texts() if takes else {}
-    return QueuePage(takes, {take.context: texts.get(take.context, "") for take in takes}, page, pages, total)
+    rows = sorted(
+        rows,
+        key=lambda row: (
+            modules[row.module_slug],
+            order[row.module_slug].get(row.context, len(order[row.module_slug])),
+            row.context,
+        ),
+    )
+    ids = [row.id for row in rows[skipped : skipped + QUEUE_PAGE_SIZE]]
+    found = {take.id: take for take in db.session.scalars(select(Recording).where(Recording.id.in_(ids)))}
+    return [found[take_id] for take_id in ids]
 
 
 def can_hear(take: Recording, signed_in: bool) -> bool:
