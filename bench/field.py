@@ -76,7 +76,8 @@ def build():
 
 def record_module(number):
     """Store an approved Spanish take of every text of a module, spoken by espeak-ng (TEST DATA)."""
-    from workshops.curriculum.services import get_module, module_texts
+    from workshops.curriculum.recordable import module_texts
+    from workshops.curriculum.services import get_module
     from workshops.voice import media
     from workshops.voice import services as voice
 

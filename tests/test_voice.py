@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from workshops.catalog.recordings import Recording, RecordingAudio
+from workshops.curriculum import recordable
 from workshops.curriculum.models import Module, Segment
 from workshops.extensions import db
 from workshops.voice import media, services
@@ -523,3 +524,60 @@ def test_the_review_queue_pages_and_reads_a_fixed_number_of_queries(app, login_a
     assert "Página 1 de 2" in page
     assert client.get("/recordings/agr/?page=2").get_data(as_text=True).count('class="queue-take"') == 5
     assert queries("/recordings/agr/") == one
+
+
+def _queue_ids(client, url):
+    return [
+        int(found) for found in re.findall(r'<li class="queue-take" id="take-(\d+)">', client.get(url).text)
+    ]
+
+
+def test_the_review_queue_lists_takes_in_document_order(app, login_as, tone_take):
+    with app.app_context():
+        module = db.session.scalar(sa.select(Module).where(Module.slug == SLUG))
+        earlier = db.session.scalar(
+            sa.select(Module).where(Module.number < module.number).order_by(Module.number)
+        )
+        order = list(recordable.module_texts(module))
+        before = next(iter(recordable.module_texts(earlier)))
+    section_title = next(uid for uid in order if uid.count(".") == 2 and uid.endswith(".title"))
+    wanted = [
+        f"{SLUG}.title",
+        f"{SLUG}.summary",
+        order[2],
+        section_title,
+        order[order.index(section_title) + 1],
+    ]
+    wanted += [order[-2], order[-1]]  # the last key term's term and definition
+    assert wanted == sorted(wanted, key=order.index)
+    # Recorded backwards, and the key terms before the titles in the alphabet: neither is the page's order.
+    takes = {context: store_take(app, context, tone_take) for context in reversed(wanted)}
+    first = store_take(app, before, tone_take)
+    listed = _queue_ids(login_as("reviewer"), "/recordings/agr/")
+    assert listed == [first, *(takes[context] for context in wanted)]
+
+
+def test_the_review_queue_reads_the_texts_of_the_modules_on_its_page_only(app, tone_take):
+    with app.app_context():
+        first, second = db.session.scalars(sa.select(Module).order_by(Module.number).limit(2)).all()
+        ids = {first.slug: first.id, second.slug: second.id}
+        uids = list(recordable.module_texts(first))[: services.QUEUE_PAGE_SIZE]
+        later = next(iter(recordable.module_texts(second)))
+    for uid in uids:
+        store_take(app, uid, tone_take)
+    store_take(app, later, tone_take)
+    read = set()
+
+    def loaded(segment, _context):
+        read.add(segment.module_id)
+
+    sa.event.listen(Segment, "load", loaded)
+    try:
+        for page, slug in ((1, first.slug), (2, second.slug)):
+            read.clear()
+            with app.app_context():
+                found = services.queue("agr", "recorded", None, page)
+            assert {take.module_slug for take in found.takes} == {slug} and found.total == len(uids) + 1
+            assert read == {ids[slug]}  # the segments read are the page's module's, not the others'
+    finally:
+        sa.event.remove(Segment, "load", loaded)

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..languages import SOURCE_LANGUAGE, Language
 from . import source
 from .models import KeyTerm, Module, ModulePractice, Section, Segment
+from .recordable import load_texts, module_texts
 from .source import curriculum_hash, load_curriculum
 
 STATE_KEY = "curriculum_hash"
@@ -208,18 +209,6 @@ def module_recordings(slug: str) -> Sequence[Row[int, str, str, str]]:
     ).all()
 
 
-def module_texts(module: Module) -> dict[str, str]:
-    """Return the Spanish text of every recordable text of a module (titles, summary, segments, key terms), by context."""
-    texts = {segment.uid: segment.text for segment in module.segments}
-    for term in module.key_terms:
-        texts[f"{module.slug}.terms.{term.key}.term"] = term.term
-        texts[f"{module.slug}.terms.{term.key}.definition"] = term.definition
-    texts[f"{module.slug}.title"], texts[f"{module.slug}.summary"] = module.title, module.summary
-    for section in module.sections:
-        texts[f"{module.slug}.{section.key}.title"] = section.title
-    return texts
-
-
 class Playable(NamedTuple):
     """An approved take the module page plays, with its size in bytes."""
 
@@ -232,7 +221,8 @@ class Playable(NamedTuple):
 def playable_recordings(modules: Sequence[Module]) -> dict[str, list[Playable]]:
     """Return, by module slug, the takes the module pages play: approved, current, of today's text.
 
-    In at most four queries whatever the number of modules (the field page lists a pack's modules).
+    In at most four queries whatever the number of modules (the field page lists a pack's modules):
+    the takes, then the modules' texts (recordable.load_texts) when there are takes.
     """
     found: dict[str, list[Playable]] = {module.slug: [] for module in modules}
     if not found:
@@ -251,24 +241,8 @@ def playable_recordings(modules: Sequence[Module]) -> dict[str, list[Playable]]:
     ).all()
     if not rows:
         return found
-    ids = [module.id for module in modules]
-    segments = db.session.execute(select(Segment.uid, Segment.text).where(Segment.module_id.in_(ids)))
-    texts: dict[str, str] = {uid: text for uid, text in segments}
-    terms = db.session.execute(
-        select(Module.slug, KeyTerm.key, KeyTerm.term, KeyTerm.definition)
-        .join(KeyTerm.module)
-        .where(KeyTerm.module_id.in_(ids))
-    )
-    for slug, key, term, definition in terms:
-        texts[f"{slug}.terms.{key}.term"] = term
-        texts[f"{slug}.terms.{key}.definition"] = definition
-    for module in modules:
-        texts[f"{module.slug}.title"], texts[f"{module.slug}.summary"] = module.title, module.summary
-    sections = db.session.execute(
-        select(Module.slug, Section.key, Section.title).join(Section.module).where(Section.module_id.in_(ids))
-    )
-    for slug, key, title in sections:
-        texts[f"{slug}.{key}.title"] = title
+    load_texts(modules)
+    texts = {uid: text for module in modules for uid, text in module_texts(module).items()}
     for row in rows:
         text = texts.get(row.context)
         if text is not None and source_hash(text) == row.source_hash:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from ..catalog.models import CatalogEntry, Translation
 from ..core.paths import STATIC_DIR, TEMPLATES_DIR
 from ..curriculum.models import Module, Section
-from ..curriculum.services import module_texts
+from ..curriculum.recordable import module_texts
 from ..extensions import db
 from ..languages import SOURCE_LANGUAGE
 from . import voices

@@ -94,7 +94,7 @@ def editor_context(entry, language_code, translation):
 
 
 def recordable(entry):
-    """Tell whether an entry is a text that can be recorded: every curriculum text (voice.services.source_of)."""
+    """Tell whether an entry is a text that can be recorded: every curriculum text (curriculum.recordable)."""
     return entry.domain == "curriculum" and bool(entry.context)
 
 

@@ -3,18 +3,16 @@
 A recording may come before any written text (an oral translator records, a
 transcriber types while listening), so the editor plays the current take of the
 text being edited. The overview counts, per module and language, the recordable
-texts (segments, each key term's term and definition, module titles and summaries and section
-titles: what voice/ records)
-and their current takes by state. Each is a fixed number of queries, however
-many takes there are.
+texts (curriculum.recordable: what voice/ records) and their current takes by
+state. Each is a fixed number of queries, however many takes there are.
 """
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import and_, func, literal, select, union_all
+from sqlalchemy import func, select
 
 from ..catalog.recordings import RECORDING_STATES, Recording
-from ..curriculum.models import KeyTerm, Module, Section, Segment
+from ..curriculum.recordable import texts_by_module
 from ..extensions import db
 
 
@@ -32,48 +30,28 @@ def current_takes(contexts: Iterable[str], languages: Sequence[str]) -> dict[str
     return found
 
 
-def recordable_texts():
-    """Return a subquery of (slug, context) of every text that can be recorded."""
-    segments = select(Module.slug.label("slug"), Segment.uid.label("context")).join(Segment.module)
-    terms = [
-        select(Module.slug, Module.slug + literal(".terms.") + KeyTerm.key + literal("." + part)).join(
-            KeyTerm.module
-        )
-        for part in ("term", "definition")
-    ]
-    module_texts = [select(Module.slug, Module.slug + literal("." + part)) for part in ("title", "summary")]
-    section_titles = select(Module.slug, Module.slug + literal(".") + Section.key + literal(".title")).join(
-        Section.module
-    )
-    return union_all(segments, *terms, *module_texts, section_titles).subquery("recordable")
-
-
 def coverage(languages: Sequence[str]) -> dict[str, dict[str, dict[str, int]]]:
     """Return {module slug: {language: counts}}: recordable texts, current takes by state, texts missing an approved take.
 
-    Two queries for the whole curriculum: the recordable texts per module, and
-    the current takes of those texts grouped by module, language and state.
+    Five queries for the whole curriculum: the recordable texts of every module
+    (curriculum.recordable, four), and the current takes grouped by text, language and state.
     """
-    texts = recordable_texts()
-    totals: dict[str, int] = {
-        slug: total
-        for slug, total in db.session.execute(select(texts.c.slug, func.count()).group_by(texts.c.slug))
-    }
-    found = db.session.execute(
-        select(texts.c.slug, Recording.language, Recording.state, func.count())
-        .select_from(texts)
-        .join(Recording, and_(Recording.context == texts.c.context, Recording.is_current))
-        .where(Recording.language.in_(languages))
-        .group_by(texts.c.slug, Recording.language, Recording.state)
-    )
+    module_of = {uid: slug for slug, texts in texts_by_module().items() for uid in texts}
     result = {
-        slug: {
-            language: {"recordable": total, **dict.fromkeys(RECORDING_STATES, 0)} for language in languages
-        }
-        for slug, total in totals.items()
+        slug: {language: {"recordable": 0, **dict.fromkeys(RECORDING_STATES, 0)} for language in languages}
+        for slug in dict.fromkeys(module_of.values())
     }
-    for slug, language, state, count in found:
-        result[slug][language][state] = count
+    for slug in module_of.values():
+        for counts in result[slug].values():
+            counts["recordable"] += 1
+    found = db.session.execute(
+        select(Recording.context, Recording.language, Recording.state, func.count())
+        .where(Recording.is_current, Recording.language.in_(languages))
+        .group_by(Recording.context, Recording.language, Recording.state)
+    )
+    for context, language, state, count in found:
+        if context in module_of:  # a take of a text gone from the curriculum counts nowhere
+            result[module_of[context]][language][state] += count
     for by_language in result.values():
         for counts in by_language.values():
             counts["missing"] = counts["recordable"] - counts["approved"]

@@ -5,7 +5,6 @@ the offline recorder: views only parse the request and answer.
 """
 
 import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,18 +12,13 @@ from sqlalchemy import func, select, update
 
 from ..catalog import store
 from ..catalog.recordings import Recording, RecordingAudio, source_hash
-from ..curriculum.models import KeyTerm, Module, Section, Segment
+from ..curriculum.models import Module
+from ..curriculum.recordable import texts_by_module
 from ..extensions import db, utcnow
 from .media import Normalised
 
 RECORDERS = ("translator", "reviewer", "admin")
 REVIEWERS = ("reviewer", "admin")
-# A key term's stable id, as the curriculum catalog names it: "<module slug>.terms.<key>.<part>".
-KEY_TERM_CONTEXT = re.compile(r"^(?P<slug>[^.]+)\.terms\.(?P<key>[^.]+)\.(?P<part>term|definition)$")
-# A module's title or summary ("<slug>.title", "<slug>.summary") and a section's title
-# ("<slug>.<section key>.title"): recorded too, so that a module can be heard from its name on.
-MODULE_TEXT_CONTEXT = re.compile(r"^(?P<slug>[^.]+)\.(?P<part>title|summary)$")
-SECTION_TITLE_CONTEXT = re.compile(r"^(?P<slug>[^.]+)\.(?P<key>[^.]+)\.title$")
 # Takes whose text may still be current: a rejected one stays rejected whatever its text does.
 LIVE_STATES = ("recorded", "approved")
 
@@ -47,43 +41,10 @@ class SourceText:
 
 
 def source_of(context: str) -> SourceText | None:
-    """Return the Spanish source of a curriculum text (segment, key term, title, summary) by its stable id."""
-    row = db.session.execute(
-        select(Segment.text, Module.slug).join(Segment.module).where(Segment.uid == context)
-    ).first()
-    if row is not None:
-        return SourceText(context, row.slug, row.text)
-    text = _term_text(context) or _title_text(context)
-    return SourceText(context, context.split(".", 1)[0], text) if text is not None else None
-
-
-def _term_text(context: str) -> str | None:
-    """Return the Spanish text of a key term's word or definition by its stable id, or None."""
-    found = KEY_TERM_CONTEXT.match(context)
-    if found is None:
-        return None
-    term = db.session.scalar(
-        select(KeyTerm).join(KeyTerm.module).where(Module.slug == found["slug"], KeyTerm.key == found["key"])
-    )
-    if term is None:
-        return None
-    return term.term if found["part"] == "term" else term.definition
-
-
-def _title_text(context: str) -> str | None:
-    """Return the Spanish title or summary of a module, or a section's title, by its stable id, or None."""
-    found = MODULE_TEXT_CONTEXT.match(context)
-    if found is not None:
-        module = db.session.scalar(select(Module).where(Module.slug == found["slug"]))
-        return None if module is None else module.title if found["part"] == "title" else module.summary
-    found = SECTION_TITLE_CONTEXT.match(context)
-    if found is None:
-        return None
-    return db.session.scalar(
-        select(Section.title)
-        .join(Section.module)
-        .where(Module.slug == found["slug"], Section.key == found["key"])
-    )
+    """Return the Spanish source of a recordable curriculum text by its stable id (curriculum.recordable)."""
+    slug = context.split(".", 1)[0]  # every stable id starts with its module's slug
+    text = texts_by_module([slug]).get(slug, {}).get(context)
+    return SourceText(context, slug, text) if text is not None else None
 
 
 def written_text(source: SourceText, language: str) -> str | None:
@@ -163,18 +124,7 @@ def review(take: Recording, reviewer_id: int | None, approve: bool, reason: str 
 
 def _current_texts() -> dict[str, str]:
     """Return {stable id: Spanish text} of every recordable text, in four queries."""
-    texts: dict[str, str] = {uid: text for uid, text in db.session.execute(select(Segment.uid, Segment.text))}
-    for term, slug in db.session.execute(select(KeyTerm, Module.slug).join(KeyTerm.module)):
-        texts[f"{slug}.terms.{term.key}.term"] = term.term
-        texts[f"{slug}.terms.{term.key}.definition"] = term.definition
-    for slug, title, summary in db.session.execute(select(Module.slug, Module.title, Module.summary)):
-        texts[f"{slug}.title"] = title
-        texts[f"{slug}.summary"] = summary
-    for slug, key, title in db.session.execute(
-        select(Module.slug, Section.key, Section.title).join(Section.module)
-    ):
-        texts[f"{slug}.{key}.title"] = title
-    return texts
+    return {uid: text for texts in texts_by_module().values() for uid, text in texts.items()}
 
 
 def mark_stale() -> int:
@@ -217,23 +167,73 @@ class QueuePage:
 
 
 def queue(language: str, state: str, module_slug: str | None, page: int) -> QueuePage:
-    """Return a page of the current takes of a language in a state, by module order, optionally of one module."""
-    chosen = select(Recording).where(
-        Recording.is_current, Recording.language == language, Recording.state == state
-    )
+    """Return a page of the current takes of a language in a state, in document order, optionally of one module.
+
+    In a fixed number of queries, reading the texts of the modules on the page only:
+    they give the takes their order (curriculum.recordable) and the page their texts.
+    """
+    chosen = [Recording.is_current, Recording.language == language, Recording.state == state]
     if module_slug:
-        chosen = chosen.where(Recording.module_slug == module_slug)
-    total = db.session.scalar(select(func.count()).select_from(chosen.subquery())) or 0
+        chosen.append(Recording.module_slug == module_slug)
+    counts = db.session.execute(  # a take of a module gone from the curriculum is counted, not listed
+        select(Recording.module_slug, Module.number, func.count())
+        .outerjoin(Module, Module.slug == Recording.module_slug)
+        .where(*chosen)
+        .group_by(Recording.module_slug, Module.number)
+    ).all()
+    total = sum(count for _slug, _number, count in counts)
     pages = max(1, -(-total // QUEUE_PAGE_SIZE))
     page = min(max(1, page), pages)
-    takes = db.session.scalars(
-        chosen.join(Module, Module.slug == Recording.module_slug)
-        .order_by(Module.number, Recording.context)
-        .limit(QUEUE_PAGE_SIZE)
-        .offset((page - 1) * QUEUE_PAGE_SIZE)
+    shown = sorted((number, slug, count) for slug, number, count in counts if number is not None)
+    slugs, skipped = _modules_on_page(shown, (page - 1) * QUEUE_PAGE_SIZE)
+    texts = texts_by_module(slugs) if slugs else {}
+    takes = _in_document_order(chosen, texts, skipped)
+    return QueuePage(
+        takes,
+        {take.context: texts[take.module_slug].get(take.context, "") for take in takes},
+        page,
+        pages,
+        total,
+    )
+
+
+def _modules_on_page(shown: list[tuple[int, str, int]], offset: int) -> tuple[list[str], int]:
+    """Return the slugs of the modules (number, slug, takes) on the page at offset, and their takes before it."""
+    slugs: list[str] = []
+    skipped = start = 0
+    for _number, slug, count in shown:
+        if start + count > offset and start < offset + QUEUE_PAGE_SIZE:
+            skipped = skipped if slugs else offset - start
+            slugs.append(slug)
+        start += count
+    return slugs, skipped
+
+
+def _in_document_order(chosen: list, texts: dict[str, dict[str, str]], skipped: int) -> list[Recording]:
+    """Return a page of the chosen takes of these modules, by module then by their texts' place in it.
+
+    A take whose text is gone from its module comes after the others of the module.
+    """
+    if not texts:
+        return []
+    order = {slug: {uid: place for place, uid in enumerate(module)} for slug, module in texts.items()}
+    modules = {slug: place for place, slug in enumerate(texts)}  # texts_by_module keeps the module order
+    rows = db.session.execute(
+        select(Recording.id, Recording.module_slug, Recording.context).where(
+            *chosen, Recording.module_slug.in_(modules)
+        )
     ).all()
-    texts = _current_texts() if takes else {}
-    return QueuePage(takes, {take.context: texts.get(take.context, "") for take in takes}, page, pages, total)
+    rows = sorted(
+        rows,
+        key=lambda row: (
+            modules[row.module_slug],
+            order[row.module_slug].get(row.context, len(order[row.module_slug])),
+            row.context,
+        ),
+    )
+    ids = [row.id for row in rows[skipped : skipped + QUEUE_PAGE_SIZE]]
+    found = {take.id: take for take in db.session.scalars(select(Recording).where(Recording.id.in_(ids)))}
+    return [found[take_id] for take_id in ids]
 
 
 def can_hear(take: Recording, signed_in: bool) -> bool:
