@@ -465,9 +465,10 @@
     }).catch(function (error) {
       var fail = function () { throw error; };
       return prune([pack]).then(fail, fail);
-    }).then(function () { return mine("packs"); }).then(function (packs) {
+    }).then(function () { return all("packs"); }).then(function (packs) {
       var older = packs.filter(function (p) {
-        return p.id !== pack.id && p.sessions.every(function (s) { return ids.indexOf(s.id) > -1; });
+        return p.owner === pack.owner && p.id !== pack.id &&
+          p.sessions.every(function (s) { return ids.indexOf(s.id) > -1; });
       });
       return store("packs", "readwrite", function (s) {
         older.forEach(function (p) { s.delete(p.id); });
