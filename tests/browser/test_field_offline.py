@@ -1,15 +1,20 @@
 """The offline journey in a real browser: take a pack, lose the network, mark attendance, sync once."""
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from workshops.attendance.models import AttendanceRecord, SessionStaff, WorkshopSession
 from workshops.core.clock import program_today
+from workshops.curriculum.models import Module, Segment
 from workshops.extensions import db
 from workshops.field.models import FieldSubmission
+from workshops.voice import media, services
 
 from ..conftest import make_test_app
+from ..test_voice import LIMIT_BYTES, tone
 from .conftest import CHROMIUM, CHROMIUM_ARGS
 from .field_server import RestartableServer, server_env
 from .helpers import PASSWORD, login
@@ -200,12 +205,13 @@ def phone(browser, profile):
     return context, context.pages[0] if context.pages else context.new_page()
 
 
-def take_pack(page, base, session_id):
+def take_pack(page, base, *session_ids, outcome="Paquete guardado"):
     page.goto(base + "/field/")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    page.locator(f'input[name="session"][value="{session_id}"]').check()
+    for session_id in session_ids:
+        page.locator(f'input[name="session"][value="{session_id}"]').check()
     page.get_by_role("button", name="Descargar el paquete").click()
-    expect(page.locator("#pack-size")).to_contain_text("Paquete guardado", timeout=120000)
+    expect(page.locator("#pack-size")).to_contain_text(outcome, timeout=120000)
 
 
 def open_session(page, base, session_id):
@@ -393,5 +399,170 @@ def test_a_refused_record_stays_with_its_name_until_a_coordinator_takes_it_over(
         assert [(status, outcome, user) for _p, status, outcome, user in submissions(server)] == [
             ("present", "applied", ids["coord"])
         ]
+    finally:
+        context.close()
+
+
+# --- Removing and taking packs again: the phone keeps only the files a kept pack lists ----------
+
+
+def cached(page):
+    """Every cache's URLs (path and query), by cache name."""
+    return page.evaluate(
+        """async () => { const found = {};
+        for (const name of await caches.keys()) {
+          const cache = await caches.open(name);
+          found[name] = (await cache.keys()).map(r => new URL(r.url).pathname + new URL(r.url).search);
+        }
+        return found; }"""
+    )
+
+
+def in_server_app(server, work):
+    """Run work() in an app on the server's database and instance; return what it returns."""
+    app = make_test_app(server.env["DATABASE_URL"], server.env["WORKSHOPS_INSTANCE_PATH"])
+    with app.app_context():
+        try:
+            return work()
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def approve_take(server, module_id, audio):
+    """Record and approve a take (a test tone) of the module's first text in Spanish; return its audio URL."""
+
+    def work():
+        uid = db.session.scalar(
+            sa.select(Segment.uid).where(Segment.module_id == module_id).order_by(Segment.position).limit(1)
+        )
+        take = services.save_take(services.source_of(uid), "es", audio, None)
+        db.session.flush()
+        services.review(take, None, True)
+        db.session.commit()
+        return f"/recordings/take/{take.id}.ogg"
+
+    return in_server_app(server, work)
+
+
+def add_sessions(server, ids):
+    """Add tomorrow's session of today's module and one of another module, both fac's; return ids and modules."""
+
+    def work():
+        today = db.session.get(WorkshopSession, ids["session"])
+        other = db.session.scalar(
+            sa.select(Module.id).join(Segment).where(Module.id != today.module_id).order_by(Module.number)
+        )
+        added = []
+        for module_id in (today.module_id, other):
+            session = WorkshopSession(
+                module_id=module_id, community_id=today.community_id, date=program_today() + timedelta(days=1)
+            )
+            db.session.add(session)
+            db.session.flush()
+            db.session.add(SessionStaff(session_id=session.id, user_id=ids["fac"], role="facilitator"))
+            added.append(session.id)
+        db.session.commit()
+        return added, (today.module_id, other)
+
+    return in_server_app(server, work)
+
+
+def pack_of(page, session_id):
+    (pack,) = [p for p in stored_items(page, "packs") if session_id in [s["id"] for s in p["sessions"]]]
+    return pack
+
+
+def remove_pack(page, session_id, left):
+    card = page.locator("#device-packs li.pack").filter(has=page.locator(f'a[href$="#session={session_id}"]'))
+    card.get_by_role("button", name="Quitar del dispositivo").click()
+    expect(page.locator("#device-packs li.pack")).to_have_count(left)
+
+
+@pytest.fixture(scope="module")
+def tone_takes(tmp_path_factory):
+    """Two normalised test tones (no voice): what stored takes look like."""
+    folder = tmp_path_factory.mktemp("pack-tones")
+    return [media.normalise(tone(folder, seconds=s, name=f"t{s}.wav"), 180, LIMIT_BYTES) for s in (2, 3)]
+
+
+def test_removing_a_pack_deletes_only_the_files_no_other_kept_pack_lists(
+    field_server, browser, tmp_path, tone_takes
+):
+    server, ids = field_server
+    (same_module, other_module), modules = add_sessions(server, ids)
+    shared_audio = approve_take(server, modules[0], tone_takes[0])
+    own_audio = approve_take(server, modules[1], tone_takes[1])
+    context, page = phone(browser, tmp_path / "phone")
+    try:
+        login(page, server.base, "fac")
+        take_pack(page, server.base, ids["session"])
+        take_pack(page, server.base, same_module, other_module)
+        first, second = pack_of(page, ids["session"]), pack_of(page, same_module)
+        assert shared_audio in first["files"] and shared_audio in second["files"]
+        assert own_audio in second["files"] and own_audio not in first["files"]
+        personal = f"workshops-personal-{ids['fac']}"
+        assert {shared_audio, own_audio} <= set(cached(page)["workshops-pack"])
+        sheets = {url for session in second["sessions"] for url in session["personal_files"]}
+        assert sheets <= set(cached(page)[personal])
+
+        remove_pack(page, same_module, left=1)
+        kept = cached(page)
+        assert shared_audio in kept["workshops-pack"]  # the other pack plays it
+        assert own_audio not in kept["workshops-pack"]
+        assert set(first["files"]) <= set(kept["workshops-pack"])
+        only_second = set(second["files"]) - set(first["files"])
+        assert own_audio in only_second and not only_second & set(kept["workshops-pack"])
+        assert not sheets & set(kept[personal])
+        assert {url for s in first["sessions"] for url in s["personal_files"]} <= set(kept[personal])
+
+        # A mark saved with no server, then the last pack removed: its files go, the record stays and is sent.
+        rows = open_session(page, server.base, ids["session"])
+        server.stop()
+        choose(rows.nth(0), "present")
+        page.get_by_role("button", name="Guardar en este dispositivo").click()
+        expect(page.locator("#queue-status")).to_contain_text("aún no enviado: 1", timeout=30000)
+        page.goto(server.base + "/field/")
+        remove_pack(page, ids["session"], left=0)
+        kept = cached(page)
+        assert not set(first["files"]) & set(kept["workshops-pack"])
+        assert kept.get(personal, []) == []
+        assert len(stored_items(page, "queue")) == 1
+        server.start()  # no click: the retry sends it
+        expect(page.locator("#queue-status")).to_contain_text("Enviados: 1", timeout=90000)
+        assert [outcome for *_x, outcome, _u in submissions(server)] == ["applied"]
+    finally:
+        context.close()
+
+
+def test_taking_a_pack_again_brings_the_newly_approved_take_and_drops_the_superseded_one(
+    field_server, browser, tmp_path, tone_takes
+):
+    server, ids = field_server
+    module_id = in_server_app(server, lambda: db.session.get(WorkshopSession, ids["session"]).module_id)
+    old_audio = approve_take(server, module_id, tone_takes[0])
+    context, page = phone(browser, tmp_path / "phone")
+    try:
+        login(page, server.base, "fac")
+        take_pack(page, server.base, ids["session"])
+        (before,) = stored_items(page, "packs")
+        assert old_audio in cached(page)["workshops-pack"]
+
+        # With no server the pack cannot be taken again: the one on the phone stays whole.
+        server.stop()
+        take_pack(page, server.base, ids["session"], outcome="No se pudo descargar el paquete")
+        assert stored_items(page, "packs") == [before]
+        assert set(before["files"]) <= set(cached(page)["workshops-pack"])
+        server.start()
+
+        new_audio = approve_take(server, module_id, tone_takes[1])  # a new take of the same text
+        take_pack(page, server.base, ids["session"])
+        (after,) = stored_items(page, "packs")  # it replaced the older pack of the same session
+        assert after["id"] != before["id"]
+        assert new_audio in after["files"] and old_audio not in after["files"]
+        kept = set(cached(page)["workshops-pack"])
+        assert new_audio in kept and old_audio not in kept
+        assert set(after["files"]) <= kept
+        assert [s["id"] for s in after["sessions"]] == [ids["session"]]
     finally:
         context.close()

@@ -7,7 +7,8 @@
    in on the same phone never sees, sends or removes it. A record the server refuses is never
    dropped: it stays, with the person's name and the reason, until its owner sends it again or
    discards it, or a coordinator takes it over. Signing out removes the account's packs and
-   sheets (the materials stay); unsent records stay for their owner.
+   sheets (the materials stay); unsent records stay for their owner. Removing a pack, or taking
+   its sessions again (which replaces it), removes the files that no other pack kept here lists.
 
    Loaded on every signed-in page (base.html) for the sign-out check and the retries; the field
    pages (#field) add packs and the offline session. */
@@ -240,10 +241,15 @@
               });
             });
           });
-          s.put(pack);
+          putBack(s, pack);
         });
       });
     });
+  }
+  /* Write back a pack read earlier, unless it was removed or replaced meanwhile (its files may be gone). */
+  function putBack(packStore, pack) {
+    var get = packStore.get(pack.id);
+    get.onsuccess = function () { if (get.result) packStore.put(pack); };
   }
   /* After a sync the device holds the server's current marks (and new walk-ins) of its sessions. */
   function refreshPacks() {
@@ -260,7 +266,7 @@
               if (byKey[s.id]) { s.roster = byKey[s.id].roster; s.revision = byKey[s.id].revision; }
             });
             pack.refreshed_at = fresh.taken_at;
-            return store("packs", "readwrite", function (st) { st.put(pack); });
+            return store("packs", "readwrite", function (st) { putBack(st, pack); });
           });
         }).catch(function () { return null; });
       }));
@@ -365,9 +371,7 @@
           item.appendChild(line);
         });
         var remove = el("button", { type: "button", "class": "link" }, words.remove);
-        remove.addEventListener("click", function () {
-          store("packs", "readwrite", function (st) { st.delete(pack.id); }).then(showPacks);
-        });
+        remove.addEventListener("click", function () { removePack(pack).then(showPacks); });
         item.appendChild(remove);
         list.appendChild(item);
       });
@@ -401,12 +405,75 @@
   }
   function keepFiles(cacheName, urls) {
     return caches.open(cacheName).then(function (cache) {
+      var failed = null;  // every file settles before the failure is told: none lands after the clean-up
       return Promise.all(urls.map(function (url) {
         return fetch(url, { credentials: "same-origin" }).then(function (r) {
           if (!r.ok || r.redirected) throw new Error(url + " " + r.status);
           return cache.put(url, r);
-        });
+        }).catch(function (error) { failed = failed || error; });
+      })).then(function () { if (failed) throw failed; });
+    });
+  }
+  function personalUrls(pack) {
+    return pack.sessions.reduce(function (urls, s) { return urls.concat(s.personal_files || []); }, []);
+  }
+  /* Drop the files of packs no longer kept (removed, replaced, or never saved) that no pack kept on
+     this device lists: shared files (one cache for every account on the phone) against every
+     account's packs, a session's sheet against its own account's packs. Files that no pack
+     listed before (the materials left at a sign-out) are not looked at. */
+  function prune(gone) {
+    if (!window.caches || !gone.length) return Promise.resolve();
+    return all("packs").then(function (kept) {
+      var used = {};
+      kept.forEach(function (p) {
+        (p.files || []).forEach(function (url) { used[PACK_CACHE + " " + url] = true; });
+        personalUrls(p).forEach(function (url) { used[PERSONAL_PREFIX + p.owner + " " + url] = true; });
+      });
+      var drops = [];
+      gone.forEach(function (p) {
+        (p.files || []).forEach(function (url) { drops.push([PACK_CACHE, url]); });
+        personalUrls(p).forEach(function (url) { drops.push([PERSONAL_PREFIX + p.owner, url]); });
+      });
+      return Promise.all(drops.filter(function (d) { return !used[d[0] + " " + d[1]]; }).map(function (d) {
+        return caches.open(d[0]).then(function (cache) { return cache.delete(d[1], { ignoreVary: true }); });
       }));
+    });
+  }
+  // Downloads and removals take turns: a removal never prunes a file a download has kept and not yet listed.
+  var packWork = Promise.resolve();
+  function inTurn(work) {
+    var run = packWork.then(work);
+    packWork = run.catch(function () { return null; });
+    return run;
+  }
+  /* "Quitar del dispositivo": the pack and its files no other kept pack lists. Its unsent records
+     stay in the queue: sync sends them without the pack. */
+  function removePack(pack) {
+    return inTurn(function () {
+      return store("packs", "readwrite", function (s) { s.delete(pack.id); }).then(function () { return prune([pack]); });
+    });
+  }
+  /* Keep a downloaded pack: every file first, then the record, in place of this account's older
+     packs of none but its sessions (taking sessions again refreshes them: recordings approved
+     since come, superseded ones go); then their files no kept pack lists. A download that fails
+     leaves the older pack as it was, and drops the new files no kept pack lists. */
+  function keep(pack) {
+    var ids = pack.sessions.map(function (s) { return s.id; });
+    pack.id = pack.owner + "-" + pack.taken_at + "-" + ids.join("-");
+    return keepFiles(PACK_CACHE, pack.files).then(function () {
+      return keepFiles(PERSONAL_PREFIX + pack.owner, personalUrls(pack));
+    }).catch(function (error) {
+      var fail = function () { throw error; };
+      return prune([pack]).then(fail, fail);
+    }).then(function () { return all("packs"); }).then(function (packs) {
+      var older = packs.filter(function (p) {
+        return p.owner === pack.owner && p.id !== pack.id &&
+          p.sessions.every(function (s) { return ids.indexOf(s.id) > -1; });
+      });
+      return store("packs", "readwrite", function (s) {
+        older.forEach(function (p) { s.delete(p.id); });
+        s.put(pack);
+      }).then(function () { return prune(older); });
     });
   }
   function askToKeep() {
@@ -421,14 +488,7 @@
       return r.json().then(function (body) { if (!r.ok) throw new Error(body.error || r.status); return body; });
     }).then(function (pack) {
       if (pack.owner !== account.id) throw new Error(words.other_account);
-      var personal = [];
-      pack.sessions.forEach(function (s) { personal = personal.concat(s.personal_files); });
-      return keepFiles(PACK_CACHE, pack.files).then(function () {
-        return keepFiles(PERSONAL_PREFIX + account.id, personal);
-      }).then(function () {
-        pack.id = pack.owner + "-" + pack.taken_at + "-" + pack.sessions.map(function (s) { return s.id; }).join("-");
-        return store("packs", "readwrite", function (s) { s.put(pack); });
-      });
+      return inTurn(function () { return keep(pack); });
     }).then(function () {
       note.textContent = words.pack_saved;
       return Promise.all([showPacks(), askToKeep()]);
