@@ -189,9 +189,9 @@ def test_a_worker_killed_mid_import_loses_only_that_import(program, server_facto
     """A CSV import (2,000 persons, the most a file may hold, one transaction) runs in the background; its worker gets SIGKILL.
 
     The request queues the import and answers at once; a thread of the worker
-    process that served it runs the job. That process is killed only once the
-    import holds the write lock (it has written, not committed) and is still
-    holding it with other clients' requests waiting or running. Then: the import
+    process that served it runs the job. That process is frozen (SIGSTOP) once the
+    import holds the write lock (it has written, not committed), and killed while
+    still holding it with other clients' requests waiting or running. Then: the import
     left nothing (no person, household, code number or audit row); every other
     request succeeded and its saves are all in the database; gunicorn replaced
     the worker and keeps serving; and the job, left "running", is taken again
@@ -227,6 +227,10 @@ def test_a_worker_killed_mid_import_loses_only_that_import(program, server_facto
     running = [pid for pid in server.worker_pids() if _threads(pid) > threads_before.get(pid, 1)]
     assert len(running) == 1, (running, threads_before)
     worker = running[0]
+    # Frozen where it stands, holding the write lock, until it is killed: on a fast machine the whole
+    # import took less than the second the other clients are given to start.
+    os.kill(worker, signal.SIGSTOP)
+    assert _import_holds_write_lock(url, program.empty_community), "the import finished before it was frozen"
 
     others = [
         loadkit.Client(server.url, user, number) for number, user in enumerate(program.users[1:4], start=1)
