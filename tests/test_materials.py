@@ -371,6 +371,16 @@ def test_printed_pages_have_no_careless_details(login_as, app, tmp_path, layout)
 
 
 @pytest.mark.slow
+def test_running_header_and_footer_print_in_the_text_font(login_as, tmp_path):
+    # The margin boxes inherit from the page, not from body: they once printed in DejaVu Serif.
+    tool_required("pdffonts")
+    path = tmp_path / "guide.pdf"
+    path.write_bytes(login_as("facilitator").get(GUIDE).data)
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "DejaVu-Sans" in fonts and "Serif" not in fonts, fonts
+
+
+@pytest.mark.slow
 def test_no_single_line_left_at_the_top_of_a_page(login_as, tmp_path):
     client = login_as("facilitator")
     query = "/materials/print.pdf?document=guide&module=conservacion-de-suelos-y-agua&layout=single&first=es"

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..catalog.models import CatalogEntry, Translation
-from ..core.paths import STATIC_DIR, TEMPLATES_DIR
+from ..core.paths import PACKAGE_DIR, STATIC_DIR, TEMPLATES_DIR
 from ..curriculum.models import Module, Section
 from ..curriculum.recordable import module_texts
 from ..extensions import db
@@ -295,7 +295,7 @@ def _stamp_line(stamp, language):
 def render_html(document, context, for_pdf=False, part="whole", part_modules=(), part_glossary=False):
     """Render a document as HTML; for the PDF, lang attributes only when the PDF is tagged.
 
-    The book's PDF renders in parts (materials/book.py): `part` is "front" or "body",
+    The book's PDF renders in parts (materials/render.py): `part` is "front" or "body",
     the latter with `part_modules` and, in the last part, the glossary.
     """
     return render_template(
@@ -313,11 +313,14 @@ def render_html(document, context, for_pdf=False, part="whole", part_modules=(),
 
 @functools.cache
 def template_version():
-    """A hash of everything that shapes a PDF besides the data: templates, CSS, the app."""
+    """A hash of everything that shapes a PDF besides the data: templates, CSS, the code that lays it out."""
     digest = hashlib.sha256()
+    here = Path(__file__).parent
+    code = [here / "render.py", PACKAGE_DIR / "core" / "pdf.py", PACKAGE_DIR / "core" / "pdf_child.py"]
     for path in sorted((TEMPLATES_DIR / "materials").glob("*.html")) + [
         STATIC_DIR / "css" / "print.css",
         Path(__file__),
+        *code,
     ]:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
